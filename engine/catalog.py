@@ -1,0 +1,512 @@
+"""The catalog: one SQLite file that remembers every photo, its codes per model, and removals.
+
+Why SQLite in WAL mode: one file a user can back up, readers (a search in the GUI) never block the
+writer (a scan in the CLI), and a process killed at any point leaves the last committed
+transaction intact. ``synchronous=NORMAL`` keeps that guarantee for a killed process; only a
+power cut can lose the last few transactions, never corrupt the file.
+
+All writes go through :meth:`Catalog.transaction`; nested transactions collapse into the
+outermost one. The schema carries a version; each migration runs in the same transaction as the
+row that records it, so a catalog is never half-migrated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .errors import CatalogError
+
+DATA_DIR_ENV = "PHOTOHASH_DATA_DIR"
+CATALOG_NAME = "catalog.sqlite"
+
+# (version, name, SQL). Append only: never edit a migration that has shipped.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "initial schema",
+        """
+        CREATE TABLE files (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            content_hash TEXT,
+            width INTEGER,
+            height INTEGER,
+            format TEXT,
+            captured_at TEXT,
+            error TEXT,
+            missing_since TEXT,
+            scanned_at TEXT NOT NULL
+        );
+        CREATE INDEX files_by_content_hash ON files(content_hash);
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY,
+            model_key TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            bits INTEGER NOT NULL,
+            metadata TEXT NOT NULL,
+            added_at TEXT NOT NULL
+        );
+        CREATE TABLE codes (
+            model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            code BLOB NOT NULL,
+            PRIMARY KEY (model_id, file_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX codes_by_file ON codes(file_id);
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE trash_journal (
+            id INTEGER PRIMARY KEY,
+            batch INTEGER NOT NULL,
+            original_path TEXT NOT NULL,
+            trashed_path TEXT,
+            content_hash TEXT,
+            size INTEGER,
+            trashed_at TEXT NOT NULL,
+            restored_at TEXT
+        );
+        CREATE INDEX trash_journal_by_batch ON trash_journal(batch);
+        """,
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def default_data_dir() -> Path:
+    """``$PHOTOHASH_DATA_DIR`` if set (tests point it at a temporary folder), else the platform's app folder."""
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env)
+    import appdirs
+
+    return Path(appdirs.user_data_dir("PhotoHash", "PhotoHash"))
+
+
+def default_catalog_path() -> Path:
+    return default_data_dir() / CATALOG_NAME
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    width: int | None
+    height: int | None
+    format: str | None
+    captured_at: str | None
+    error: str | None
+    missing_since: str | None
+
+    @property
+    def pixels(self) -> int:
+        return (self.width or 0) * (self.height or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What a scan needs to decide whether a file must be read again."""
+
+    id: int
+    size: int
+    mtime_ns: int
+    has_code: bool
+    has_error: bool
+    missing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRow:
+    id: int
+    model_key: str
+    path: str
+    bits: int
+    metadata: dict[str, str]
+    added_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    """One scanned file, ready to be committed: either a code or an error."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None = None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    captured_at: str | None = None
+    code: bytes | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    id: int
+    batch: int
+    original_path: str
+    trashed_path: str | None
+    content_hash: str | None
+    size: int | None
+    trashed_at: str
+    restored_at: str | None
+
+
+_FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, width, height, format, captured_at, error, missing_since"
+
+
+class Catalog:
+    """An open catalog file. One per thread; several processes may open the same file."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 30.0):
+        self.path = Path(path) if path is not None else default_catalog_path()
+        self._depth = 0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
+            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(self._explain(exc)) from exc
+        except OSError as exc:
+            raise CatalogError(f"cannot open catalog {self.path}: {exc.strerror or exc}") from exc
+
+    def _explain(self, exc: sqlite3.DatabaseError) -> str:
+        text = str(exc)
+        if "unable to open" in text or "readonly" in text:
+            return f"cannot open catalog {self.path}: {text} (check that the folder exists and is writable)"
+        if "not a database" in text or "malformed" in text:
+            return f"catalog {self.path} is not a PhotoHash catalog or is damaged: {text}"
+        if "locked" in text or "busy" in text:
+            return f"catalog {self.path} is busy in another program for too long: {text}"
+        return f"catalog {self.path}: {text}"
+
+    # -- lifetime and transactions ------------------------------------------------------------
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._conn
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(self._explain(exc)) from exc
+        self._depth = 1
+        try:
+            yield self._conn
+        except BaseException:
+            self._depth = 0
+            self._conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._conn.execute("ROLLBACK")
+            raise CatalogError(self._explain(exc)) from exc
+
+    def _read(self, sql: str, params: Sequence | dict = ()) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(self._explain(exc)) from exc
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def applied(self) -> list[int]:
+        """Versions already applied (reads only)."""
+        has_table = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
+        if not has_table:
+            return []
+        return [row[0] for row in self._conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+
+    def pending(self) -> list[tuple[int, str]]:
+        """Migrations not yet applied (reads only)."""
+        done = set(self.applied())
+        return [(version, name) for version, name, _ in MIGRATIONS if version not in done]
+
+    def _migrate(self) -> None:
+        done = self.applied()
+        if done and done[-1] > SCHEMA_VERSION:
+            raise CatalogError(
+                f"catalog {self.path} has schema version {done[-1]}, newer than this PhotoHash "
+                f"understands ({SCHEMA_VERSION}); update PhotoHash"
+            )
+        if not self.pending():
+            return
+        with self.transaction() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            done = set(self.applied())
+            for version, name, sql in MIGRATIONS:
+                if version in done:
+                    continue
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, now_iso()),
+                )
+
+    @property
+    def schema_version(self) -> int:
+        done = self.applied()
+        return done[-1] if done else 0
+
+    def integrity_check(self) -> str:
+        return self._read("PRAGMA integrity_check")[0][0]
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self._read("SELECT value FROM settings WHERE key = ?", (key,))
+        return row[0][0] if row else default
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        with self.transaction() as conn:
+            if value is None:
+                conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+            else:
+                conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+
+    def get_json_setting(self, key: str, default=None):
+        value = self.get_setting(key)
+        return default if value is None else json.loads(value)
+
+    def set_json_setting(self, key: str, value) -> None:
+        self.set_setting(key, json.dumps(value))
+
+    # -- models ---------------------------------------------------------------------------------
+
+    def register_model(self, model_key: str, path: str, bits: int, metadata: dict[str, str]) -> int:
+        """Remember a model (keyed by its file's content hash) and return its row id."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO models (model_key, path, bits, metadata, added_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(model_key) DO UPDATE SET path = excluded.path",
+                (model_key, os.fspath(path), bits, json.dumps(metadata, sort_keys=True), now_iso()),
+            )
+            return conn.execute("SELECT id FROM models WHERE model_key = ?", (model_key,)).fetchone()[0]
+
+    def models(self) -> list[ModelRow]:
+        rows = self._read("SELECT id, model_key, path, bits, metadata, added_at FROM models ORDER BY id")
+        return [ModelRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def model_by_key(self, model_key: str) -> ModelRow | None:
+        return next((m for m in self.models() if m.model_key == model_key), None)
+
+    def code_counts(self) -> dict[int, int]:
+        """Number of codes stored per model id."""
+        return dict(self._read("SELECT model_id, COUNT(*) FROM codes GROUP BY model_id"))
+
+    # -- files: scan side -----------------------------------------------------------------------
+
+    def file_states(self, model_id: int) -> dict[str, FileState]:
+        """Every known path with what a scan needs to skip it (one query, fast for 100k files)."""
+        rows = self._read(
+            "SELECT f.path, f.id, f.size, f.mtime_ns, f.error IS NOT NULL, f.missing_since IS NOT NULL, "
+            "c.file_id IS NOT NULL FROM files f LEFT JOIN codes c ON c.file_id = f.id AND c.model_id = ?",
+            (model_id,),
+        )
+        return {r[0]: FileState(r[1], r[2], r[3], bool(r[6]), bool(r[4]), bool(r[5])) for r in rows}
+
+    def save_scanned(self, model_id: int, records: Iterable[ScanRecord]) -> int:
+        """Store a batch of scan results in one transaction; returns how many were written.
+
+        A file whose size or mtime changed loses the codes of every model: they described the old
+        content.
+        """
+        scanned_at = now_iso()
+        count = 0
+        with self.transaction() as conn:
+            for rec in records:
+                old = conn.execute("SELECT id, size, mtime_ns FROM files WHERE path = ?", (rec.path,)).fetchone()
+                values = (
+                    rec.size, rec.mtime_ns, rec.content_hash, rec.width, rec.height, rec.format,
+                    rec.captured_at, rec.error, scanned_at,
+                )
+                if old is None:
+                    file_id = conn.execute(
+                        "INSERT INTO files (size, mtime_ns, content_hash, width, height, format, captured_at, "
+                        "error, scanned_at, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*values, rec.path),
+                    ).lastrowid
+                else:
+                    file_id = old[0]
+                    if (old[1], old[2]) != (rec.size, rec.mtime_ns) or rec.code is None:
+                        conn.execute("DELETE FROM codes WHERE file_id = ?", (file_id,))
+                    conn.execute(
+                        "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, width = ?, height = ?, "
+                        "format = ?, captured_at = ?, error = ?, scanned_at = ?, missing_since = NULL "
+                        "WHERE id = ?",
+                        (*values, file_id),
+                    )
+                if rec.code is not None:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO codes (model_id, file_id, code) VALUES (?, ?, ?)",
+                        (model_id, file_id, rec.code),
+                    )
+                count += 1
+        return count
+
+    def set_missing(self, paths: Iterable[str], missing: bool) -> int:
+        """Mark files as gone from disk (kept, not deleted: they may come back), or back again."""
+        stamp = now_iso() if missing else None
+        with self.transaction() as conn:
+            count = 0
+            for path in paths:
+                count += conn.execute(
+                    "UPDATE files SET missing_since = ? WHERE path = ? AND (missing_since IS NULL) = ?",
+                    (stamp, path, missing),
+                ).rowcount
+            return count
+
+    # -- files: query side ----------------------------------------------------------------------
+
+    def codes(self, model_id: int, *, include_missing: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """All codes of one model: (file ids int64 [N], packed codes uint8 [N, B])."""
+        where = "" if include_missing else "AND f.missing_since IS NULL"
+        rows = self._read(
+            f"SELECT c.file_id, c.code FROM codes c JOIN files f ON f.id = c.file_id "
+            f"WHERE c.model_id = ? {where} ORDER BY c.file_id",
+            (model_id,),
+        )
+        bits = self._read("SELECT bits FROM models WHERE id = ?", (model_id,))
+        nbytes = bits[0][0] // 8 if bits else 0
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        packed = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(len(rows), nbytes)
+        return ids, packed
+
+    def files(self, ids: Iterable[int]) -> dict[int, FileRow]:
+        ids = list(ids)
+        out: dict[int, FileRow] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE id IN ({marks})", chunk):
+                out[row[0]] = FileRow(*row)
+        return out
+
+    def file_by_path(self, path: str | os.PathLike[str]) -> FileRow | None:
+        rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (os.fspath(path),))
+        return FileRow(*rows[0]) if rows else None
+
+    def all_files(self, *, include_missing: bool = False) -> list[FileRow]:
+        where = "" if include_missing else "WHERE missing_since IS NULL"
+        return [FileRow(*r) for r in self._read(f"SELECT {_FILE_COLUMNS} FROM files {where} ORDER BY path")]
+
+    def errors(self) -> list[tuple[str, str]]:
+        return self._read(
+            "SELECT path, error FROM files WHERE error IS NOT NULL AND missing_since IS NULL ORDER BY path"
+        )
+
+    def exact_copy_groups(self) -> list[list[int]]:
+        """Files present on disk that share a content hash, as lists of file ids."""
+        rows = self._read(
+            "SELECT content_hash, id FROM files WHERE missing_since IS NULL AND content_hash IN ("
+            " SELECT content_hash FROM files WHERE missing_since IS NULL AND content_hash IS NOT NULL"
+            " GROUP BY content_hash HAVING COUNT(*) > 1) ORDER BY content_hash, id"
+        )
+        groups: dict[str, list[int]] = {}
+        for content_hash, file_id in rows:
+            groups.setdefault(content_hash, []).append(file_id)
+        return list(groups.values())
+
+    def stats(self) -> dict[str, int]:
+        row = self._read(
+            "SELECT COUNT(*), "
+            "SUM(missing_since IS NULL), "
+            "SUM(missing_since IS NOT NULL), "
+            "SUM(error IS NOT NULL AND missing_since IS NULL), "
+            "COALESCE(SUM(CASE WHEN missing_since IS NULL THEN size END), 0) FROM files"
+        )[0]
+        return {
+            "files": row[0] or 0,
+            "present": row[1] or 0,
+            "missing": row[2] or 0,
+            "errors": row[3] or 0,
+            "bytes": row[4] or 0,
+        }
+
+    # -- trash journal --------------------------------------------------------------------------
+
+    def next_trash_batch(self) -> int:
+        return (self._read("SELECT COALESCE(MAX(batch), 0) FROM trash_journal")[0][0] or 0) + 1
+
+    def journal_add(
+        self, batch: int, original_path: str, trashed_path: str | None, content_hash: str | None, size: int | None
+    ) -> int:
+        with self.transaction() as conn:
+            return conn.execute(
+                "INSERT INTO trash_journal (batch, original_path, trashed_path, content_hash, size, trashed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (batch, original_path, trashed_path, content_hash, size, now_iso()),
+            ).lastrowid
+
+    def journal(self, batch: int | None = None, *, only_pending: bool = False) -> list[JournalEntry]:
+        """Journal entries, newest batch first; ``only_pending`` leaves out restored ones."""
+        clauses, params = [], []
+        if batch is not None:
+            clauses.append("batch = ?")
+            params.append(batch)
+        if only_pending:
+            clauses.append("restored_at IS NULL")
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._read(
+            "SELECT id, batch, original_path, trashed_path, content_hash, size, trashed_at, restored_at "
+            f"FROM trash_journal {where} ORDER BY batch DESC, id",
+            params,
+        )
+        return [JournalEntry(*r) for r in rows]
+
+    def journal_mark_restored(self, entry_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE trash_journal SET restored_at = ? WHERE id = ?", (now_iso(), entry_id))
+

@@ -1,0 +1,129 @@
+"""The catalog on a real SQLite file: schema, migrations, scan bookkeeping, errors a user can act on."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from engine.catalog import MIGRATIONS, SCHEMA_VERSION, Catalog, ScanRecord
+from engine.errors import CatalogError
+
+
+def record(path, code=b"\x00" * 8, size=100, mtime=1, content_hash="h", **kw):
+    return ScanRecord(path, size, mtime, content_hash, 10, 10, "JPEG", None, code, **kw)
+
+
+@pytest.fixture
+def catalog(tmp_path):
+    with Catalog(tmp_path / "c.sqlite") as cat:
+        yield cat
+
+
+def test_new_catalog_is_wal_and_at_latest_schema(catalog):
+    assert catalog.schema_version == SCHEMA_VERSION
+    assert catalog.pending() == []
+    assert catalog._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert catalog.integrity_check() == "ok"
+
+
+def test_migrates_an_empty_database_built_by_another_tool(tmp_path):
+    path = tmp_path / "old.sqlite"
+    sqlite3.connect(path).execute("CREATE TABLE unrelated (x)").connection.close()
+    with Catalog(path) as cat:
+        assert cat.applied() == [v for v, _, _ in MIGRATIONS]
+        assert cat.stats()["files"] == 0
+
+
+def test_reopening_does_not_migrate_again(tmp_path):
+    Catalog(tmp_path / "c.sqlite").close()
+    with Catalog(tmp_path / "c.sqlite") as cat:
+        rows = cat._conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0]
+    assert rows == len(MIGRATIONS)
+
+
+def test_refuses_a_catalog_from_a_newer_photohash(tmp_path):
+    Catalog(tmp_path / "c.sqlite").close()
+    conn = sqlite3.connect(tmp_path / "c.sqlite")
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(CatalogError, match="newer than this PhotoHash"):
+        Catalog(tmp_path / "c.sqlite")
+
+
+def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(CatalogError, match="not a PhotoHash catalog or is damaged"):
+        Catalog(path)
+
+
+def test_a_catalog_under_a_file_cannot_be_created(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(CatalogError, match="cannot open catalog"):
+        Catalog(blocker / "c.sqlite")
+
+
+def test_nested_transactions_roll_back_together(catalog):
+    with pytest.raises(RuntimeError):
+        with catalog.transaction():
+            catalog.set_setting("a", "1")
+            with catalog.transaction():
+                catalog.set_setting("b", "2")
+            raise RuntimeError("boom")
+    assert catalog.get_setting("a") is None and catalog.get_setting("b") is None
+    catalog.set_setting("a", "1")
+    assert catalog.get_setting("a") == "1"
+
+
+def test_codes_are_per_model_and_change_invalidates_them(catalog):
+    m1 = catalog.register_model("key1", "/m1.onnx", 64, {})
+    m2 = catalog.register_model("key2", "/m2.onnx", 64, {})
+    assert catalog.register_model("key1", "/moved/m1.onnx", 64, {}) == m1
+    catalog.save_scanned(m1, [record("/a.jpg", b"\x01" * 8), record("/b.jpg", b"\x02" * 8, content_hash="h2")])
+    catalog.save_scanned(m2, [record("/a.jpg", b"\x03" * 8)])
+    ids, codes = catalog.codes(m1)
+    assert codes.shape == (2, 8) and codes.dtype == np.uint8
+    assert catalog.code_counts() == {m1: 2, m2: 1}
+    # Same size and mtime: the other model's code stays. A new mtime drops every model's code.
+    assert catalog.file_states(m2)["/a.jpg"].has_code
+    catalog.save_scanned(m1, [record("/a.jpg", b"\x04" * 8, mtime=2)])
+    assert not catalog.file_states(m2)["/a.jpg"].has_code
+    assert catalog.file_states(m1)["/a.jpg"].has_code
+    assert catalog.models()[0].path == "/moved/m1.onnx"
+
+
+def test_errors_missing_and_exact_copies(catalog):
+    m = catalog.register_model("k", "/m.onnx", 64, {})
+    catalog.save_scanned(
+        m,
+        [
+            record("/a.jpg", content_hash="same"),
+            record("/b.jpg", content_hash="same"),
+            record("/c.jpg", content_hash="other"),
+            ScanRecord("/bad.jpg", 5, 1, error="not an image (unrecognised content)"),
+        ],
+    )
+    assert catalog.errors() == [("/bad.jpg", "not an image (unrecognised content)")]
+    assert len(catalog.exact_copy_groups()) == 1
+    assert catalog.set_missing(["/b.jpg"], True) == 1
+    assert catalog.set_missing(["/b.jpg"], True) == 0  # already marked: the first date stays
+    assert catalog.exact_copy_groups() == []
+    assert len(catalog.codes(m)[0]) == 3 - 1
+    assert catalog.stats() == {"files": 4, "present": 3, "missing": 1, "errors": 1, "bytes": 205}
+    assert catalog.set_missing(["/b.jpg"], False) == 1
+    assert len(catalog.exact_copy_groups()) == 1
+
+
+def test_journal_batches(catalog):
+    b = catalog.next_trash_batch()
+    assert b == 1
+    e1 = catalog.journal_add(b, "/a.jpg", "/trash/a.jpg", "h", 10)
+    catalog.journal_add(b, "/b.jpg", None, "h", 10)
+    assert catalog.next_trash_batch() == 2
+    catalog.journal_mark_restored(e1)
+    pending = catalog.journal(b, only_pending=True)
+    assert [e.original_path for e in pending] == ["/b.jpg"]
