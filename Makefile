@@ -5,11 +5,16 @@ PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/photohash-cli
 SAMPLE := build/sample-photos
 PHOTOS ?= $(SAMPLE)
-CATALOG ?= build/sample-catalog.sqlite
+# The sample library gets its own catalog; a folder of your own goes into your user catalog.
+CATALOG ?= $(if $(filter $(SAMPLE),$(PHOTOS)),build/sample-catalog.sqlite,)
+CATALOG_ARG := $(if $(CATALOG),--catalog $(CATALOG),)
 
 .PHONY: run test bench clean
 
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(SUDO) apt-get install -y python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -20,8 +25,8 @@ $(SAMPLE): | $(VENV)/.installed
 
 # make run [PHOTOS=~/Pictures] [CATALOG=path]: scan a folder, then list its duplicate groups.
 run: $(VENV)/.installed $(if $(filter $(SAMPLE),$(PHOTOS)),$(SAMPLE))
-	$(CLI) scan --catalog $(CATALOG) $(PHOTOS)
-	$(CLI) dupes --catalog $(CATALOG)
+	$(CLI) scan $(CATALOG_ARG) $(PHOTOS)
+	$(CLI) dupes $(CATALOG_ARG)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

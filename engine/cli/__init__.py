@@ -1,0 +1,65 @@
+"""``photohash-cli``: the engine, headless. One module per command group; this one parses and dispatches.
+
+Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error. Ctrl-C exits quietly with 130,
+and a closed pipe (``| head``) ends quietly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from ..errors import PhotoHashError, UsageError
+from . import catalog_cmds, dupes, scan, search
+
+log = logging.getLogger("photohash")
+
+COMMANDS = (scan, dupes, search, catalog_cmds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--catalog", metavar="PATH", help="catalog file (default: the user data folder's catalog)")
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+    common.add_argument("-v", "--verbose", action="store_true", help="log details (and tracebacks) to stderr")
+    parser = argparse.ArgumentParser(
+        prog="photohash-cli",
+        description="Find duplicate and similar photos with binary hash codes, offline.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.run(args) or 0
+    except UsageError as exc:
+        log.debug("usage error", exc_info=True)
+        print(f"photohash-cli: error: {exc}", file=sys.stderr)
+        return 2
+    except PhotoHashError as exc:
+        log.debug("failed", exc_info=True)
+        print(f"photohash-cli: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("photohash-cli: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, and keep Python from complaining at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def run() -> None:
+    sys.exit(main())

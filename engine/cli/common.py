@@ -1,0 +1,65 @@
+"""What every command shares: opening the catalog, choosing the model, printing tables and JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ..catalog import Catalog
+from ..errors import ModelError
+from ..model import HashModel, default_model_path
+
+ACTIVE_MODEL_SETTING = "active_model"
+
+
+def open_catalog(args) -> Catalog:
+    return Catalog(args.catalog) if args.catalog else Catalog()
+
+
+def active_model_path(catalog: Catalog) -> Path:
+    """The model chosen with ``models use``, else the shipped default."""
+    chosen = catalog.get_setting(ACTIVE_MODEL_SETTING)
+    return Path(chosen) if chosen else default_model_path()
+
+
+def load_model(catalog: Catalog, path: str | None) -> HashModel:
+    """The model named on the command line, else the active one. A vanished active model says what to do."""
+    if path:
+        return HashModel.load(path)
+    chosen = active_model_path(catalog)
+    try:
+        return HashModel.load(chosen)
+    except ModelError as exc:
+        raise ModelError(chosen, f"{exc.reason} (choose another with 'photohash-cli models use MODEL')") from exc
+
+
+def print_json(obj) -> None:
+    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence], right: Iterable[int] = ()) -> None:
+    """Aligned columns; ``right`` names the column indexes to right-align (numbers)."""
+    rows = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    right = set(right)
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    print(line(headers))
+    for row in rows:
+        print(line(row))
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return ""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} B"

@@ -1,0 +1,70 @@
+"""``photohash-cli scan PATH...``: bring the catalog up to date, with a progress bar."""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+from ..scan import ScanFailure, ScanProgress, ScanSummary, scan
+from .common import load_model, open_catalog, print_json
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("scan", parents=[common], help="scan folders of photos into the catalog")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="folders or files to scan")
+    p.add_argument("--model", metavar="MODEL.onnx", help="hash model to use (default: the active model)")
+    p.add_argument("--workers", type=int, default=None, help="decoding processes (default: one per CPU core)")
+    p.add_argument("--batch-size", type=int, default=32, help="photos encoded and committed together (default 32)")
+    p.add_argument("--include-hidden", action="store_true", help="also scan hidden and system folders")
+    p.add_argument("--retry-errors", action="store_true", help="read again files that failed before")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    with open_catalog(args) as catalog:
+        model = load_model(catalog, args.model)
+        bar = tqdm(total=0, unit="photo", desc="Scanning", file=sys.stderr, disable=None, dynamic_ncols=True)
+        summary = None
+        try:
+            for event in scan(
+                catalog, args.paths, model,
+                workers=args.workers, batch_size=args.batch_size, include_hidden=args.include_hidden, retry_errors=args.retry_errors,
+            ):
+                if isinstance(event, ScanProgress):
+                    if event.phase == "walking":
+                        bar.set_description(f"Finding photos ({event.found})")
+                    else:
+                        bar.set_description("Hashing")
+                        bar.total = event.total
+                        bar.n = event.done
+                        bar.set_postfix_str(f"{event.skipped} unchanged, {event.failed} failed", refresh=False)
+                        bar.refresh()
+                elif isinstance(event, ScanFailure):
+                    bar.write(f"skipped {event}", file=sys.stderr)
+                elif isinstance(event, ScanSummary):
+                    summary = event
+        finally:
+            bar.close()
+    if args.json:
+        print_json(
+            {
+                "model": str(model.path),
+                "model_key": model.model_key,
+                "found": summary.found,
+                "hashed": summary.hashed,
+                "unchanged": summary.skipped,
+                "failed": summary.failed,
+                "missing": summary.missing,
+                "returned": summary.returned,
+                "seconds": round(summary.seconds, 3),
+                "failures": [{"path": f.path, "reason": f.reason} for f in summary.failures],
+            }
+        )
+    else:
+        rate = summary.hashed / summary.seconds if summary.seconds else 0.0
+        print(
+            f"{summary.found} photos found in {summary.seconds:.1f} s: {summary.hashed} hashed ({rate:.1f}/s), "
+            f"{summary.skipped} unchanged, {summary.failed} failed, {summary.missing} no longer on disk"
+        )
+    return 0

@@ -1,0 +1,50 @@
+"""``photohash-cli search IMAGE``: the photos most like a given one."""
+
+from __future__ import annotations
+
+from ..search import search
+from .common import human_bytes, load_model, open_catalog, print_json, print_table
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("search", parents=[common], help="find the photos most similar to an image")
+    p.add_argument("image", metavar="IMAGE", help="the example photo (need not be in the catalog)")
+    p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
+    p.add_argument("--radius", type=int, default=None, help="only results within this Hamming distance")
+    p.add_argument("--model", metavar="MODEL.onnx", help="hash model (default: the active model)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    with open_catalog(args) as catalog:
+        model = load_model(catalog, args.model)
+        hits = search(catalog, model, args.image, k=args.k, radius=args.radius)
+    if args.json:
+        print_json(
+            {
+                "query": args.image,
+                "model": str(model.path),
+                "bits": model.info.bits,
+                "results": [
+                    {
+                        "path": h.file.path,
+                        "distance": h.distance,
+                        "width": h.file.width,
+                        "height": h.file.height,
+                        "size": h.file.size,
+                        "captured_at": h.file.captured_at,
+                    }
+                    for h in hits
+                ],
+            }
+        )
+        return 0
+    if not hits:
+        print("no similar photos in the catalog")
+        return 0
+    print_table(
+        ["distance", "size", "pixels", "path"],
+        [(h.distance, human_bytes(h.file.size), f"{h.file.width}×{h.file.height}", h.file.path) for h in hits],
+        right=(0, 1),
+    )
+    return 0

@@ -1,0 +1,330 @@
+"""Find photos on disk and decode them robustly into RGB, cheaply.
+
+Why it is careful: a real library holds broken downloads, renamed files, phone HEICs, scans in
+CMYK, 16-bit PNGs and the odd decompression bomb. Every one of those must either decode to the
+right RGB picture or fail with a one-line reason (:class:`FileError`); nothing else may escape.
+
+Why it is cheap: a 12 MP JPEG is never fully decoded to make a small model input. JPEG "draft"
+mode lets libjpeg scale by 1/2, 1/4 or 1/8 in the DCT domain, so we ask for the smallest scale
+whose shorter side still covers the size the model needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from .errors import FileError
+
+try:  # HEIC/HEIF from phones; Pillow has no decoder of its own.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_AVAILABLE = True
+except ImportError:  # pragma: no cover - pillow-heif is a dependency, but keep working without it
+    HEIF_AVAILABLE = False
+
+SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "HEIF", "MPO"})
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff",
+     ".heic", ".heif", ".hif"}
+)
+# Common companions of photos that are certainly not images: skipped without being opened.
+NON_IMAGE_EXTENSIONS = frozenset(
+    {".txt", ".md", ".json", ".xml", ".xmp", ".csv", ".html", ".htm", ".pdf", ".doc", ".docx", ".db",
+     ".sqlite", ".ini", ".log", ".mp4", ".mov", ".avi", ".mkv", ".m4v", ".3gp", ".mp3", ".wav", ".aac",
+     ".m4a", ".zip", ".gz", ".tar", ".7z", ".rar", ".exe", ".dll", ".so", ".py", ".js", ".css", ".aae",
+     ".thm", ".lrv", ".pp3", ".dop", ".on1", ".svg", ".psd", ".raw", ".cr2", ".cr3", ".nef", ".arw",
+     ".dng", ".orf", ".rw2", ".raf"}
+)
+# Folders that hold caches or system files, never the user's photos.
+SYSTEM_FOLDERS = frozenset(
+    {"@eaDir", "#recycle", "$RECYCLE.BIN", "System Volume Information", "lost+found", "__MACOSX",
+     ".thumbnails", ".cache", ".git", ".Trash", ".Trashes", ".Spotlight-V100", ".fseventsd"}
+)
+# Pillow's own default bomb limit: about 179 MP (a 16k × 11k image). Larger is refused, not decoded.
+MAX_PIXELS = 178_956_970
+EXIF_DATETIME_ORIGINAL = 0x9003
+EXIF_DATETIME = 0x0132
+EXIF_IFD = 0x8769
+EXIF_ORIENTATION = 0x0112
+
+# We check sizes ourselves before decoding, with a clear reason; Pillow's own check would raise a
+# different error (or only warn) and is switched off so it cannot disagree with ours.
+Image.MAX_IMAGE_PIXELS = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A candidate photo found by :func:`walk`: absolute path with the size and mtime the walk saw."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedImage:
+    image: Image.Image  # RGB, oriented; may be reduced by JPEG draft, never below the min_side asked
+    width: int  # full-resolution size after orientation (what the user sees)
+    height: int
+    format: str  # as detected from the content, e.g. "JPEG" for a JPEG named .png
+    content_hash: str  # BLAKE2b-128 of the file bytes, hex
+    size: int  # bytes
+    captured_at: str | None  # EXIF DateTimeOriginal (else DateTime), ISO 8601, or None
+
+
+def content_hash(data: bytes) -> str:
+    """Fast content fingerprint for finding exact copies (BLAKE2b, 128 bits)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def looks_like_image(head: bytes) -> bool:
+    """Cheap signature check on the first 16 bytes, for files whose extension says nothing."""
+    return (
+        head.startswith(b"\xff\xd8\xff")
+        or head.startswith(b"\x89PNG\r\n\x1a\n")
+        or head.startswith((b"GIF87a", b"GIF89a"))
+        or (head.startswith(b"RIFF") and head[8:12] == b"WEBP")
+        or head.startswith(b"BM")
+        or head.startswith((b"II*\x00", b"MM\x00*"))
+        or (head[4:8] == b"ftyp" and head[8:12] in {b"heic", b"heix", b"mif1", b"msf1", b"heif", b"hevc", b"avif"})
+    )
+
+
+def _is_candidate(path: str, name: str) -> bool:
+    ext = os.path.splitext(name)[1].lower()
+    if ext in IMAGE_EXTENSIONS:
+        return True
+    if ext in NON_IMAGE_EXTENSIONS:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return looks_like_image(fh.read(16))
+    except OSError:
+        return False
+
+
+def _skip_folder(name: str, include_hidden: bool) -> bool:
+    if include_hidden:
+        return False
+    return name.startswith(".") or name in SYSTEM_FOLDERS or name.startswith(".Trash-")
+
+
+def walk(roots: Iterable[str | os.PathLike[str]], *, include_hidden: bool = False) -> Iterator[FileEntry | FileError]:
+    """Yield candidate photos under the roots (a root may be a single file), in name order.
+
+    Symbolic links are followed, but every folder is entered once (by device and inode), so link
+    loops end. Hidden entries and system folders (thumbnail caches, recycle bins) are skipped
+    unless ``include_hidden``. A folder that cannot be listed yields a :class:`FileError` and the
+    walk goes on.
+    """
+    visited: set[tuple[int, int]] = set()
+    for root in roots:
+        root = os.path.abspath(os.fspath(root))
+        try:
+            st = os.stat(root)
+        except FileNotFoundError:
+            yield FileError(root, "no such file or folder")
+            continue
+        except OSError as exc:
+            yield FileError(root, f"cannot read ({exc.strerror})")
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk_folder(root, st, include_hidden, visited)
+        elif _is_candidate(root, os.path.basename(root)):
+            yield FileEntry(root, st.st_size, st.st_mtime_ns)
+
+
+def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited: set) -> Iterator[FileEntry | FileError]:
+    key = (st.st_dev, st.st_ino)
+    if key in visited:
+        return
+    visited.add(key)
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except FileNotFoundError:
+        yield FileError(folder, "folder not found (it vanished during the scan)")
+        return
+    except PermissionError:
+        yield FileError(folder, "permission denied (cannot list folder)")
+        return
+    except OSError as exc:
+        yield FileError(folder, f"cannot list folder ({exc.strerror})")
+        return
+    for entry in entries:
+        if not include_hidden and entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()  # follows symlinks
+            is_file = not is_dir and entry.is_file()
+        except OSError:
+            continue
+        if is_dir:
+            if _skip_folder(entry.name, include_hidden):
+                continue
+            try:
+                sub = entry.stat()
+            except OSError as exc:
+                yield FileError(entry.path, f"cannot read folder ({exc.strerror})")
+                continue
+            yield from _walk_folder(entry.path, sub, include_hidden, visited)
+        elif is_file:
+            if not _is_candidate(entry.path, entry.name):
+                continue
+            try:
+                est = entry.stat()
+            except OSError:
+                continue  # vanished between listing and stat
+            yield FileEntry(entry.path, est.st_size, est.st_mtime_ns)
+        elif entry.is_symlink() and os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS:
+            yield FileError(entry.path, "broken symbolic link")
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise FileError(path, "no such file (it vanished)") from None
+    except IsADirectoryError:
+        raise FileError(path, "is a folder, not a file") from None
+    except PermissionError:
+        raise FileError(path, "permission denied") from None
+    except OSError as exc:
+        raise FileError(path, f"cannot read ({exc.strerror or exc})") from None
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _capture_time(img: Image.Image) -> str | None:
+    try:
+        exif = img.getexif()
+        value = exif.get_ifd(EXIF_IFD).get(EXIF_DATETIME_ORIGINAL) or exif.get(EXIF_DATETIME)
+    except Exception:  # a broken EXIF block must not cost us the picture  # noqa: BLE001
+        return None
+    if not isinstance(value, str) or len(value) < 19:
+        return None
+    date, _, time = value.strip("\x00 ")[:19].partition(" ")
+    parts = date.split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or parts[0] == "0000" or len(time) != 8:
+        return None
+    return f"{parts[0]}-{parts[1]}-{parts[2]}T{time}"
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    """Every mode to 8-bit RGB in one place; transparency is composited over white."""
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit greyscale: scale to 8 bits (>> 8); converting straight to L would clip at 255.
+        import numpy as np
+
+        arr = np.asarray(img, dtype=np.uint32 if img.mode == "I" else np.uint16)
+        shift = 8 if arr.max(initial=0) > 255 or img.mode != "I" else 0
+        img = Image.fromarray((arr >> shift).clip(0, 255).astype(np.uint8), "L")
+    elif img.mode == "F":
+        import numpy as np
+
+        arr = np.asarray(img, dtype=np.float32)
+        top = float(arr.max(initial=1.0)) or 1.0
+        img = Image.fromarray((arr / top * 255).clip(0, 255).astype(np.uint8), "L")
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def read_image(
+    path: str | os.PathLike[str], *, min_side: int | None = None, max_pixels: int = MAX_PIXELS
+) -> DecodedImage:
+    """Read a photo once (its bytes are hashed and decoded from memory) and return it as RGB.
+
+    ``min_side``: the shorter side the caller needs; JPEGs are decoded at the smallest DCT scale
+    that still gives it. Raises :class:`FileError` with a one-line reason, and nothing else.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise FileError(path, "is a folder, not a file")
+    data = _read_bytes(path)
+    if not data:
+        raise FileError(path, "empty file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            img = Image.open(io.BytesIO(data))
+            fmt = img.format or "unknown"
+            if fmt not in SUPPORTED_FORMATS:
+                raise FileError(path, f"unsupported image format {fmt}")
+            width, height = img.size
+            if width <= 0 or height <= 0:
+                raise FileError(path, "image has zero size")
+            if width * height > max_pixels:
+                raise FileError(
+                    path,
+                    f"decompression bomb: {width}×{height} = {width * height:,} pixels exceeds the limit of "
+                    f"{max_pixels:,}",
+                )
+            captured_at = _capture_time(img)
+            orientation = img.getexif().get(EXIF_ORIENTATION, 1)
+            if fmt in ("JPEG", "MPO") and min_side:
+                # draft picks a scale whose result is at least the requested size on both sides.
+                scale = min(width, height) / min_side
+                if scale >= 2:
+                    img.draft("RGB", (max(1, int(width / scale)), max(1, int(height / scale))))
+            img.seek(0)
+            img.load()
+            img = _to_rgb(img)
+            img = _orient(img, orientation)
+    except FileError:
+        raise
+    except UnidentifiedImageError:
+        raise FileError(path, "not an image (unrecognised content)") from None
+    except MemoryError:
+        raise FileError(path, "not enough memory to decode this image") from None
+    except (OSError, SyntaxError, ValueError, TypeError, IndexError, KeyError, EOFError, ZeroDivisionError) as exc:
+        raise FileError(path, f"truncated or corrupt image data ({_short(exc)})") from None
+    except Exception as exc:  # a decoder bug on a hostile file: still one line, never a traceback  # noqa: BLE001
+        raise FileError(path, f"cannot decode ({type(exc).__name__}: {_short(exc)})") from None
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return DecodedImage(img, width, height, fmt, content_hash(data), len(data), captured_at)
+
+
+_TRANSPOSE = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+
+def _orient(img: Image.Image, orientation: int) -> Image.Image:
+    for op in _TRANSPOSE.get(orientation, ()):
+        img = img.transpose(op)
+    return img
+
+
+def thumbnail(path: str | os.PathLike[str], size: int) -> Image.Image:
+    """An RGB thumbnail fitting in ``size``×``size`` (decoded at a reduced JPEG scale when possible)."""
+    decoded = read_image(path, min_side=size)
+    img = decoded.image.copy()
+    img.thumbnail((size, size), Image.Resampling.LANCZOS)
+    return img

@@ -1,0 +1,279 @@
+"""The scan pipeline: walk ► skip unchanged ► decode in worker processes ► batch encode ► commit.
+
+Why this shape: decoding (JPEG draft + resize) is the slow part and is done by a pool of worker
+processes so every core decodes; the model runs in this process on whole batches; each batch is
+committed in one transaction, so a scan killed at any moment (even ``kill -9``) loses at most the
+batch in flight and a rerun skips everything committed (same size and mtime, code present).
+
+:func:`scan` is a generator of events; the CLI draws them as a progress bar, the GUI forwards them
+as signals. Cancelling (set the ``cancel`` event) commits the batch in hand and stops.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
+
+import numpy as np
+
+from .catalog import Catalog, ScanRecord
+from .errors import FileError
+from .images import FileEntry, read_image, walk
+from .model import HashModel, ModelInfo, prepare
+
+BATCH_SIZE = 32
+PROGRESS_INTERVAL_S = 0.2
+CRASH_RETRIES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProgress:
+    """Emitted often (at most every 0.2 s and at each commit)."""
+
+    phase: str  # "walking" while listing folders, "hashing" while decoding/encoding
+    found: int  # candidate photos found so far
+    skipped: int  # unchanged since the last scan
+    total: int  # files that need hashing (known once walking ends)
+    done: int  # of those, finished (hashed or failed)
+    failed: int
+    rate: float  # files per second over the hashing phase
+    eta_s: float | None
+    current: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanFailure:
+    """One file or folder that could not be read: the reason is recorded in the catalog."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(slots=True)
+class ScanSummary:
+    """The last event of a scan."""
+
+    found: int = 0
+    skipped: int = 0
+    hashed: int = 0
+    failed: int = 0
+    missing: int = 0
+    returned: int = 0  # files marked missing before that are back
+    cancelled: bool = False
+    seconds: float = 0.0
+    failures: list[ScanFailure] = field(default_factory=list)
+
+
+ScanEvent = ScanProgress | ScanFailure | ScanSummary
+
+
+def decode_for_model(path: str, info: ModelInfo) -> tuple[np.ndarray, dict] | str:
+    """Worker side: read one photo and shrink it to the model's input. An error becomes its reason."""
+    try:
+        decoded = read_image(path, min_side=info.input_size)
+        pixels = prepare(decoded.image, info)
+    except FileError as exc:
+        return exc.reason
+    except MemoryError:
+        return "not enough memory to decode this image"
+    meta = {
+        "content_hash": decoded.content_hash,
+        "width": decoded.width,
+        "height": decoded.height,
+        "format": decoded.format,
+        "captured_at": decoded.captured_at,
+    }
+    return pixels, meta
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+class _Decoder:
+    """Decode paths in worker processes (or in this process when workers == 0), restarting a crashed pool.
+
+    A file that kills a worker (a decoder bug on a hostile file) breaks the whole pool; every file
+    in flight is retried in a fresh pool, and one in flight at ``CRASH_RETRIES`` crashes is given up
+    with a reason.
+    """
+
+    def __init__(self, info: ModelInfo, workers: int):
+        self.info = info
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+        self.in_flight: dict[Future, tuple[FileEntry, int]] = {}
+
+    def _start(self) -> None:
+        if self.workers and self.pool is None:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+
+    def run(self, entries: Iterable[FileEntry], cancel: threading.Event) -> Iterator[tuple[FileEntry, object]]:
+        queue: deque[tuple[FileEntry, int]] = deque((e, 0) for e in entries)
+        if not self.workers:
+            while queue and not cancel.is_set():
+                entry, _ = queue.popleft()
+                yield entry, decode_for_model(entry.path, self.info)
+            return
+        limit = self.workers * 8
+        self._start()
+        while (queue or self.in_flight) and not cancel.is_set():
+            while queue and len(self.in_flight) < limit:
+                entry, attempts = queue.popleft()
+                try:
+                    future = self.pool.submit(decode_for_model, entry.path, self.info)
+                except BrokenProcessPool:
+                    queue.appendleft((entry, attempts))
+                    break
+                self.in_flight[future] = (entry, attempts)
+            done, _ = wait(list(self.in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                entry, attempts = self.in_flight.pop(future)
+                try:
+                    yield entry, future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if attempts + 1 >= CRASH_RETRIES:
+                        yield entry, "the image decoder crashed on this file"
+                    else:
+                        queue.appendleft((entry, attempts + 1))
+            if broken:
+                for future, (entry, attempts) in self.in_flight.items():
+                    queue.appendleft((entry, attempts + 1))
+                self.in_flight.clear()
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = None
+                self._start()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+
+def scan(
+    catalog: Catalog,
+    roots: Iterable[str | os.PathLike[str]],
+    model: HashModel,
+    *,
+    workers: int | None = None,
+    batch_size: int = BATCH_SIZE,
+    include_hidden: bool = False,
+    retry_errors: bool = False,
+    cancel: threading.Event | None = None,
+) -> Iterator[ScanEvent]:
+    """Bring the catalog up to date with the photos under ``roots``; yields progress events.
+
+    workers: decode processes (default: one per CPU core; 0 decodes in this process).
+    retry_errors: read again files that failed before even if unchanged (e.g. after a chmod).
+    """
+    cancel = cancel or threading.Event()
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    roots = [os.path.abspath(os.fspath(r)) for r in roots]
+    started = time.monotonic()
+    summary = ScanSummary()
+    model_id = catalog.register_model(model.model_key, str(model.path), model.info.bits, model.info.to_metadata())
+    states = catalog.file_states(model_id)
+
+    # 1. Walk and decide what needs work.
+    todo: list[FileEntry] = []
+    seen: set[str] = set()
+    returned: list[str] = []
+    last_emit = 0.0
+    for item in walk(roots, include_hidden=include_hidden):
+        if cancel.is_set():
+            break
+        if isinstance(item, FileError):
+            failure = ScanFailure(item.path, item.reason)
+            summary.failures.append(failure)
+            summary.failed += 1
+            yield failure
+            continue
+        seen.add(item.path)
+        summary.found += 1
+        state = states.get(item.path)
+        unchanged = state is not None and (state.size, state.mtime_ns) == (item.size, item.mtime_ns)
+        if unchanged and (state.has_code or (state.has_error and not retry_errors)):
+            summary.skipped += 1
+            if state.missing:
+                returned.append(item.path)
+        else:
+            todo.append(item)
+        now = time.monotonic()
+        if now - last_emit >= PROGRESS_INTERVAL_S:
+            last_emit = now
+            yield ScanProgress("walking", summary.found, summary.skipped, 0, 0, summary.failed, 0.0, None, item.path)
+
+    if not cancel.is_set():
+        gone = [p for p, s in states.items() if not s.missing and p not in seen and _under(p, roots)]
+        summary.missing = catalog.set_missing(gone, True)
+        summary.returned = catalog.set_missing(returned, False)
+
+    # 2. Decode in the pool, encode in batches, commit each batch.
+    total = len(todo)
+    hash_start = time.monotonic()
+    batch_pixels: list[np.ndarray] = []
+    batch_records: list[ScanRecord] = []
+    pending_errors: list[ScanRecord] = []
+
+    def commit() -> None:
+        records = list(pending_errors)
+        if batch_pixels:
+            packed = model.encode(np.stack(batch_pixels))
+            records += [replace(rec, code=packed[i].tobytes()) for i, rec in enumerate(batch_records)]
+        if records:
+            catalog.save_scanned(model_id, records)
+        summary.hashed += len(batch_records)
+        batch_pixels.clear()
+        batch_records.clear()
+        pending_errors.clear()
+
+    def progress(current: str | None) -> ScanProgress:
+        done = summary.hashed + len(batch_records) + (summary.failed - walk_failures)
+        elapsed = max(time.monotonic() - hash_start, 1e-9)
+        rate = done / elapsed
+        eta = (total - done) / rate if rate > 0 else None
+        return ScanProgress(
+            "hashing", summary.found, summary.skipped, total, done, summary.failed, rate, eta, current
+        )
+
+    walk_failures = summary.failed
+    decoder = _Decoder(model.info, workers if total > 1 else 0)
+    try:
+        for entry, result in decoder.run(todo, cancel):
+            if isinstance(result, str):
+                failure = ScanFailure(entry.path, result)
+                summary.failures.append(failure)
+                summary.failed += 1
+                pending_errors.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, error=result))
+                yield failure
+            else:
+                pixels, meta = result
+                batch_pixels.append(pixels)
+                batch_records.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, **meta))
+            if len(batch_pixels) + len(pending_errors) >= batch_size:
+                commit()
+                last_emit = time.monotonic()
+                yield progress(entry.path)
+            elif time.monotonic() - last_emit >= PROGRESS_INTERVAL_S:
+                last_emit = time.monotonic()
+                yield progress(entry.path)
+        commit()
+    finally:
+        decoder.close()
+    summary.cancelled = cancel.is_set()
+    summary.seconds = time.monotonic() - started
+    yield progress(None)
+    yield summary
+

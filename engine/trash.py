@@ -1,0 +1,180 @@
+"""Removal with undo: files go to the system trash, never deleted, and every move is journaled.
+
+send2trash does the move (FreeDesktop trash on Linux, including the per-volume ``.Trash-UID``
+folders; the Trash on macOS; the Recycle Bin on Windows). It does not say where the file went, so
+on Linux we read the trash's ``info/*.trashinfo`` records to find it, and journal that place in the
+catalog; ``undo`` moves it back byte-identical and removes the record. Where the place cannot be
+found (other platforms), the journal says so and ``undo`` asks the user to restore by hand.
+
+Safety rules: a file changed since the last scan is refused (it may no longer be a duplicate); so
+is a protected file (reference folder) and any request that would leave a group with no copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from send2trash import send2trash
+
+from .catalog import Catalog
+from .duplicates import Group
+from .errors import TrashError
+from .images import content_hash
+
+
+@dataclass(slots=True)
+class TrashResult:
+    batch: int | None
+    moved: list[str] = field(default_factory=list)  # moved to the trash, or restored by undo
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+
+
+def _trash_dirs(path: str) -> list[Path]:
+    """The FreeDesktop trash folders a file at ``path`` may have gone to: home trash, then its volume's."""
+    from send2trash.plat_other import HOMETRASH  # where send2trash itself moves files (fixed at its import)
+
+    dirs = [Path(HOMETRASH)]
+    mount = Path(path).parent
+    while not os.path.ismount(mount) and mount != mount.parent:
+        mount = mount.parent
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    dirs += [mount / ".Trash" / str(uid), mount / f".Trash-{uid}"]
+    return dirs
+
+
+def _find_in_trash(original: str) -> str | None:
+    """Where the trash put ``original`` (newest matching record), or None if it cannot be told."""
+    if not sys.platform.startswith("linux"):
+        return None
+    best: tuple[str, str] | None = None
+    stem = Path(original).stem
+    for trash in _trash_dirs(original):
+        info_dir = trash / "info"
+        if not info_dir.is_dir():
+            continue
+        topdir = trash.parent.parent if trash.parent.name == ".Trash" else trash.parent
+        for info in info_dir.glob(f"{glob_escape(stem)}*.trashinfo"):
+            fields = dict(
+                line.split("=", 1) for line in info.read_text(errors="replace").splitlines() if "=" in line
+            )
+            recorded = unquote(fields.get("Path", ""))
+            if not os.path.isabs(recorded):
+                recorded = str(topdir / recorded)
+            if os.path.normpath(recorded) != os.path.normpath(original):
+                continue
+            stamp = fields.get("DeletionDate", "")
+            candidate = trash / "files" / info.name[: -len(".trashinfo")]
+            if candidate.exists() and (best is None or stamp >= best[0]):
+                best = (stamp, str(candidate))
+    return best[1] if best else None
+
+
+def glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in text)
+
+
+def _refusals(catalog: Catalog, paths: Sequence[str], groups: Sequence[Group] | None) -> dict[str, str]:
+    """Why each refused path may not be moved (paths not listed here may go)."""
+    refused: dict[str, str] = {}
+    wanted = set(paths)
+    for group in groups or ():
+        members = [m.file.path for m in group.members]
+        for m in group.members:
+            if m.file.path in wanted and m.protected:
+                refused[m.file.path] = "it is in a reference folder"
+        staying = [p for p in members if p not in wanted and os.path.exists(p)]
+        if not staying:
+            for p in members:
+                if p in wanted:
+                    refused.setdefault(p, "it would remove every copy in its group")
+    for path in paths:
+        if path in refused:
+            continue
+        row = catalog.file_by_path(path)
+        if row is None:
+            refused[path] = "not in the catalog (scan it first)"
+        elif not os.path.lexists(path):
+            refused[path] = "no longer on disk"
+        else:
+            st = os.stat(path)
+            if (st.st_size, st.st_mtime_ns) != (row.size, row.mtime_ns):
+                refused[path] = "changed since the last scan (scan again first)"
+    return refused
+
+
+def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Group] | None = None) -> TrashResult:
+    """Move ``paths`` to the system trash, journaling each move; refused ones say why."""
+    paths = list(dict.fromkeys(os.fspath(p) for p in paths))
+    result = TrashResult(catalog.next_trash_batch())
+    refused = _refusals(catalog, paths, groups)
+    for path in paths:
+        if path in refused:
+            result.failed.append((path, refused[path]))
+            continue
+        row = catalog.file_by_path(path)
+        try:
+            send2trash(path)
+        except Exception as exc:  # send2trash raises OSError subclasses and its own TrashPermissionError  # noqa: BLE001
+            result.failed.append((path, f"the system trash refused it ({' '.join(str(exc).split())[:120]})"))
+            continue
+        catalog.journal_add(result.batch, path, _find_in_trash(path), row.content_hash, row.size)
+        catalog.set_missing([path], True)
+        result.moved.append(path)
+    return result
+
+
+def last_batch(catalog: Catalog) -> int | None:
+    """The newest batch that still has files in the trash."""
+    pending = catalog.journal(only_pending=True)
+    return pending[0].batch if pending else None
+
+
+def undo(catalog: Catalog, batch: int | None = None) -> TrashResult:
+    """Put back every file of ``batch`` (default: the newest one not yet restored)."""
+    batch = last_batch(catalog) if batch is None else batch
+    if batch is None:
+        raise TrashError("nothing to undo: no files moved to the trash are waiting to be restored")
+    entries = catalog.journal(batch, only_pending=True)
+    if not entries:
+        raise TrashError(f"nothing to undo in batch {batch}: its files were restored already, or it does not exist")
+    result = TrashResult(batch)
+    for entry in entries:
+        reason = _restore(entry)
+        if reason:
+            result.failed.append((entry.original_path, reason))
+            continue
+        catalog.journal_mark_restored(entry.id)
+        catalog.set_missing([entry.original_path], False)
+        result.moved.append(entry.original_path)
+    return result
+
+
+def _restore(entry) -> str | None:
+    """Move one journaled file back; returns why not, or None when done."""
+    if entry.trashed_path is None:
+        return "its place in the trash is unknown on this system: restore it from the system Trash by hand"
+    trashed = Path(entry.trashed_path)
+    if os.path.lexists(entry.original_path):
+        return "a file already exists at the original place (not overwritten)"
+    if not trashed.exists():
+        return "no longer in the trash (was the trash emptied?)"
+    if entry.content_hash and content_hash(trashed.read_bytes()) != entry.content_hash:
+        return "the file in the trash is not the one that was moved (contents differ)"
+    try:
+        os.makedirs(os.path.dirname(entry.original_path), exist_ok=True)
+        shutil.move(str(trashed), entry.original_path)
+    except OSError as exc:
+        return f"cannot move it back ({exc.strerror or exc})"
+    info = trashed.parent.parent / "info" / f"{trashed.name}.trashinfo"
+    try:
+        info.unlink()
+    except OSError:
+        pass  # a stale record in the trash is harmless; the file itself is back
+    return None
+

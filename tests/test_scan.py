@@ -1,0 +1,137 @@
+"""The scan pipeline end to end: real photos, real decoding pool, the real default ONNX model, a real catalog."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from engine.catalog import Catalog
+from engine.duplicates import find_groups
+from engine.model import HashModel, default_model_path
+from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
+from engine.search import model_row_id
+
+
+@pytest.fixture(scope="module")
+def model():
+    return HashModel.load(default_model_path())
+
+
+def run_scan(catalog, roots, model, **kw) -> tuple[ScanSummary, list]:
+    events = list(scan(catalog, roots, model, **kw))
+    assert isinstance(events[-1], ScanSummary)
+    return events[-1], events
+
+
+def folder_state(root) -> dict[str, tuple[int, int]]:
+    return {
+        os.path.join(d, f): (os.stat(os.path.join(d, f)).st_size, os.stat(os.path.join(d, f)).st_mtime_ns)
+        for d, _, files in os.walk(root)
+        for f in files
+    }
+
+
+def test_scan_groups_edited_copies_with_their_originals(tmp_path, library, model):
+    before = folder_state(library.root)
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        summary, events = run_scan(catalog, [library.root], model, workers=2)
+        assert summary.found == len(library.photos) + 1
+        assert summary.hashed == len(library.photos)
+        assert [f.path for f in summary.failures] == [str(library.broken)]
+        assert "truncated" in summary.failures[0].reason or "corrupt" in summary.failures[0].reason
+        assert any(isinstance(e, ScanProgress) and e.phase == "hashing" for e in events)
+        assert catalog.errors() == [(str(library.broken), summary.failures[0].reason)]
+
+        groups = find_groups(catalog, model_row_id(catalog, model), model.info.radius_duplicate)
+    by_path = {m.file.path: gi for gi, g in enumerate(groups) for m in g.members}
+    for copy, original in library.edits.items():
+        assert by_path.get(str(copy)) is not None, f"{copy.name} was not grouped"
+        assert by_path[str(copy)] == by_path.get(str(original)), f"{copy.name} not with {original.name}"
+    assert by_path[str(library.exact_copy)] == by_path[str(library.originals[-1])]
+    for g in groups:
+        originals_in_group = {m.file.path for m in g.members} & {str(p) for p in library.originals}
+        assert len(originals_in_group) == 1, f"unrelated photos grouped: {sorted(originals_in_group)}"
+    assert folder_state(library.root) == before, "a scan must never change the photos"
+
+
+def test_rescan_skips_unchanged_and_notices_changes(tmp_path, library, model):
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        first, _ = run_scan(catalog, [library.root], model, workers=2)
+        again, _ = run_scan(catalog, [library.root], model, workers=2)
+        assert (again.hashed, again.failed, again.skipped) == (0, 0, first.found)
+
+        changed = library.originals[1]
+        changed.write_bytes(library.originals[2].read_bytes())
+        gone = library.originals[3]
+        saved = gone.read_bytes()
+        gone.unlink()
+        third, _ = run_scan(catalog, [library.root], model, workers=2)
+        assert (third.hashed, third.missing) == (1, 1)
+        assert catalog.file_by_path(str(gone)).missing_since is not None
+        assert catalog.file_by_path(str(changed)).content_hash == catalog.file_by_path(
+            str(library.originals[2])
+        ).content_hash
+
+        gone.write_bytes(saved)
+        os.utime(gone, ns=(catalog.file_by_path(str(gone)).mtime_ns,) * 2)
+        fourth, _ = run_scan(catalog, [library.root], model, workers=2)
+        assert (fourth.hashed, fourth.returned) == (0, 1)
+        assert catalog.file_by_path(str(gone)).missing_since is None
+
+        retried, _ = run_scan(catalog, [library.root], model, workers=0, retry_errors=True)
+        assert (retried.hashed, retried.failed) == (0, 1)
+
+
+def test_pool_and_in_process_decoding_give_identical_codes(tmp_path, library, model):
+    results = []
+    for workers in (0, 2):
+        with Catalog(tmp_path / f"c{workers}.sqlite") as catalog:
+            run_scan(catalog, [library.root], model, workers=workers)
+            ids, codes = catalog.codes(model_row_id(catalog, model))
+            paths = [catalog.files([i])[i].path for i in ids.tolist()]
+            results.append(dict(zip(paths, map(bytes, codes))))
+    assert results[0] == results[1]
+
+
+def test_cancel_commits_what_is_done_and_the_next_scan_finishes(tmp_path, library, model):
+    cancel = threading.Event()
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        events = []
+        for event in scan(catalog, [library.root], model, workers=1, batch_size=2, cancel=cancel):
+            events.append(event)
+            if isinstance(event, ScanProgress) and event.phase == "hashing" and event.done >= 2:
+                cancel.set()
+        summary = events[-1]
+        assert summary.cancelled
+        committed = catalog.code_counts().get(model_row_id(catalog, model), 0)
+        assert 0 < committed < len(library.photos)
+        rest, _ = run_scan(catalog, [library.root], model, workers=2)
+        assert rest.hashed == len(library.photos) - committed
+        assert catalog.integrity_check() == "ok"
+
+
+def test_failures_are_reported_and_the_scan_goes_on(tmp_path, library, model):
+    (library.root / "notes.jpg").write_bytes(os.urandom(5000))
+    (library.root / "empty.png").write_bytes(b"")
+    (library.root / "folder.jpg").mkdir()
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        summary, events = run_scan(catalog, [library.root, tmp_path / "no-such-folder"], model, workers=2)
+        reasons = {os.path.basename(f.path): f.reason for f in events if isinstance(f, ScanFailure)}
+    assert summary.hashed == len(library.photos)
+    assert set(reasons) >= {"notes.jpg", "empty.png", "broken.jpg", "no-such-folder"}
+    assert "folder.jpg" not in reasons
+    assert all(reason and "\n" not in reason for reason in reasons.values())
+
+
+def test_codes_match_the_model_run_directly(tmp_path, photos_dir, model):
+    from engine.search import encode_file
+
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        run_scan(catalog, [photos_dir], model, workers=2)
+        ids, codes = catalog.codes(model_row_id(catalog, model))
+        rows = catalog.files(ids.tolist())
+    for file_id, code in list(zip(ids.tolist(), codes))[:5]:
+        assert np.array_equal(encode_file(model, rows[file_id].path), code)
