@@ -233,13 +233,13 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 
         arr = np.asarray(img, dtype=np.uint32 if img.mode == "I" else np.uint16)
         shift = 8 if arr.max(initial=0) > 255 or img.mode != "I" else 0
-        img = Image.fromarray((arr >> shift).clip(0, 255).astype(np.uint8), "L")
+        img = Image.fromarray((arr >> shift).clip(0, 255).astype(np.uint8))
     elif img.mode == "F":
         import numpy as np
 
         arr = np.asarray(img, dtype=np.float32)
         top = float(arr.max(initial=1.0)) or 1.0
-        img = Image.fromarray((arr / top * 255).clip(0, 255).astype(np.uint8), "L")
+        img = Image.fromarray((arr / top * 255).clip(0, 255).astype(np.uint8))
     if img.mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):

@@ -135,3 +135,61 @@ def test_codes_match_the_model_run_directly(tmp_path, photos_dir, model):
         rows = catalog.files(ids.tolist())
     for file_id, code in list(zip(ids.tolist(), codes))[:5]:
         assert np.array_equal(encode_file(model, rows[file_id].path), code)
+
+
+def test_a_scan_of_the_bad_input_corpus(tmp_path, photos_dir, model):
+    """Every bad file gets a recorded one-line reason or a correct code; the scan completes; nothing changes."""
+    from PIL import Image
+
+    from .test_images import exif_oriented_jpeg, marker_image, png_header_claiming
+
+    real = sorted(photos_dir.iterdir())[0].read_bytes()
+    root = tmp_path / "corpus ünïcødé"
+    (root / "sub folder with spaces").mkdir(parents=True)
+    expect_error = {
+        "empty.jpg": b"",
+        "truncated.jpg": real[: len(real) // 2],
+        "random.jpg": np.random.default_rng(1).bytes(3000),
+        "bomb.png": png_header_claiming(30000, 30000),
+    }
+    for name, data in expect_error.items():
+        (root / name).write_bytes(data)
+    marker_image().save(root / "png-named.jpg", "PNG")
+    Image.new("RGB", (1, 1), (9, 9, 9)).save(root / "tiny.png")
+    Image.new("CMYK", (40, 40), (0, 255, 255, 0)).save(root / "cmyk.jpg")
+    Image.fromarray(np.full((16, 16), 40000, np.uint16)).save(root / "deep.png")
+    pal = Image.new("P", (10, 10), 0)
+    pal.putpalette([0, 0, 0, 0, 0, 255] + [0] * 762)
+    pal.save(root / "palette.png", transparency=0)
+    frames = [Image.new("RGB", (20, 20), c) for c in ((255, 0, 0), (0, 255, 0))]
+    frames[0].save(root / "anim.gif", save_all=True, append_images=frames[1:])
+    exif_oriented_jpeg(root / "o6.jpg", 6)
+    exif_oriented_jpeg(root / "o8.jpg", 8)
+    (root / "sub folder with spaces" / "☀ photo.jpg").write_bytes(real)
+    (root / "dir.jpg").mkdir()
+    (root / "loop").symlink_to(root)
+    (root / "zzz-vanishing.jpg").write_bytes(real)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and p.name != "zzz-vanishing.jpg"}
+
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        events = []
+        for event in scan(catalog, [root], model, workers=0, batch_size=1):
+            events.append(event)
+            vanishing = root / "zzz-vanishing.jpg"
+            if isinstance(event, ScanProgress) and event.phase == "hashing" and vanishing.exists():
+                vanishing.unlink()  # found by the walk, gone before it is decoded
+        summary = events[-1]
+        expect_error["zzz-vanishing.jpg"] = b""
+        failures = {os.path.basename(f.path): f.reason for f in summary.failures}
+        assert set(failures) == set(expect_error), failures
+        assert "vanished" in failures["zzz-vanishing.jpg"]
+        assert failures["bomb.png"].startswith("decompression bomb")
+        decoded_ok = {"png-named.jpg", "tiny.png", "cmyk.jpg", "deep.png", "palette.png", "anim.gif", "o6.jpg",
+                      "o8.jpg", "☀ photo.jpg"}
+        assert summary.hashed == len(decoded_ok)
+        coded = {os.path.basename(r.path) for r in catalog.all_files() if r.error is None}
+        assert coded == decoded_ok
+        rows = {os.path.basename(r.path): r for r in catalog.all_files()}
+        assert (rows["o6.jpg"].width, rows["o6.jpg"].height) == (40, 60)
+        assert all(rows[n].error == failures[n] for n in expect_error)
+    assert {p: p.read_bytes() for p in before} == before

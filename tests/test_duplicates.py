@@ -1,0 +1,143 @@
+"""Grouping on a real catalog file with hand-made codes: exact and near links, the chain guard, keepers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.catalog import Catalog, ScanRecord
+from engine.duplicates import KEEPER_RULES, find_groups, in_folders
+from engine.errors import UsageError
+
+
+def code(*flipped_bits: int) -> bytes:
+    bits = np.zeros(64, np.uint8)
+    bits[list(flipped_bits)] = 1
+    return np.packbits(bits).tobytes()
+
+
+def add(catalog, model_id, path, code_bytes, *, size=1000, w=100, h=100, content=None, captured=None, error=None):
+    rec = ScanRecord(path, size, 1, content or path, w, h, "JPEG", captured, None if error else code_bytes, error)
+    catalog.save_scanned(model_id, [rec])
+
+
+@pytest.fixture
+def cat(tmp_path):
+    with Catalog(tmp_path / "c.sqlite") as c:
+        yield c, c.register_model("k", "/m.onnx", 64, {})
+
+
+def paths(group):
+    return [m.file.path for m in group.members]
+
+
+def test_near_and_exact_grouped_far_not(cat):
+    c, m = cat
+    add(c, m, "/p/a.jpg", code(), size=5000)
+    add(c, m, "/p/a-small.jpg", code(1, 2), size=1000, w=50, h=50)
+    add(c, m, "/p/b.jpg", code(*range(10, 40)))
+    add(c, m, "/p/b-copy.jpg", code(*range(10, 40)), content="/p/b.jpg")
+    add(c, m, "/p/lonely.jpg", code(*range(40, 64)))
+    groups = find_groups(c, m, 4)
+    assert [paths(g) for g in groups] == [["/p/a.jpg", "/p/a-small.jpg"], ["/p/b-copy.jpg", "/p/b.jpg"]]
+    assert groups[0].kind == "near" and groups[1].kind == "exact"
+    assert groups[0].members[1].distance == 2 and not groups[0].members[1].keep
+    assert groups[0].bytes_freed == 1000
+    assert find_groups(c, m, 1)[0].kind == "exact"  # a-small is 2 bits away: not within radius 1
+
+
+def test_exact_copies_of_an_undecodable_file_are_grouped(cat):
+    c, m = cat
+    add(c, m, "/p/broken.jpg", None, content="same", error="truncated")
+    add(c, m, "/p/broken-copy.jpg", None, content="same", error="truncated")
+    (group,) = find_groups(c, m, 4)
+    assert group.kind == "exact" and len(group.members) == 2
+
+
+def test_chain_of_photos_is_not_one_group(cat):
+    c, m = cat
+    for i in range(6):  # each 4 bits from the next; the ends are 20 bits apart
+        add(c, m, f"/chain/{i}.jpg", code(*range(0, 4 * i)), size=1000 + i)
+    groups = find_groups(c, m, 4)
+    for g in groups:
+        assert all(x.distance <= 4 for x in g.members)
+        ends = {int(p.split("/")[-1][0]) for p in paths(g)}
+        assert max(ends) - min(ends) <= 2
+    assert sum(len(g.members) for g in groups) >= 4
+    # A tight cluster stays one group.
+    for i in range(4):
+        add(c, m, f"/tight/{i}.jpg", code(60, 61, 62, 63, *range(30, 30 + i)))
+    tight = [g for g in find_groups(c, m, 4) if paths(g)[0].startswith("/tight")]
+    assert len(tight) == 1 and len(tight[0].members) == 4
+
+
+@pytest.mark.parametrize(
+    "rule, files, keeper",
+    [
+        ("resolution", [("/r/a.jpg", dict(w=100, h=100)), ("/r/b.jpg", dict(w=200, h=100))], "/r/b.jpg"),
+        ("size", [("/s/a.jpg", dict(size=10)), ("/s/b.jpg", dict(size=20))], "/s/b.jpg"),
+        ("oldest", [("/o/a.jpg", dict(captured="2020-01-01T00:00:00")), ("/o/b.jpg", dict(captured="2019-01-01T00:00:00")),
+                    ("/o/c.jpg", dict())], "/o/b.jpg"),
+        ("path", [("/t/b.jpg", dict()), ("/t/a.jpg", dict())], "/t/a.jpg"),
+    ],
+)
+def test_each_keeper_rule_decides(cat, rule, files, keeper):
+    c, m = cat
+    for path, kw in files:
+        add(c, m, path, code(1), **kw)
+    (group,) = find_groups(c, m, 0, keeper_rules=[rule])
+    assert group.keeper.file.path == keeper and group.keeper.keep
+
+
+def test_default_rule_order(cat):
+    c, m = cat
+    assert KEEPER_RULES == ("resolution", "size", "oldest", "path")
+    add(c, m, "/d/big-old.jpg", code(1), w=400, h=300, size=10, captured="2001-01-01T00:00:00")
+    add(c, m, "/d/bigger-file.jpg", code(1), w=400, h=300, size=99)
+    add(c, m, "/d/small.jpg", code(1), w=40, h=30, size=500)
+    (group,) = find_groups(c, m, 0)
+    assert group.keeper.file.path == "/d/bigger-file.jpg"
+    (group,) = find_groups(c, m, 0, keeper_rules=["oldest", "resolution"])
+    assert group.keeper.file.path == "/d/big-old.jpg"
+    with pytest.raises(UsageError, match="unknown keeper rule newest; known rules: resolution, size, oldest, path"):
+        find_groups(c, m, 0, keeper_rules=["newest"])
+
+
+def test_reference_folders_are_protected(cat):
+    c, m = cat
+    add(c, m, "/lib/ref/original.jpg", code(1), w=10, h=10)
+    add(c, m, "/lib/reference2/copy.jpg", code(1), w=999, h=999)
+    add(c, m, "/lib/other/copy.jpg", code(1, 2), w=999, h=999)
+    (group,) = find_groups(c, m, 2, reference_folders=["/lib/ref"])
+    assert group.keeper.file.path == "/lib/ref/original.jpg" and group.keeper.protected
+    assert {x.file.path for x in group.removable} == {"/lib/reference2/copy.jpg", "/lib/other/copy.jpg"}
+    (group,) = find_groups(c, m, 2, reference_folders=["/lib/ref", "/lib/other"])
+    assert [x.file.path for x in group.removable] == ["/lib/reference2/copy.jpg"]
+    assert in_folders("/lib/ref/x.jpg", ["/lib/ref/"]) and not in_folders("/lib/reference2/x.jpg", ["/lib/ref"])
+
+
+def test_missing_files_leave_groups_and_radius_is_checked(cat):
+    c, m = cat
+    add(c, m, "/x/a.jpg", code(1))
+    add(c, m, "/x/b.jpg", code(1))
+    assert len(find_groups(c, m, 0)) == 1
+    c.set_missing(["/x/b.jpg"], True)
+    assert find_groups(c, m, 0) == []
+    with pytest.raises(UsageError, match="radius must be an integer from 0 to 64"):
+        find_groups(c, m, 65)
+
+
+def test_many_codes_group_quickly(cat):
+    c, m = cat
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 256, (3000, 8), dtype=np.uint8)
+    records = [ScanRecord(f"/big/{i:05d}.jpg", 100, 1, f"h{i}", 10, 10, "JPEG", None, base[i].tobytes())
+               for i in range(3000)]
+    flipped = base.copy()
+    flipped[:, 0] ^= 1  # one bit away
+    records += [ScanRecord(f"/big/{i:05d}-copy.jpg", 50, 1, f"c{i}", 5, 5, "JPEG", None, flipped[i].tobytes())
+                for i in range(0, 3000, 3)]
+    c.save_scanned(m, records)
+    groups = find_groups(c, m, 2)
+    assert len(groups) == 1000
+    assert all(len(g.members) == 2 and not g.keeper.file.path.endswith("-copy.jpg") for g in groups)

@@ -1,0 +1,146 @@
+"""The model contract: the default pHash model loads silently, matches ImageHash, and bad models are refused."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from PIL import Image
+
+from engine import codes
+from engine.errors import ModelError
+from engine.model import HashModel, ModelInfo, default_model_path, prepare
+from engine.search import encode_file
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def model():
+    return HashModel.load(default_model_path())
+
+
+def test_default_model_metadata(model):
+    info = model.info
+    assert (info.bits, info.input_size, info.method, info.resize) == (64, 32, "phash", "squash")
+    assert 0 <= info.radius_duplicate <= info.radius_similar <= 64
+    assert ModelInfo.from_metadata(info.to_metadata()) == info
+    assert model.model_key == hashlib.blake2b(default_model_path().read_bytes(), digest_size=16).hexdigest()
+    assert model.providers[-1] == "CPUExecutionProvider"
+
+
+def test_loading_prints_nothing():
+    code = "from engine.model import HashModel, default_model_path; HashModel.load(default_model_path())"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+
+
+def test_build_script_is_reproducible(tmp_path):
+    subprocess.run([sys.executable, "tools/build_phash_model.py", "--out", str(tmp_path)], cwd=REPO, check=True,
+                   capture_output=True, timeout=120)
+    assert (tmp_path / "phash64.onnx").read_bytes() == default_model_path().read_bytes()
+
+
+def test_encode_shapes(model, photos_dir):
+    images = [Image.open(p).convert("RGB") for p in sorted(photos_dir.iterdir())[:3]]
+    pixels = np.stack([prepare(img, model.info) for img in images])
+    assert pixels.shape == (3, 32, 32, 3) and pixels.dtype == np.uint8
+    raw = model.encode_raw(pixels)
+    assert raw.shape == (3, 64) and raw.dtype == np.float32
+    packed = model.encode(pixels)
+    assert packed.shape == (3, 8) and packed.dtype == np.uint8
+    assert np.array_equal(packed, codes.pack(raw))
+    assert np.array_equal(model.encode_images(images), packed)
+    assert model.encode(pixels[:0]).shape == (0, 8)
+
+
+def test_agrees_with_imagehash_phash(model, photos_dir):
+    imagehash = pytest.importorskip("imagehash")
+    scores = []
+    for path in sorted(photos_dir.iterdir())[:12]:
+        ours = codes.unpack(encode_file(model, path)[None])[0]
+        theirs = imagehash.phash(Image.open(path)).hash.flatten()
+        scores.append(np.mean(ours == theirs))
+    assert np.mean(scores) >= 0.95, scores
+
+
+def test_resized_copy_is_near_and_different_photos_are_far(model, photos_dir, tmp_path):
+    paths = sorted(photos_dir.iterdir())[:8]
+    small = tmp_path / "small.jpg"
+    with Image.open(paths[0]) as img:
+        img.resize((img.width // 3, img.height // 3)).save(small, quality=80)
+    own = codes.hamming(encode_file(model, paths[0]), encode_file(model, small)[None])[0]
+    assert own <= 6
+    others = [codes.hamming(encode_file(model, paths[0]), encode_file(model, p)[None])[0] for p in paths[1:]]
+    assert min(others) > model.info.radius_duplicate
+
+
+def write_model(path, metadata: dict[str, str], *, input_name="images", output_name="codes", bits=64, size=32):
+    proto = onnx.load(str(default_model_path()))
+    del proto.metadata_props[:]
+    for k, v in metadata.items():
+        proto.metadata_props.add(key=k, value=v)
+    if input_name != "images":
+        proto.graph.input[0].name = input_name
+        for node in proto.graph.node:
+            node.input[:] = [input_name if i == "images" else i for i in node.input]
+    if output_name != "codes":
+        proto.graph.output[0].name = output_name
+        for node in proto.graph.node:
+            node.output[:] = [output_name if o == "codes" else o for o in node.output]
+    path.write_bytes(proto.SerializeToString())
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"photohash.bits": None}, "metadata 'photohash.bits' is missing"),
+        ({"photohash.bits": "32"}, "output has 64 values per image but metadata says bits = 32"),
+        ({"photohash.bits": "sixty"}, "must be an integer"),
+        ({"photohash.input_size": "224"}, "metadata says input_size 224"),
+        ({"photohash.radius.duplicate": "70"}, "radius.duplicate must be between 0 and 64"),
+        ({"photohash.radius.duplicate": "30"}, "larger than radius.similar"),
+        ({"photohash.mean": "[0.5]"}, "must be a list of 3 numbers"),
+        ({"photohash.std": "[1, 0, 1]"}, "std values must be positive"),
+        ({"photohash.resize": "stretch"}, "unknown resize rule 'stretch'"),
+        ({"photohash.format_version": "9"}, "format version 9 is not supported"),
+    ],
+)
+def test_inconsistent_metadata_is_refused(tmp_path, model, change, message):
+    meta = model.info.to_metadata()
+    for key, value in change.items():
+        if value is None:
+            meta.pop(key)
+        else:
+            meta[key] = value
+    path = write_model(tmp_path / "bad.onnx", meta)
+    with pytest.raises(ModelError, match=message) as exc:
+        HashModel.load(path)
+    assert str(path) in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_bad_files_are_refused(tmp_path, model):
+    (tmp_path / "junk.onnx").write_bytes(b"\x00\x01 this is not protobuf" * 10)
+    with pytest.raises(ModelError, match="not a valid ONNX file|is missing"):
+        HashModel.load(tmp_path / "junk.onnx")
+    with pytest.raises(ModelError, match="file not found"):
+        HashModel.load(tmp_path / "absent.onnx")
+    with pytest.raises(ModelError, match="one input named 'images'"):
+        HashModel.load(write_model(tmp_path / "in.onnx", model.info.to_metadata(), input_name="pixels"))
+    with pytest.raises(ModelError, match="output named 'codes'"):
+        HashModel.load(write_model(tmp_path / "out.onnx", model.info.to_metadata(), output_name="bits"))
+    with pytest.raises(ModelError, match="is missing"):
+        HashModel.load(write_model(tmp_path / "plain.onnx", {}))
+
+
+def test_center_crop_resize_rule():
+    info = ModelInfo(64, 32, (0, 0, 0), (1, 1, 1), "center-crop", "bilinear", "x", "x", "x", "x", 1, 2)
+    img = Image.new("RGB", (300, 100), (0, 0, 0))
+    img.paste((255, 255, 255), (100, 0, 200, 100))  # white middle third
+    out = prepare(img, info)
+    assert out.shape == (32, 32, 3) and out.mean() > 240  # the crop keeps only the white middle
