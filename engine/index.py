@@ -1,7 +1,8 @@
 """Hamming search over packed binary codes: k nearest, all within a radius, and all pairs within a radius.
 
-k-NN and radius queries are one vectorised pass (XOR + popcount over 64-bit words): a million
-64-bit codes are 8 MB and are scanned in a few milliseconds. The all-pairs join (the
+k-NN and radius queries are one exhaustive scan: FAISS's binary flat index where faiss is
+installed (it measured fastest, see tests/bench/bench_index.py), else numpy XOR + popcount over
+64-bit words; either way ties are ordered by position, so results are reproducible. The all-pairs join (the
 near-duplicate finder) never compares every pair. It uses multi-index hashing, generalised:
 
     Split each code into m = r + t disjoint substrings. Two codes within distance r differ in at
@@ -42,6 +43,7 @@ class HammingIndex:
         self.ids = np.arange(len(codes), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
         if len(self.ids) != len(codes):
             raise ValueError(f"{len(self.ids)} ids for {len(codes)} codes")
+        self._flat = None
 
     def __len__(self) -> int:
         return len(self.words)
@@ -67,32 +69,61 @@ class HammingIndex:
             return np.bitwise_count(self.words[:, 0] ^ q[0])
         return np.bitwise_count(self.words ^ q).sum(axis=1, dtype=np.uint16)
 
+    def _faiss(self):
+        """A FAISS flat binary index over the same codes, built on first use (None without faiss)."""
+        if self._flat is None:
+            try:
+                import faiss
+            except ImportError:
+                self._flat = False
+            else:
+                self._flat = faiss.IndexBinaryFlat(self.bits)
+                self._flat.add(self.packed)
+        return self._flat or None
+
+    def _at_most(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and distances of all codes within ``radius``, by distance then position."""
+        flat = self._faiss()
+        if flat is not None:
+            lims, dist, pos = flat.range_search(np.asarray(query, np.uint8).reshape(1, -1), radius + 1)  # < r + 1
+            order = np.lexsort((pos, dist))
+            return pos[order].astype(np.int64), dist[order].astype(np.int32)
+        d = self.distances(query)
+        hits = np.flatnonzero(d <= radius)
+        hits = hits[np.argsort(d[hits], kind="stable")]
+        return hits, d[hits].astype(np.int32)
+
     def knn(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest codes: (ids, distances), by distance then by position (reproducible ties)."""
+        """The ``k`` nearest codes: (ids, distances), by distance then by position (reproducible ties).
+
+        FAISS's scan is the fastest here, but it breaks ties arbitrarily: so it only tells the k-th
+        distance, and every code up to that distance is then fetched and ordered by position.
+        """
         if k < 1:
             raise UsageError(f"k must be at least 1, got {k}")
+        self._query_words(query)
         if not len(self):
             return np.empty(0, np.int64), np.empty(0, np.int32)
-        d = self.distances(query)
-        k = min(k, len(d))
-        # The k-th smallest distance via a histogram (distances take only bits + 1 values), then
-        # only the codes at or below it are sorted: cheaper than a partition over all N.
-        counts = np.bincount(d, minlength=self.bits + 1)
-        threshold = int(np.searchsorted(np.cumsum(counts), k))
-        candidates = np.flatnonzero(d <= threshold)
-        order = np.argsort(d[candidates], kind="stable")[:k]
-        picked = candidates[order]
-        return self.ids[picked], d[picked].astype(np.int32)
+        k = min(k, len(self))
+        flat = self._faiss()
+        if flat is not None:
+            dist, _ = flat.search(np.asarray(query, np.uint8).reshape(1, -1), k)
+            threshold = int(dist[0, -1])
+        else:
+            # The k-th smallest distance from a histogram (distances take only bits + 1 values).
+            counts = np.bincount(self.distances(query), minlength=self.bits + 1)
+            threshold = int(np.searchsorted(np.cumsum(counts), k))
+        pos, dist = self._at_most(query, threshold)
+        return self.ids[pos[:k]], dist[:k]
 
     def within(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
         """All codes within ``radius`` of ``query``: (ids, distances), by distance then position."""
         self._check_radius(radius)
+        self._query_words(query)
         if not len(self):
             return np.empty(0, np.int64), np.empty(0, np.int32)
-        d = self.distances(query)
-        hits = np.flatnonzero(d <= radius)
-        hits = hits[np.argsort(d[hits], kind="stable")]
-        return self.ids[hits], d[hits].astype(np.int32)
+        pos, dist = self._at_most(query, radius)
+        return self.ids[pos], dist
 
     # -- all pairs ------------------------------------------------------------------------------
 
@@ -112,7 +143,7 @@ class HammingIndex:
         else:
             ua, ub, ud = _pairs_multi_index(unique, self.bits, radius)
         pa, pb, pd = _expand(ua, ub, ud, inverse)
-        order = np.lexsort((pb, pa))
+        order = np.argsort(pa * np.int64(n) + pb)
         pa, pb, pd = pa[order], pb[order], pd[order]
         return self.ids[pa], self.ids[pb], pd.astype(np.int32)
 
@@ -233,7 +264,7 @@ def _pairs_multi_index(words: np.ndarray, bits: int, radius: int) -> tuple[np.nd
     found_a, found_b, found_d = [], [], []
     for combo in combinations(range(m), t):
         key = _combine(keys, combo, widths)
-        order = np.argsort(key, kind="stable")
+        order = np.argsort(key)  # stability is not needed: pairs are normalised and deduplicated
         a, b = _pairs_in_runs(order, key[order])
         if not len(a):
             continue
@@ -252,34 +283,21 @@ def _pairs_multi_index(words: np.ndarray, bits: int, radius: int) -> tuple[np.nd
 
 def _expand(ua: np.ndarray, ub: np.ndarray, ud: np.ndarray, inverse: np.ndarray):
     """Pairs of distinct codes -> pairs of positions, adding the pairs inside each group of identical codes."""
-    order = np.argsort(inverse, kind="stable")
-    counts = np.bincount(inverse, minlength=int(inverse.max()) + 1 if len(inverse) else 0)
+    order = np.argsort(inverse, kind="stable")  # positions grouped by distinct code
+    counts = np.bincount(inverse)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
-    out_a, out_b, out_d = [], [], []
     # Identical codes: every pair inside a group, distance 0.
-    multi = np.flatnonzero(counts > 1)
-    if len(multi):
-        members = order[np.concatenate([np.arange(starts[g], starts[g] + counts[g]) for g in multi])]
-        group_of = np.repeat(np.arange(len(multi)), counts[multi])
-        a, b = _pairs_in_runs(members, group_of)
-        out_a.append(a)
-        out_b.append(b)
-        out_d.append(np.zeros(len(a), np.int32))
-    # Distinct codes: the cross product of their groups (usually 1 × 1).
-    if len(ua):
-        ca, cb = counts[ua], counts[ub]
-        simple = (ca == 1) & (cb == 1)
-        out_a.append(order[starts[ua[simple]]])
-        out_b.append(order[starts[ub[simple]]])
-        out_d.append(ud[simple])
-        for u, v, dist in zip(ua[~simple].tolist(), ub[~simple].tolist(), ud[~simple].tolist()):
-            left = order[starts[u] : starts[u] + counts[u]]
-            right = order[starts[v] : starts[v] + counts[v]]
-            aa, bb = np.meshgrid(left, right, indexing="ij")
-            out_a.append(aa.ravel())
-            out_b.append(bb.ravel())
-            out_d.append(np.full(aa.size, dist, np.int32))
-    if not out_a:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
-    a, b, d = np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_d)
-    return np.minimum(a, b), np.maximum(a, b), d
+    grouped = inverse[order]
+    in_multi = counts[grouped] > 1
+    same_a, same_b = _pairs_in_runs(order[in_multi], grouped[in_multi])
+    # Distinct codes: the cross product of their two groups (usually 1 × 1), without a Python loop.
+    ca, cb = counts[ua], counts[ub]
+    sizes = ca * cb
+    pair_of = np.repeat(np.arange(len(ua)), sizes)
+    local = np.arange(len(pair_of)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    left = order[starts[ua][pair_of] + local // cb[pair_of]]
+    right = order[starts[ub][pair_of] + local % cb[pair_of]]
+    a = np.concatenate([same_a, np.minimum(left, right)])
+    b = np.concatenate([same_b, np.maximum(left, right)])
+    d = np.concatenate([np.zeros(len(same_a), np.int32), ud[pair_of].astype(np.int32)])
+    return a, b, d
