@@ -1,18 +1,42 @@
 """Hamming search over packed binary codes: k nearest, all within a radius, and all pairs within a radius.
 
-k-NN and radius queries are one exhaustive scan: FAISS's binary flat index where faiss is
-installed (it measured fastest, see tests/bench/bench_index.py), else numpy XOR + popcount over
-64-bit words; either way ties are ordered by position, so results are reproducible. The all-pairs join (the
-near-duplicate finder) never compares every pair. It uses multi-index hashing, generalised:
+Codes are kept once, as little-endian uint64 words (``codes.to_words``); every result is exact and
+ordered by (distance, position) or, for pairs, by (position a, position b), so it is reproducible.
 
-    Split each code into m = r + t disjoint substrings. Two codes within distance r differ in at
-    most r substrings, so they agree exactly on at least t of them (pigeonhole; t = 1 is Norouzi
-    et al.'s m = r + 1). Bucket the codes on every combination of t substrings, pair the codes that
-    share a bucket, and keep the pairs whose full distance is <= r.
+k-NN and radius queries are one exhaustive scan. With faiss installed its binary flat index does
+the scan (measured about 2x faster than numpy at 1M codes, see tests/bench/bench_index.py); FAISS
+breaks ties arbitrarily, so it only supplies the k-th distance, and every code up to that distance
+is then fetched and ordered by position. Without faiss: numpy XOR + popcount, and the k-th distance
+from a histogram of the distances (they take only bits + 1 values), no argpartition.
 
-t is chosen so that a bucket key has about log2(N) bits: then buckets hold about one code each and
-the candidates stay few, while C(m, t) sorts stay cheap. Identical codes (exact copies are common in
-photo libraries) are collapsed first and expanded at the end. The result is exact.
+The all-pairs join (the near-duplicate finder) never compares every pair. Multi-index hashing
+(Norouzi, Punjani, Fleet, "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012),
+generalised:
+
+    Split the bit positions into m = r + t disjoint contiguous substrings (widths differ by at most
+    one bit when bits is not divisible by m). Two codes within distance r differ in at most r
+    substrings, so they agree exactly on at least t of them (pigeonhole; t = 1 is the paper's
+    m = r + 1). Bucket the codes on every combination of t substrings, pair the codes sharing a
+    bucket, and keep the pairs whose full distance is <= r.
+
+Choices the paper leaves open, and why:
+
+- t is picked by a cost model (:func:`_choose_split`): a combination's key should have about
+  log2(N) bits so buckets hold about one code. For 1M 64-bit codes at r = 4 that is m = 6, t = 2
+  (15 keys of ~21 bits) instead of m = 5, t = 1 (5 keys of ~13 bits, ~6e8 candidates).
+- A pair agreeing on several combinations is kept only from the FIRST one in lexicographic order,
+  i.e. when the combination equals the t lowest substrings on which the pair agrees. Agreement is
+  read off the pair's XOR with a bit mask per substring, so no set / unique over all candidates
+  is needed and every pair is reported once.
+- Bucket keys are the codes ANDed with the combination's bit mask (one word) or a 64-bit mix of
+  the masked words (longer codes). Mixing can only merge buckets, never split them, so the
+  result stays exact.
+- Identical codes (exact copies are common in photo libraries) are collapsed first and expanded
+  at the end, so a thousand copies of one photo cost one code in the join.
+- Candidates of small buckets are made one offset at a time (memory O(N) per step); buckets with
+  more than ``BIG_BUCKET`` codes are compared block by block; if the buckets promise more
+  candidates than all N²/2 pairs (radius large for the bit count, or degenerate data) the join
+  falls back to a blocked brute force. Memory stays bounded in every case except the output.
 """
 
 from __future__ import annotations
@@ -25,46 +49,60 @@ import numpy as np
 from . import codes as codes_mod
 from .errors import UsageError
 
-MAX_KEY_COMBINATIONS = 512
-BRUTE_FORCE_BELOW = 2048
-CHUNK = 1 << 16
+MAX_KEY_COMBINATIONS = 512  # more bucket keys than this: brute force is cheaper
+BRUTE_FORCE_BELOW = 2048  # distinct codes; below this a blocked all-against-all is fastest
+BIG_BUCKET = 256  # buckets larger than this are compared block by block
+BLOCK_ELEMENTS = 1 << 22  # XOR words held at once by a blocked comparison (32 MiB)
+SORT_COST = 3.0  # cost of sorting one code for one key, relative to verifying one candidate pair
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 class HammingIndex:
-    """Packed codes uint8 [N, B] with their ids (file ids in the catalog; positions by default)."""
+    """Packed codes uint8 [N, B] with their ids (file ids in the catalog; positions by default).
+
+    ``bits`` = 8 * B. Results are ids (int64) and distances (int32), exact, ties by position.
+    """
 
     def __init__(self, codes: np.ndarray, ids: np.ndarray | None = None):
-        codes = np.asarray(codes, dtype=np.uint8)
-        if codes.ndim != 2:
-            raise ValueError(f"codes must be [N, bytes], got shape {codes.shape}")
+        codes = np.asarray(codes)
+        if codes.ndim != 2 or codes.dtype != np.uint8:
+            raise ValueError(f"codes must be packed uint8 [N, bytes], got {codes.dtype} {codes.shape}")
         self.bits = codes.shape[1] * 8
-        self.packed = np.ascontiguousarray(codes)
-        self.words = codes_mod.to_words(codes)
+        self.words = codes_mod.to_words(codes)  # the only copy of the codes: N * ceil(B / 8) * 8 bytes
         self.ids = np.arange(len(codes), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
-        if len(self.ids) != len(codes):
-            raise ValueError(f"{len(self.ids)} ids for {len(codes)} codes")
-        self._flat = None
+        if self.ids.shape != (len(codes),):
+            raise ValueError(f"ids must be [N] = [{len(codes)}], got shape {self.ids.shape}")
+        self._flat = None  # FAISS IndexBinaryFlat, built on first query
 
     def __len__(self) -> int:
         return len(self.words)
 
+    @property
+    def packed(self) -> np.ndarray:
+        """The codes as packed uint8 [N, B] (a view of the words, no copy)."""
+        return self.words.view(np.uint8)[:, : self.bits // 8]
+
     # -- checks ---------------------------------------------------------------------------------
 
     def _check_radius(self, radius: int) -> None:
-        if not isinstance(radius, (int, np.integer)) or not 0 <= radius <= self.bits:
-            raise UsageError(f"radius must be an integer from 0 to {self.bits} for {self.bits}-bit codes, got {radius}")
+        if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)) or not 0 <= radius <= self.bits:
+            raise UsageError(f"radius must be an integer from 0 to {self.bits} for {self.bits}-bit codes, got {radius!r}")
 
-    def _query_words(self, query: np.ndarray) -> np.ndarray:
-        query = np.asarray(query, dtype=np.uint8).reshape(1, -1)
-        if query.shape[1] * 8 != self.bits:
-            raise UsageError(f"query has {query.shape[1] * 8} bits, the index holds {self.bits}-bit codes")
-        return codes_mod.to_words(query)[0]
+    def _query(self, query: np.ndarray) -> np.ndarray:
+        """The query as packed uint8 [1, B], checked against the index's code length."""
+        query = np.asarray(query)
+        if query.dtype != np.uint8 or query.size * 8 != self.bits or (query.ndim == 2 and len(query) != 1):
+            raise UsageError(
+                f"query must be one packed {self.bits}-bit code (uint8 [{self.bits // 8}]), "
+                f"got {query.dtype} {query.shape}"
+            )
+        return np.ascontiguousarray(query.reshape(1, -1))
 
     # -- single queries -------------------------------------------------------------------------
 
     def distances(self, query: np.ndarray) -> np.ndarray:
-        """Distance from ``query`` (packed uint8 [B]) to every code, uint8/uint16 [N]."""
-        q = self._query_words(query)
+        """Distance from ``query`` (packed uint8 [B]) to every code: uint8 (<= 64 bits) or uint16 [N]."""
+        q = codes_mod.to_words(self._query(query))[0]
         if self.words.shape[1] == 1:
             return np.bitwise_count(self.words[:, 0] ^ q[0])
         return np.bitwise_count(self.words ^ q).sum(axis=1, dtype=np.uint16)
@@ -78,226 +116,297 @@ class HammingIndex:
                 self._flat = False
             else:
                 self._flat = faiss.IndexBinaryFlat(self.bits)
-                self._flat.add(self.packed)
+                self._flat.add(np.ascontiguousarray(self.packed))
         return self._flat or None
 
-    def _at_most(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    def _up_to(self, query: np.ndarray, radius: int, d: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Positions and distances of all codes within ``radius``, by distance then position."""
-        flat = self._faiss()
+        flat = self._faiss() if d is None else None
         if flat is not None:
-            lims, dist, pos = flat.range_search(np.asarray(query, np.uint8).reshape(1, -1), radius + 1)  # < r + 1
+            _, dist, pos = flat.range_search(query, radius + 1)  # FAISS keeps distances < radius + 1
             order = np.lexsort((pos, dist))
             return pos[order].astype(np.int64), dist[order].astype(np.int32)
-        d = self.distances(query)
+        if d is None:
+            d = self.distances(query)
         hits = np.flatnonzero(d <= radius)
-        hits = hits[np.argsort(d[hits], kind="stable")]
+        hits = hits[np.argsort(d[hits], kind="stable")]  # stable: equal distances stay by position
         return hits, d[hits].astype(np.int32)
 
     def knn(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest codes: (ids, distances), by distance then by position (reproducible ties).
-
-        FAISS's scan is the fastest here, but it breaks ties arbitrarily: so it only tells the k-th
-        distance, and every code up to that distance is then fetched and ordered by position.
-        """
-        if k < 1:
-            raise UsageError(f"k must be at least 1, got {k}")
-        self._query_words(query)
+        """The ``k`` nearest codes (all of them if k > N): (ids, distances), by distance then position."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise UsageError(f"k must be an integer from 1 up (k > N returns all N), got {k!r}")
+        query = self._query(query)
         if not len(self):
             return np.empty(0, np.int64), np.empty(0, np.int32)
-        k = min(k, len(self))
+        k = min(int(k), len(self))
         flat = self._faiss()
+        d = None
         if flat is not None:
-            dist, _ = flat.search(np.asarray(query, np.uint8).reshape(1, -1), k)
-            threshold = int(dist[0, -1])
+            dist, _ = flat.search(query, k)
+            threshold = int(dist[0, -1])  # the k-th distance; ties at it are re-ordered below
         else:
-            # The k-th smallest distance from a histogram (distances take only bits + 1 values).
-            counts = np.bincount(self.distances(query), minlength=self.bits + 1)
+            d = self.distances(query)
+            counts = np.bincount(d, minlength=self.bits + 1)
             threshold = int(np.searchsorted(np.cumsum(counts), k))
-        pos, dist = self._at_most(query, threshold)
+        pos, dist = self._up_to(query, threshold, d)
         return self.ids[pos[:k]], dist[:k]
 
     def within(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
         """All codes within ``radius`` of ``query``: (ids, distances), by distance then position."""
         self._check_radius(radius)
-        self._query_words(query)
+        query = self._query(query)
         if not len(self):
             return np.empty(0, np.int64), np.empty(0, np.int32)
-        pos, dist = self._at_most(query, radius)
+        pos, dist = self._up_to(query, int(radius))
         return self.ids[pos], dist
 
     # -- all pairs ------------------------------------------------------------------------------
 
     def pairs(self, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every pair of codes within ``radius``, exactly: (ids_a, ids_b, distances).
+        """Every pair of codes within ``radius``, exactly: (ids_a, ids_b, distances int32).
 
-        Pairs are reported once, with a before b in index order, sorted by (a, b) position.
+        Each pair once, a before b in index order, sorted by (position a, position b).
         """
         self._check_radius(radius)
+        radius = int(radius)
         n = len(self)
         if n < 2:
             empty = np.empty(0, np.int64)
             return empty, empty, np.empty(0, np.int32)
-        unique, inverse = _unique_rows(self.words)
-        if len(unique) < BRUTE_FORCE_BELOW:
+        unique, inverse, grouped = _unique_rows(self.words)
+        if radius == 0 or len(unique) < 2:
+            ua = ub = np.empty(0, np.int64)
+            ud = np.empty(0, np.int32)
+        elif len(unique) < BRUTE_FORCE_BELOW:
             ua, ub, ud = _pairs_brute_force(unique, radius)
         else:
             ua, ub, ud = _pairs_multi_index(unique, self.bits, radius)
-        pa, pb, pd = _expand(ua, ub, ud, inverse)
+        pa, pb, pd = _expand(ua, ub, ud, inverse, grouped)
         order = np.argsort(pa * np.int64(n) + pb)
-        pa, pb, pd = pa[order], pb[order], pd[order]
-        return self.ids[pa], self.ids[pb], pd.astype(np.int32)
+        return self.ids[pa[order]], self.ids[pb[order]], pd[order]
 
 
-def _unique_rows(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct codes and, for each code, the index of its distinct value."""
+# -- all pairs: helpers --------------------------------------------------------------------------
+
+
+def _empty_pairs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
+
+
+def _concat(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not parts:
+        return _empty_pairs()
+    a, b, d = zip(*parts)
+    return np.concatenate(a), np.concatenate(b), np.concatenate(d)
+
+
+def _unique_rows(words: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct codes [U, W], each code's distinct index [N], and positions grouped by it [N].
+
+    One unstable argsort; inside a group positions are in no particular order (pairs are
+    normalised and sorted at the end).
+    """
     if words.shape[1] == 1:
-        values, inverse = np.unique(words[:, 0], return_inverse=True)
-        return values[:, None], inverse.ravel()
+        order = np.argsort(words[:, 0])
+        ordered = words[order, 0]
+        new = np.r_[True, ordered[1:] != ordered[:-1]]
+        inverse = np.empty(len(words), dtype=np.int64)
+        inverse[order] = np.cumsum(new) - 1
+        return ordered[new][:, None], inverse, order
     view = np.ascontiguousarray(words).view(np.dtype((np.void, words.dtype.itemsize * words.shape[1])))[:, 0]
     _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
-    return words[first], inverse.ravel()
+    inverse = inverse.ravel()
+    return words[first], inverse, np.argsort(inverse)
 
 
-def _distance_rows(words: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _xor_rows(words: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """XOR of code rows a and b: uint64 [len(a), W]."""
     if words.shape[1] == 1:
-        return np.bitwise_count(words[a, 0] ^ words[b, 0]).astype(np.int32)
-    return np.bitwise_count(words[a] ^ words[b]).sum(axis=1, dtype=np.int32)
+        return (words[a, 0] ^ words[b, 0])[:, None]
+    return words[a] ^ words[b]
+
+
+def _weight(x: np.ndarray) -> np.ndarray:
+    """Popcount of XOR rows [n, W] -> int32 [n]."""
+    if x.shape[1] == 1:
+        return np.bitwise_count(x[:, 0]).astype(np.int32)
+    return np.bitwise_count(x).sum(axis=1, dtype=np.int32)
 
 
 def _pairs_brute_force(words: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Blocked all-against-all: for small sets, or radii too large for multi-index hashing."""
-    out_a, out_b, out_d = [], [], []
-    n = len(words)
-    block = max(1, (1 << 22) // max(n, 1))
-    for start in range(0, n, block):
+    """Blocked all-against-all over the upper triangle: small sets, or radii too large for hashing."""
+    parts = []
+    n, w = words.shape
+    block = max(1, BLOCK_ELEMENTS // max(n * w, 1))
+    for start in range(0, n - 1, block):
         stop = min(n, start + block)
-        d = np.bitwise_count(words[start:stop, None, :] ^ words[None, :, :]).sum(axis=2, dtype=np.int32)
+        x = words[start:stop, None, :] ^ words[None, start:, :]
+        d = np.bitwise_count(x).sum(axis=2, dtype=np.int32) if w > 1 else np.bitwise_count(x[:, :, 0]).astype(np.int32)
         rows, cols = np.nonzero(d <= radius)
-        rows = rows + start
-        keep = cols > rows
-        out_a.append(rows[keep])
-        out_b.append(cols[keep])
-        out_d.append(d[rows[keep] - start, cols[keep]])
-    return np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_d)
+        keep = cols > rows  # columns start at `start`: strictly upper triangle
+        rows, cols = rows[keep], cols[keep]
+        parts.append((rows + start, cols + start, d[rows, cols]))
+    return _concat(parts)
 
 
 def _choose_split(n: int, bits: int, radius: int) -> tuple[int, int] | None:
     """(m substrings, t that must agree) with the lowest estimated work, or None for brute force.
 
-    Work of one key combination: a sort of n keys plus the candidate pairs it yields, about
-    n² / 2^(key bits + 1) for well-spread codes. Brute force costs n² / 2 comparisons.
+    Work of one key combination: sorting n keys (SORT_COST each) plus verifying the candidate pairs
+    it yields, about n² / 2^(key bits + 1) for well-spread codes. Brute force verifies n² / 2 pairs.
     """
     best, best_cost = None, n * n / 2
     for t in range(1, bits + 1):
         m = radius + t
-        combos = math.comb(m, t) if m <= bits else None
-        if combos is None or combos > MAX_KEY_COMBINATIONS:
+        if m > bits:
+            break
+        combos = math.comb(m, t)
+        if combos > MAX_KEY_COMBINATIONS:
             break
         key_bits = t * (bits // m)
-        cost = combos * (n * 40 + n * n / 2 ** (key_bits + 1))
+        cost = combos * (n * SORT_COST + n * n / 2 ** (key_bits + 1))
         if cost < best_cost:
             best, best_cost = (m, t), cost
     return best
 
 
-def _substring_keys(words: np.ndarray, bits: int, m: int) -> list[np.ndarray]:
-    """m integer keys per code, one per contiguous bit range (widths differ by at most one)."""
-    edges = np.linspace(0, bits, m + 1).round().astype(int)
-    keys = [np.empty(len(words), dtype=np.uint64) for _ in range(m)]
-    packed = np.ascontiguousarray(words).view(np.uint8)
-    for start in range(0, len(words), CHUNK):
-        bitmat = np.unpackbits(packed[start : start + CHUNK], axis=1)[:, :bits]
-        for j in range(m):
-            lo, hi = edges[j], edges[j + 1]
-            weights = np.left_shift(np.uint64(1), np.arange(hi - lo, dtype=np.uint64))
-            keys[j][start : start + CHUNK] = bitmat[:, lo:hi].astype(np.uint64) @ weights
-    return keys
+def _substring_masks(bits: int, nwords: int, m: int) -> np.ndarray:
+    """uint64 [m, W]: substring j covers global bits [edges[j], edges[j+1]), widths within one bit.
 
-
-def _combine(keys: list[np.ndarray], combo: tuple[int, ...], widths: list[int]) -> np.ndarray:
-    """One bucket key from several substrings: concatenated when it fits 64 bits, else mixed.
-
-    Mixing can only merge buckets (more candidates), never split them, so exactness holds.
+    Global bit g is bit g % 64 of word g // 64; with the little-endian word view these are exactly
+    the code's bits 0..bits-1 (padding bytes are the high bytes of the last word).
     """
-    if sum(widths[j] for j in combo) <= 64:
-        key = np.zeros_like(keys[0])
-        for j in combo:
-            key = (key << np.uint64(widths[j])) | keys[j]
-        return key
-    key = np.zeros_like(keys[0])
+    edges = np.linspace(0, bits, m + 1).round().astype(int)
+    masks = np.zeros((m, nwords), dtype=np.uint64)
+    for j in range(m):
+        for g in range(edges[j], edges[j + 1]):
+            masks[j, g // 64] |= np.uint64(1) << np.uint64(g % 64)
+    return masks
+
+
+def _bucket_key(words: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """One uint64 key per code: equal keys for codes equal on the mask's bits (mixed if > 1 word)."""
+    used = [w for w in range(words.shape[1]) if mask[w]]
+    if len(used) == 1:
+        return words[:, used[0]] & mask[used[0]]
+    key = np.zeros(len(words), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j in combo:
-            key = (key ^ keys[j]) * np.uint64(0x9E3779B97F4A7C15)
+        for w in used:
+            key = (key ^ (words[:, w] & mask[w])) * _MIX
+            key ^= key >> np.uint64(29)
     return key
 
 
-def _pairs_in_runs(order: np.ndarray, sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (i, j) pairs of positions whose keys are equal, given positions sorted by key."""
-    n = len(sorted_keys)
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+class _Verifier:
+    """Keeps candidate pairs within the radius that are first found in the current combination."""
+
+    def __init__(self, words: np.ndarray, radius: int, masks: np.ndarray, combo: tuple[int, ...]):
+        self.words, self.radius = words, radius
+        # The combination must be the t lowest substrings the pair agrees on: so the pair must
+        # differ on every lower substring outside the combination.
+        self.earlier = [masks[j] for j in range(combo[-1]) if j not in combo]
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> None:
+        x = _xor_rows(self.words, a, b)
+        d = _weight(x)
+        keep = d <= self.radius
+        if self.earlier and keep.any():
+            x = x[keep]
+            first = np.ones(len(x), dtype=bool)
+            for mask in self.earlier:
+                first &= (x & mask).any(axis=1)
+            keep[keep] = first
+        if keep.any():
+            a, b = a[keep], b[keep]
+            self.parts.append((np.minimum(a, b), np.maximum(a, b), d[keep]))
+
+
+def _candidates(order: np.ndarray, key: np.ndarray, verifier: _Verifier, n_words: int) -> None:
+    """Feed every pair of codes sharing a key to the verifier, in memory-bounded batches."""
+    sorted_key = key[order]
+    n = len(order)
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
     sizes = np.diff(np.r_[starts, n])
-    run_end = np.repeat(starts + sizes, sizes)
-    active = np.flatnonzero(np.repeat(sizes, sizes) > 1)
-    out_a, out_b = [], []
+    # Small buckets: pair each code with the one `offset` places later in its bucket, offset 1, 2...
+    small = (sizes > 1) & (sizes <= BIG_BUCKET)
+    active = np.repeat(starts[small], sizes[small]) + _ranks(sizes[small])
+    run_end = np.repeat(starts[small] + sizes[small], sizes[small])
     offset = 1
     while len(active):
-        active = active[active + offset < run_end[active]]
-        if not len(active):
-            break
-        out_a.append(order[active])
-        out_b.append(order[active + offset])
+        live = active + offset < run_end
+        active, run_end = active[live], run_end[live]
+        if len(active):
+            verifier.add(order[active], order[active + offset])
         offset += 1
-    if not out_a:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    a, b = np.concatenate(out_a), np.concatenate(out_b)
-    return np.minimum(a, b), np.maximum(a, b)
+    # Big buckets (clustered data): blocks of rows against the rest of the bucket.
+    for start, size in zip(starts[sizes > BIG_BUCKET].tolist(), sizes[sizes > BIG_BUCKET].tolist()):
+        members = order[start : start + size]
+        block = max(1, BLOCK_ELEMENTS // (size * n_words))
+        for row in range(0, size - 1, block):
+            rows = np.arange(row, min(size - 1, row + block))
+            # Row i pairs with i+1 .. size-1: a flattened ragged triangle.
+            counts = size - 1 - rows
+            local = _ranks(counts)
+            verifier.add(members[np.repeat(rows, counts)], members[np.repeat(rows + 1, counts) + local])
+
+
+def _ranks(sizes: np.ndarray) -> np.ndarray:
+    """0, 1, .., s-1 for each s in sizes, concatenated."""
+    total = int(sizes.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
 def _pairs_multi_index(words: np.ndarray, bits: int, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    split = _choose_split(len(words), bits, radius)
+    """Pairs of distinct codes within radius by multi-index hashing (see the module docstring)."""
+    n = len(words)
+    split = _choose_split(n, bits, radius)
     if split is None:
         return _pairs_brute_force(words, radius)
     m, t = split
-    keys = _substring_keys(words, bits, m)
-    edges = np.linspace(0, bits, m + 1).round().astype(int)
-    widths = list(np.diff(edges))
-    found_a, found_b, found_d = [], [], []
-    for combo in combinations(range(m), t):
-        key = _combine(keys, combo, widths)
-        order = np.argsort(key)  # stability is not needed: pairs are normalised and deduplicated
-        a, b = _pairs_in_runs(order, key[order])
-        if not len(a):
-            continue
-        d = _distance_rows(words, a, b)
-        keep = d <= radius
-        found_a.append(a[keep])
-        found_b.append(b[keep])
-        found_d.append(d[keep])
-    if not found_a:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
-    a, b, d = np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_d)
-    # A pair agreeing on several key combinations was found several times: keep one.
-    _, first = np.unique(a * np.int64(len(words)) + b, return_index=True)
-    return a[first], b[first], d[first]
+    masks = _substring_masks(bits, words.shape[1], m)
+    combos = list(combinations(range(m), t))
+    # Guard against degenerate data (e.g. many codes equal on most bits): if the buckets promise
+    # more candidate pairs than brute force compares, brute force it. np.sort is ~3x cheaper than
+    # the argsort done later, so the check costs a fraction of the join.
+    candidates = 0
+    for combo in combos:
+        sorted_key = np.sort(_bucket_key(words, np.bitwise_or.reduce(masks[list(combo)], axis=0)))
+        sizes = np.diff(np.r_[np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]), n])
+        candidates += int((sizes * (sizes - 1) // 2).sum())
+        if candidates > n * (n - 1) // 2:
+            return _pairs_brute_force(words, radius)
+    parts = []
+    for combo in combos:
+        key = _bucket_key(words, np.bitwise_or.reduce(masks[list(combo)], axis=0))
+        verifier = _Verifier(words, radius, masks, combo)
+        _candidates(np.argsort(key), key, verifier, words.shape[1])
+        parts.extend(verifier.parts)
+    return _concat(parts)
 
 
-def _expand(ua: np.ndarray, ub: np.ndarray, ud: np.ndarray, inverse: np.ndarray):
-    """Pairs of distinct codes -> pairs of positions, adding the pairs inside each group of identical codes."""
-    order = np.argsort(inverse, kind="stable")  # positions grouped by distinct code
-    counts = np.bincount(inverse)
-    starts = np.r_[0, np.cumsum(counts)[:-1]]
-    # Identical codes: every pair inside a group, distance 0.
-    grouped = inverse[order]
-    in_multi = counts[grouped] > 1
-    same_a, same_b = _pairs_in_runs(order[in_multi], grouped[in_multi])
-    # Distinct codes: the cross product of their two groups (usually 1 × 1), without a Python loop.
+def _expand(ua: np.ndarray, ub: np.ndarray, ud: np.ndarray, inverse: np.ndarray, order: np.ndarray):
+    """Pairs of distinct codes -> pairs of positions, adding the pairs inside each group of identical codes.
+
+    order: positions grouped by distinct code (group g is order[starts[g] : starts[g] + counts[g]]).
+    """
+    counts = np.bincount(inverse, minlength=int(inverse.max()) + 1 if len(inverse) else 0)
+    starts = np.cumsum(counts) - counts
+    # Identical codes: every pair inside a group, distance 0 (each member with every later one).
+    later = np.repeat(counts, counts) - 1 - _ranks(counts)
+    first = np.repeat(np.arange(len(order)), later)
+    same_a, same_b = order[first], order[first + 1 + _ranks(later)]
+    if len(ua) == 0:
+        return np.minimum(same_a, same_b), np.maximum(same_a, same_b), np.zeros(len(same_a), np.int32)
+    # Distinct codes: the cross product of their two groups (usually 1 x 1), without a Python loop.
     ca, cb = counts[ua], counts[ub]
     sizes = ca * cb
     pair_of = np.repeat(np.arange(len(ua)), sizes)
-    local = np.arange(len(pair_of)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    local = _ranks(sizes)
     left = order[starts[ua][pair_of] + local // cb[pair_of]]
     right = order[starts[ub][pair_of] + local % cb[pair_of]]
-    a = np.concatenate([same_a, np.minimum(left, right)])
-    b = np.concatenate([same_b, np.maximum(left, right)])
+    a = np.concatenate([same_a, left])
+    b = np.concatenate([same_b, right])
     d = np.concatenate([np.zeros(len(same_a), np.int32), ud[pair_of].astype(np.int32)])
-    return a, b, d
+    return np.minimum(a, b), np.maximum(a, b), d
