@@ -194,7 +194,7 @@ def _read_bytes(path: str) -> bytes:
         with open(path, "rb") as fh:
             return fh.read()
     except FileNotFoundError:
-        raise FileError(path, "no such file (it vanished)") from None
+        raise FileError(path, "no such file (moved or deleted)") from None
     except IsADirectoryError:
         raise FileError(path, "is a folder, not a file") from None
     except PermissionError:

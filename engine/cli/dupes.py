@@ -111,9 +111,11 @@ def _print_groups(groups: list[Group], radius: int) -> None:
         for m in g.members:
             f = m.file
             action = "keep " if m.keep else ("ref  " if m.protected else "trash")
+            dims = f"{f.width or '?'}×{f.height or '?'}"
+            same = "same bytes" if m.exact and not m.keep else ""
             print(
-                f"  {action} d={m.distance:<3} {f.width or '?'}×{f.height or '?':<6} {human_bytes(f.size):>9}  "
-                f"{(f.captured_at or '')[:10]:10}  {f.path}"
+                f"  {action} d={m.distance:<3} {dims:>11} {human_bytes(f.size):>9}  "
+                f"{(f.captured_at or '')[:10]:10}  {same:10}  {f.path}"
             )
     freed = sum(g.bytes_freed for g in groups)
     extra = sum(len(g.removable) for g in groups)
