@@ -85,8 +85,11 @@ class HammingIndex:
     # -- checks ---------------------------------------------------------------------------------
 
     def _check_radius(self, radius: int) -> None:
-        if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)) or not 0 <= radius <= self.bits:
-            raise UsageError(f"radius must be an integer from 0 to {self.bits} for {self.bits}-bit codes, got {radius!r}")
+        integer = isinstance(radius, (int, np.integer)) and not isinstance(radius, bool)
+        if not integer or not 0 <= radius <= self.bits:
+            raise UsageError(
+                f"radius must be an integer from 0 to {self.bits} for {self.bits}-bit codes, got {radius!r}"
+            )
 
     def _query(self, query: np.ndarray) -> np.ndarray:
         """The query as packed uint8 [1, B], checked against the index's code length."""
