@@ -33,8 +33,14 @@ PHOTOS_ZIP = REPO.parent / "shared" / "data" / "photos-free-1024.zip"
 WORK = REPO / "build" / "bench"
 
 
-def make_12mp(dest: Path, count: int) -> list[Path]:
-    """Upscale the shared photos to 4000×3000 and save at quality 90 (cached between runs)."""
+def make_12mp(dest: Path, count: int, grain: float = 0.0) -> list[Path]:
+    """Upscale the shared photos to 4000×3000 and save at quality 90 (cached between runs).
+
+    Upscaled photos are smoother than a camera's (about 0.9 MB each at q90); ``grain`` adds
+    Gaussian sensor-like noise of that standard deviation so the files carry a camera's entropy
+    (σ = 4 gives about 4 MB, like a real 12 MP JPEG) and the decoder does the work it does on them.
+    """
+    import numpy as np
     from PIL import Image
 
     dest.mkdir(parents=True, exist_ok=True)
@@ -53,7 +59,11 @@ def make_12mp(dest: Path, count: int) -> list[Path]:
                 img = Image.open(fh).convert("RGB")
             if i >= len(names):  # a different picture, not a byte copy: mirror and shift the crop
                 img = img.transpose(Image.FLIP_LEFT_RIGHT).crop((i % 7, 0, img.width, img.height))
-            img.resize((4000, 3000), Image.BICUBIC).save(target, quality=90)
+            img = img.resize((4000, 3000), Image.BICUBIC)
+            if grain:
+                noise = np.random.default_rng(i).normal(0, grain, (3000, 4000, 3))
+                img = Image.fromarray(np.clip(np.asarray(img) + noise, 0, 255).astype(np.uint8))
+            img.save(target, quality=90)
             print(f"\rmaking 12 MP photos {i + 1}/{count}", end="", file=sys.stderr)
     print(file=sys.stderr)
     return sorted(dest.glob("*.jpg"))[:count]
@@ -67,12 +77,15 @@ def timed_scan(folder: Path, model: HashModel, workers: int | None) -> tuple[flo
 
 
 def bench_full_scan(args) -> None:
-    files = make_12mp(WORK / "photos-12mp", args.photos)
+    folder_name = f"photos-12mp-grain{args.grain:g}" if args.grain else "photos-12mp"
+    files = make_12mp(WORK / folder_name, args.photos, args.grain)
     folder = files[0].parent
+    mean_mb = sum(p.stat().st_size for p in files) / len(files) / 1e6
     models = [("perceptual-hash default", default_model_path())]
     if args.cnn_model:
         models.append(("MobileNetV2 (random weights)", Path(args.cnn_model)))
-    print(f"\nFull scan of {len(files)} 12 MP JPEGs (4000×3000, q90), {os.cpu_count()} cores")
+    print(f"\nFull scan of {len(files)} 12 MP JPEGs (4000×3000, q90, grain σ={args.grain:g}, mean {mean_mb:.1f} MB), "
+          f"{os.cpu_count()} cores")
     for label, path in models:
         model = HashModel.load(path)
         timed_scan(folder, model, args.workers)  # warm the page cache
@@ -144,6 +157,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--imagehash-photos", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--grain", type=float, default=0.0, help="sensor-like noise σ added to the 12 MP files")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--rescan-files", type=int, default=100_000)
     parser.add_argument("--cnn-model", default=None, help="a MobileNet-sized ONNX hash model to time as well")
