@@ -31,9 +31,13 @@ run: $(VENV)/.installed $(if $(filter $(SAMPLE),$(PHOTOS)),$(SAMPLE))
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
 
+# Benchmarks print their figures (docs/benchmark.md). The CNN-model scan figure needs the [train]
+# extra: tools/export_random_cnn.py, then bench_scan.py --cnn-model (see docs/benchmark.md).
 bench: $(VENV)/.installed
-	$(PY) tests/bench/bench_index.py
-	$(PY) tests/bench/bench_scan.py
+	$(PY) tests/bench/bench_phash_agreement.py
+	$(PY) tests/bench/bench_index.py --repeats 5
+	$(PY) tests/bench/bench_scan.py --repeats 5
+	$(PY) tests/bench/bench_scan.py --repeats 5 --grain 4 --skip-rescan
 
 clean:
 	rm -rf build $(VENV)
