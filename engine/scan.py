@@ -128,16 +128,17 @@ class _Decoder:
         limit = self.workers * 8
         self._start()
         while (queue or self.in_flight) and not cancel.is_set():
+            broken = False
             while queue and len(self.in_flight) < limit:
                 entry, attempts = queue.popleft()
                 try:
                     future = self.pool.submit(decode_for_model, entry.path, self.info)
                 except BrokenProcessPool:
                     queue.appendleft((entry, attempts))
+                    broken = True
                     break
                 self.in_flight[future] = (entry, attempts)
             done, _ = wait(list(self.in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
-            broken = False
             for future in done:
                 entry, attempts = self.in_flight.pop(future)
                 try:

@@ -193,3 +193,26 @@ def test_a_scan_of_the_bad_input_corpus(tmp_path, photos_dir, model):
         assert (rows["o6.jpg"].width, rows["o6.jpg"].height) == (40, 60)
         assert all(rows[n].error == failures[n] for n in expect_error)
     assert {p: p.read_bytes() for p in before} == before
+
+
+def test_a_crashed_decode_worker_is_replaced_and_no_file_is_lost(photos_dir, model):
+    """Kill a real worker process mid-scan (as a decoder crash on a hostile file would)."""
+    import signal
+
+    from engine.images import walk
+    from engine.scan import _Decoder
+
+    entries = [e for e in walk([photos_dir])]
+    decoder = _Decoder(model.info, workers=2)
+    results = {}
+    try:
+        for entry, result in decoder.run(entries, threading.Event()):
+            results[entry.path] = result
+            if len(results) == 1:
+                crashed_pool = decoder.pool
+                os.kill(next(iter(crashed_pool._processes)), signal.SIGKILL)
+        assert decoder.pool is not crashed_pool, "the crash went unnoticed"
+    finally:
+        decoder.close()
+    assert set(results) == {e.path for e in entries}
+    assert all(not isinstance(r, str) for r in results.values()), "a healthy file was given up after the crash"
