@@ -260,7 +260,17 @@ def read_image(
     path = os.fspath(path)
     if os.path.isdir(path):
         raise FileError(path, "is a folder, not a file")
-    data = _read_bytes(path)
+    return decode_image(_read_bytes(path), path, min_side=min_side, max_pixels=max_pixels)
+
+
+def decode_image(
+    data: bytes, name: str, *, min_side: int | None = None, max_pixels: int = MAX_PIXELS
+) -> DecodedImage:
+    """Decode a photo already in memory (e.g. a member of a zip); ``name`` is used in error messages.
+
+    Same rules and errors as :func:`read_image`.
+    """
+    path = name
     if not data:
         raise FileError(path, "empty file")
     try:

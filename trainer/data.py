@@ -1,0 +1,226 @@
+"""Training and evaluation data: the user's unlabeled photos, two-view augmentations, labeled zips.
+
+Unlabeled photos come from a folder (found by the engine's walk) or from the catalog (exactly the
+files the last scan hashed, so "Retrain on my library" trains on what was scanned). They are
+decoded with the engine's robust loader: a bad file is skipped with its one-line reason, never a
+crash. Labeled sets for evaluation (CIFAR-10, Imagenette) are read straight from their zips.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+from torchvision.transforms import v2 as T
+
+from engine.catalog import Catalog
+from engine.errors import FileError
+from engine.images import FileEntry, decode_image, read_image, walk
+
+from .backbones import IMAGENET_MEAN, IMAGENET_STD
+from .errors import TrainerError
+
+# Decode photos at least this large; the augmentations crop and resize to the model's input.
+DECODE_SIDE = 256
+
+
+def view_transform(size: int = 224) -> Callable:
+    """One random view, MoCo v2 style: WCH's official set (DESIGN.md 8.1) and NSH's known-good
+    MoCo-v2 set are the same list, so both methods use this one transform, drawn twice per photo:
+
+    RandomResizedCrop(size, scale 0.2-1) · ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 ·
+    grayscale p 0.2 · Gaussian blur σ ∈ [0.1, 2] with p 0.5 · horizontal flip · ImageNet normalisation.
+    """
+    return T.Compose([
+        T.ToImage(),
+        T.RandomResizedCrop(size, scale=(0.2, 1.0), antialias=True),
+        T.RandomApply([T.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8),
+        T.RandomGrayscale(p=0.2),
+        T.RandomApply([T.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0))], p=0.5),
+        T.RandomHorizontalFlip(),
+        T.ToDtype(torch.float32, scale=True),
+        T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+    ])
+
+
+def eval_transform(size: int = 224) -> Callable:
+    """Deterministic: resize the shorter side to size·8/7, centre crop, normalise (torchvision's ImageNet recipe)."""
+    return T.Compose([
+        T.ToImage(),
+        T.Resize(size * 8 // 7, antialias=True),
+        T.CenterCrop(size),
+        T.ToDtype(torch.float32, scale=True),
+        T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+    ])
+
+
+class TwoViews:
+    """The same random view transform applied twice, independently (as lightly's SimCLR transform)."""
+
+    def __init__(self, transform: Callable):
+        self.transform = transform
+
+    def __call__(self, image) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.transform(image), self.transform(image)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class UnlabeledPhotos(Dataset):
+    """Photos without labels. Item i is ``(i, transform(image))``, or ``(i, Skipped)`` for a bad file."""
+
+    def __init__(self, paths: Sequence[str], transform: Callable):
+        if not paths:
+            raise TrainerError("no photos to train on")
+        self.paths = list(paths)
+        self.transform = transform
+
+    @classmethod
+    def from_folder(cls, folder: str | os.PathLike[str], transform: Callable, *, include_hidden: bool = False):
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise TrainerError(f"{folder}: not a folder")
+        paths = [e.path for e in walk([folder], include_hidden=include_hidden) if isinstance(e, FileEntry)]
+        if not paths:
+            raise TrainerError(f"{folder}: no photos found (JPEG, PNG, WebP, HEIC, TIFF, BMP or GIF)")
+        return cls(paths, transform)
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog, transform: Callable):
+        """The files the catalog knows as present and readable (what the last scan hashed)."""
+        paths = [f.path for f in catalog.all_files() if f.error is None]
+        if not paths:
+            raise TrainerError(f"the catalog {catalog.path} has no readable photos; scan a folder first")
+        return cls(paths, transform)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int):
+        path = self.paths[index]
+        try:
+            image = read_image(path, min_side=DECODE_SIDE).image
+        except FileError as exc:
+            return index, Skipped(path, exc.reason)
+        return index, self.transform(image)
+
+
+def collate(batch):
+    """Stack the good items; return (indices, stacked transform outputs, skipped files)."""
+    good = [(i, x) for i, x in batch if not isinstance(x, Skipped)]
+    skipped = [x for _, x in batch if isinstance(x, Skipped)]
+    if not good:
+        return torch.empty(0, dtype=torch.long), None, skipped
+    indices = torch.tensor([i for i, _ in good])
+    first = good[0][1]
+    if isinstance(first, tuple):
+        data = tuple(torch.stack([x[k] for _, x in good]) for k in range(len(first)))
+    else:
+        data = torch.stack([x for _, x in good])
+    return indices, data, skipped
+
+
+# -- labeled sets for evaluation -------------------------------------------------------------------
+
+
+class ZipImages(Dataset):
+    """Labeled images read from a zip without extracting. Item i is ``(transform(image), label)``."""
+
+    def __init__(self, zip_path: str | os.PathLike[str], members: Sequence[str], labels: Sequence[int],
+                 transform: Callable):
+        self.zip_path = Path(zip_path)
+        self.members = list(members)
+        self.labels = list(labels)
+        self.transform = transform
+        self._zip: zipfile.ZipFile | None = None
+        self._pid: int | None = None
+
+    def _open(self) -> zipfile.ZipFile:
+        if self._zip is None or self._pid != os.getpid():  # one handle per DataLoader worker process
+            self._zip = zipfile.ZipFile(self.zip_path)
+            self._pid = os.getpid()
+        return self._zip
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __getitem__(self, index: int):
+        name = self.members[index]
+        decoded = decode_image(self._open().read(name), f"{self.zip_path}:{name}")
+        return self.transform(decoded.image), self.labels[index]
+
+    def __getstate__(self):
+        return {**self.__dict__, "_zip": None, "_pid": None}
+
+
+@dataclass(frozen=True)
+class RetrievalSplit:
+    """Indices into one list of (member, label): query, database and the unlabeled training set."""
+
+    members: list[str]
+    labels: list[int]
+    classes: list[str]
+    query: list[int]
+    database: list[int]
+    train: list[int]
+
+
+def _members(zip_path: Path, prefix: str, suffixes: tuple[str, ...]) -> list[str]:
+    with zipfile.ZipFile(zip_path) as zf:
+        return sorted(n for n in zf.namelist() if n.startswith(prefix) and n.lower().endswith(suffixes))
+
+
+def cifar10_split(zip_path: str | os.PathLike[str], seed: int = 0) -> RetrievalSplit:
+    """DESIGN.md 8.4: merge the 60,000 images; per class, with a fixed seed, 100 queries, 500 training
+    images, and the rest as database (training images excluded)."""
+    zip_path = Path(zip_path)
+    members = _members(zip_path, "", (".jpg", ".jpeg", ".png"))
+    classes = sorted({m.split("/")[-2] for m in members})
+    labels = [classes.index(m.split("/")[-2]) for m in members]
+    rng = random.Random(seed)
+    query, train, database = [], [], []
+    for c in range(len(classes)):
+        idx = [i for i, label in enumerate(labels) if label == c]
+        rng.shuffle(idx)
+        query += idx[:100]
+        train += idx[100:600]
+        database += idx[600:]
+    return RetrievalSplit(members, labels, classes, sorted(query), sorted(database), sorted(train))
+
+
+def imagenette_split(zip_path: str | os.PathLike[str], seed: int = 0) -> RetrievalSplit:
+    """Queries: 100 per class from val (fixed seed); database: the rest of val plus train; train: the
+    5,000 train images."""
+    zip_path = Path(zip_path)
+    members = _members(zip_path, "imagenette/", (".jpeg", ".jpg"))
+    with zipfile.ZipFile(zip_path) as zf:
+        rows = list(csv.reader(io.TextIOWrapper(zf.open("imagenette/classes.csv"), "utf-8")))
+    names = {r[0]: r[1] for r in rows if len(r) >= 2}
+    wnids = sorted({m.split("/")[-2] for m in members})
+    classes = [names.get(w, w) for w in wnids]
+    labels = [wnids.index(m.split("/")[-2]) for m in members]
+    rng = random.Random(seed)
+    query = []
+    for c in range(len(wnids)):
+        val = [i for i, m in enumerate(members) if labels[i] == c and m.split("/")[1] == "val"]
+        rng.shuffle(val)
+        query += val[:100]
+    chosen = set(query)
+    train = [i for i, m in enumerate(members) if m.split("/")[1] == "train"]
+    database = [i for i in range(len(members)) if i not in chosen]
+    return RetrievalSplit(members, labels, classes, sorted(query), database, train)
