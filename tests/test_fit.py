@@ -1,0 +1,91 @@
+"""A tiny real training run on CPU: cache, train, interrupt, resume, export, and the engine uses the model."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="needs the [train] extra (torch)")
+
+from engine import codes  # noqa: E402
+from engine.catalog import Catalog  # noqa: E402
+from engine.model import HashModel  # noqa: E402
+from engine.scan import scan  # noqa: E402
+from engine.search import encode_file  # noqa: E402
+from trainer.data import UnlabeledPhotos, eval_transform  # noqa: E402
+from trainer.errors import TrainerError  # noqa: E402
+from trainer.export import HashEncoder, export_onnx, model_info  # noqa: E402
+from trainer.fit import FitConfig, fit_frozen  # noqa: E402
+
+from .conftest import SHARED, require  # noqa: E402
+
+WEIGHTS = SHARED / "weights" / "mobilenet_v2_imagenet_torchvision_qat.pth"
+TINY = dict(bits=16, epochs=3, views=2, batch_size=8, image_size=96)
+
+
+def photos(folder):
+    return UnlabeledPhotos.from_folder(folder, eval_transform(96))
+
+
+@pytest.mark.parametrize("method", ["wch", "nsh", "baseline"])
+def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(tmp_path, photos_dir, method):
+    weights = require(WEIGHTS)
+    config = FitConfig(method=method, **TINY)
+    whole = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "a")
+    assert not whole.cancelled and len(whole.losses) == 3 and all(map(torch.isfinite, torch.tensor(whole.losses)))
+
+    events = []
+
+    def interrupt_once(event):
+        events.append(event)
+        if event.get("event") == "step" and event["epoch"] == 2 and event["step"] == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C would
+
+    part = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b", progress=interrupt_once)
+    assert part.cancelled and (tmp_path / "b" / "checkpoint.pt").exists()
+    rest = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b", progress=events.append)
+    assert any(e.get("event") == "resumed" for e in events)
+    assert rest.losses == pytest.approx(whole.losses, rel=1e-4), "resuming must continue the same run"
+
+
+def test_export_parity_and_the_engine_scans_with_the_model(tmp_path, photos_dir):
+    from PIL import Image
+
+    result = fit_frozen(photos(photos_dir), FitConfig(method="wch", **TINY), weights=require(WEIGHTS),
+                        work_dir=tmp_path / "work")
+    info = model_info("wch", "mobilenet_v2", 16, "24 test photos", image_size=96)
+    out = tmp_path / "model" / "mine.onnx"
+    images = [Image.open(p).convert("RGB") for p in sorted(photos_dir.iterdir())[:8]]
+    parity = export_onnx(HashEncoder(result.backbone, result.method), info, out, images)
+    assert parity.bit_agreement >= 0.999 and parity.max_abs_diff < 1e-3
+    model = HashModel.load(out)
+    assert model.info.method == "wch" and model.info.bits == 16
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        summary = list(scan(catalog, [photos_dir], model, workers=0))[-1]
+    assert summary.hashed == len(list(photos_dir.iterdir()))
+    first = sorted(photos_dir.iterdir())[0]
+    small = tmp_path / "small.jpg"
+    Image.open(first).resize((300, 200)).save(small, quality=70)
+    assert codes.hamming(encode_file(model, first), encode_file(model, small)[None])[0] <= 4
+
+
+def test_bad_inputs_give_one_clear_error(tmp_path, photos_dir):
+    weights = require(WEIGHTS)
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    for i in range(5):
+        (corrupt / f"{i}.jpg").write_bytes(b"\xff\xd8\xff" + os.urandom(200))
+    with pytest.raises(TrainerError, match="only 0 of 5 photos could be read"):
+        fit_frozen(photos(corrupt), FitConfig(method="baseline", **TINY), weights=weights, work_dir=tmp_path / "w")
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"junk")
+    with pytest.raises(TrainerError, match="not a PyTorch weights file"):
+        fit_frozen(photos(photos_dir), FitConfig(**TINY), weights=junk, work_dir=tmp_path / "w")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(TrainerError, match="cannot write to"):
+        fit_frozen(photos(photos_dir), FitConfig(**TINY), weights=weights, work_dir=blocker / "sub")
+    with pytest.raises(TrainerError, match="bits must be 16, 32, 64 or 128"):
+        fit_frozen(photos(photos_dir), FitConfig(bits=20), weights=weights, work_dir=tmp_path / "w")

@@ -1,0 +1,102 @@
+"""Export the hash encoder (backbone + hash head, outputs the pre-sign codes) to ONNX for the engine.
+
+The file carries the metadata contract of DESIGN.md section 3, has a dynamic batch axis, and is
+checked right after export: ONNX Runtime and torch run the same real photos, and the fraction of
+identical bits must be at least 99.9 %. The engine's own loader must accept the file.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from engine.model import FORMAT_VERSION, HashModel, ModelInfo, prepare
+
+from .backbones import IMAGENET_MEAN, IMAGENET_STD, Backbone
+from .errors import TrainerError
+
+MIN_BIT_AGREEMENT = 0.999
+
+
+class HashEncoder(nn.Module):
+    """images [N, 3, H, W] (normalised) -> pre-sign codes [N, bits] in (-1, 1)."""
+
+    def __init__(self, backbone: Backbone, method: nn.Module):
+        super().__init__()
+        self.backbone, self.method = backbone, method
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        pooled, tokens = self.backbone(images)
+        return self.method.encode(tokens if self.method.needs_tokens else pooled)
+
+
+@dataclass(frozen=True)
+class Parity:
+    max_abs_diff: float
+    bit_agreement: float
+    photos: int
+
+
+def model_info(method_name: str, backbone: str, bits: int, trained_on: str, image_size: int = 224) -> ModelInfo:
+    """Metadata of an exported model. The radii are provisional (about 10 % and 25 % of the bits) until
+    calibrated on the near-duplicate benchmark."""
+    return ModelInfo(
+        bits=bits, input_size=image_size, mean=IMAGENET_MEAN, std=IMAGENET_STD, resize="center-crop",
+        interpolation="bilinear", method=method_name, backbone=backbone, trained_on=trained_on,
+        created=date.today().isoformat(), radius_duplicate=max(1, round(bits * 0.1)),
+        radius_similar=max(2, round(bits * 0.25)), format_version=FORMAT_VERSION,
+    )
+
+
+def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[str],
+                check_images: list | None = None) -> Parity | None:
+    """Write the ONNX file with its metadata; when ``check_images`` (PIL RGB images) are given, run the parity check."""
+    out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        encoder = encoder.eval().cpu()
+        with warnings.catch_warnings():  # the TorchScript exporter is deprecated but gives plain, portable graphs
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.onnx.export(
+                encoder, torch.zeros(1, 3, info.input_size, info.input_size), str(tmp), input_names=["images"],
+                output_names=["codes"], dynamic_axes={"images": {0: "batch"}, "codes": {0: "batch"}},
+                opset_version=17, dynamo=False,
+            )
+        proto = onnx.load(str(tmp))
+        for key, value in info.to_metadata().items():
+            proto.metadata_props.add(key=key, value=value)
+        onnx.save(proto, str(tmp))
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise TrainerError(f"cannot write the model to {out}: {exc.strerror or exc}") from None
+    model = HashModel.load(out, device="cpu")  # the engine must accept it
+    if not check_images:
+        return None
+    parity = check_parity(encoder, model, check_images)
+    if parity.bit_agreement < MIN_BIT_AGREEMENT:
+        raise TrainerError(
+            f"exported model {out} disagrees with torch on {1 - parity.bit_agreement:.3%} of bits "
+            f"(max output difference {parity.max_abs_diff:.2e}); it was not accepted"
+        )
+    return parity
+
+
+def check_parity(encoder: HashEncoder, model: HashModel, images: list) -> Parity:
+    """Same photos, same preprocessing (the engine's), through ONNX Runtime and through torch."""
+    pixels = np.stack([prepare(img, model.info) for img in images])
+    ours = model.encode_raw(pixels)
+    mean = np.asarray(model.info.mean, np.float32) * 255
+    std = np.asarray(model.info.std, np.float32) * 255
+    batch = torch.from_numpy(((pixels.astype(np.float32) - mean) / std).transpose(0, 3, 1, 2).copy())
+    with torch.no_grad():
+        reference = encoder.eval()(batch).numpy()
+    return Parity(float(np.abs(ours - reference).max()), float(np.mean((ours > 0) == (reference > 0))), len(images))
