@@ -89,3 +89,27 @@ def test_bad_inputs_give_one_clear_error(tmp_path, photos_dir):
         fit_frozen(photos(photos_dir), FitConfig(**TINY), weights=weights, work_dir=blocker / "sub")
     with pytest.raises(TrainerError, match="bits must be 16, 32, 64 or 128"):
         fit_frozen(photos(photos_dir), FitConfig(bits=20), weights=weights, work_dir=tmp_path / "w")
+
+
+def test_cli_train_emits_json_progress_and_a_model_the_cli_uses(tmp_path, photos_dir, capsys):
+    import json
+
+    from engine.cli import main
+
+    out = tmp_path / "mine.onnx"
+    code = main(["train", "--method", "nsh", "--bits", "16", "--images", str(photos_dir), "--weights",
+                 str(require(WEIGHTS)), "--epochs", "2", "--batch-size", "8", "--views", "2", "--work-dir",
+                 str(tmp_path / "work"), "--progress", "json", "--out", str(out)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    kinds = {e["event"] for e in lines}
+    assert {"cache", "step", "epoch", "done"} <= kinds
+    step = next(e for e in lines if e["event"] == "step")
+    assert {"epoch", "epochs", "step", "steps", "loss", "rate", "eta_s"} <= set(step)
+    assert lines[-1]["model"] == str(out) and lines[-1]["parity_bit_agreement"] >= 0.999
+    catalog = tmp_path / "c.sqlite"
+    assert main(["scan", "--catalog", str(catalog), "--model", str(out), str(photos_dir)]) == 0
+    capsys.readouterr()
+    assert main(["dupes", "--catalog", str(catalog), "--model", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["model"] == str(out) and result["radius"] == 2

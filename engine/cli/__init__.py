@@ -12,11 +12,11 @@ import os
 import sys
 
 from ..errors import PhotoHashError, UsageError
-from . import catalog_cmds, dupes, scan, search
+from . import catalog_cmds, dupes, scan, search, train
 
 log = logging.getLogger("photohash")
 
-COMMANDS = (scan, dupes, search, catalog_cmds)
+COMMANDS = (scan, dupes, search, catalog_cmds, train)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,152 @@
+"""``train`` and ``eval``: the trainer, headless. The trainer (torch) is imported only when these run,
+so the engine and the other commands work without the ``[train]`` extra."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..catalog import default_data_dir
+from ..errors import PhotoHashError, UsageError
+from .common import open_catalog, print_json
+
+
+def _trainer():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise PhotoHashError("training needs the [train] extra: pip install 'photohash[train]'") from None
+    from trainer import data, evaluate, export, fit
+
+    return data, evaluate, export, fit
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("train", parents=[common], help="train a hash model on your own photos (needs [train])")
+    p.add_argument("--method", choices=["wch", "nsh", "baseline"], default="wch", help="hashing method (default wch)")
+    p.add_argument("--bits", type=int, choices=[16, 32, 64, 128], default=64, help="code length (default 64)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--images", metavar="DIR", help="train on the photos in this folder")
+    source.add_argument("--from-catalog", action="store_true", help="train on the photos the catalog has scanned")
+    p.add_argument("--weights", metavar="PATH", help="pretrained backbone weights (.pth state_dict)")
+    p.add_argument("--backbone", default="mobilenet_v2", choices=["mobilenet_v2", "resnet50", "vit_b_16"],
+                   help="backbone (default mobilenet_v2)")
+    p.add_argument("--mode", choices=["frozen", "finetune"], default="frozen", help="frozen backbone + feature cache")
+    p.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
+    p.add_argument("--batch-size", type=int, default=64, help="photos per step (default 64)")
+    p.add_argument("--views", type=int, default=4, help="augmented views cached per photo (default 4)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--device", default="auto", help="auto (cuda, mps, cpu), cpu, cuda or mps")
+    p.add_argument("--work-dir", metavar="DIR", help="checkpoints and feature cache (default: in the data folder)")
+    p.add_argument("--progress", choices=["bar", "json"], default="bar", help="a progress bar, or JSON lines on stdout")
+    p.add_argument("--out", required=True, metavar="MODEL.onnx", help="where to write the trained model")
+    p.set_defaults(run=run_train)
+
+    p = sub.add_parser("eval", parents=[common], help="mAP@1000 of a model on a labeled retrieval set (needs [train])")
+    p.add_argument("--dataset", choices=["cifar10", "imagenette"], required=True, help="which protocol")
+    p.add_argument("--data", metavar="ZIP", help="the dataset zip (default: ../shared/data next to the repository)")
+    p.add_argument("--model", required=True, metavar="MODEL.onnx", help="the model to evaluate")
+    p.add_argument("--seed", type=int, default=0, help="split seed (default 0)")
+    p.set_defaults(run=run_eval)
+
+
+def run_train(args) -> int:
+    data, _, export, fit = _trainer()
+    if args.mode == "finetune":
+        raise UsageError("fine-tune mode is not available yet; use --mode frozen")
+    config = fit.FitConfig(method=args.method, bits=args.bits, backbone=args.backbone, epochs=args.epochs,
+                           batch_size=args.batch_size, views=args.views, seed=args.seed)
+    config.check()
+    if args.images:
+        photos = data.UnlabeledPhotos.from_folder(args.images, data.eval_transform())
+        source = f"{len(photos)} photos in {Path(args.images).name}"
+    else:
+        with open_catalog(args) as catalog:
+            photos = data.UnlabeledPhotos.from_catalog(catalog, data.eval_transform())
+        source = f"{len(photos)} photos of a PhotoHash catalog"
+    out = Path(args.out).resolve()
+    work_dir = Path(args.work_dir) if args.work_dir else default_data_dir() / "training" / out.stem
+    report = _reporter(args.progress)
+    result = fit.fit_frozen(photos, config, weights=args.weights, work_dir=work_dir, device=args.device,
+                            progress=report)
+    report(None)
+    for path, reason in result.skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    if result.cancelled:
+        print(f"training stopped; run the same command again to resume from {work_dir}", file=sys.stderr)
+        return 0
+    from PIL import Image
+
+    sample = [Image.open(p).convert("RGB") for p in photos.paths[:16] if p not in {s[0] for s in result.skipped}]
+    info = export.model_info(args.method, args.backbone, args.bits, f"{source} ({args.mode}, {args.epochs} epochs)")
+    parity = export.export_onnx(export.HashEncoder(result.backbone, result.method), info, out, sample)
+    summary = {"event": "done", "model": str(out), "method": args.method, "bits": args.bits, "photos": result.photos,
+               "skipped": len(result.skipped), "final_loss": round(result.losses[-1], 5),
+               "seconds": round(result.seconds, 1), "parity_bit_agreement": parity.bit_agreement,
+               "parity_max_abs_diff": parity.max_abs_diff}
+    if args.progress == "json" or args.json:
+        print(json.dumps(summary), flush=True)
+    else:
+        print(f"wrote {out}: {args.method}, {args.bits} bits, {result.photos} photos, {result.seconds:.0f} s; "
+              f"ONNX matches torch on {parity.bit_agreement:.2%} of bits")
+    return 0
+
+
+def _reporter(mode: str):
+    """JSON lines on stdout (for the GUI), or a tqdm bar on stderr."""
+    if mode == "json":
+        def emit(event):
+            if event is not None:
+                print(json.dumps(event), flush=True)
+        return emit
+    from tqdm import tqdm
+
+    bar = None
+
+    def draw(event):
+        nonlocal bar
+        if event is None or (bar is not None and event["event"] != bar.desc_event):
+            if bar is not None:
+                bar.close()
+                bar = None
+            if event is None:
+                return
+        if event["event"] not in ("cache", "step"):
+            return
+        total = event["total"] if event["event"] == "cache" else event["steps"] * event["epochs"]
+        if bar is None:
+            bar = tqdm(total=total, desc="Encoding views" if event["event"] == "cache" else "Training",
+                       file=sys.stderr, disable=None, dynamic_ncols=True)
+            bar.desc_event = event["event"]
+        bar.n = event["done"] if event["event"] == "cache" else (event["epoch"] - 1) * event["steps"] + event["step"]
+        if "loss" in event:
+            bar.set_postfix_str(f"epoch {event['epoch']}/{event['epochs']} loss {event['loss']:.4f}", refresh=False)
+        bar.refresh()
+
+    return draw
+
+
+def run_eval(args) -> int:
+    _, evaluate, _, _ = _trainer()
+    default = Path(__file__).resolve().parents[3] / "shared" / "data" / (
+        "cifar10-jpg.zip" if args.dataset == "cifar10" else "imagenette2-224-subset.zip")
+    zip_path = Path(args.data) if args.data else default
+    if not zip_path.is_file():
+        raise PhotoHashError(f"dataset zip {zip_path}: not found (give it with --data)")
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc="Encoding", unit="img", file=sys.stderr, disable=None)
+
+    def progress(done, total):
+        bar.total, bar.n = total, done
+        bar.refresh()
+
+    result = evaluate.evaluate_model(args.model, args.dataset, zip_path, seed=args.seed, progress=progress)
+    bar.close()
+    if args.json:
+        print_json(result)
+    else:
+        print(f"{result['metric']} on {args.dataset}: {result['value']:.4f} ({result['method']}, {result['bits']} bits, "
+              f"{result['queries']} queries, {result['database']} database)")
+    return 0
