@@ -17,6 +17,7 @@ schedule, K = 4 views, a 3×3 token grid for WCH.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import signal
@@ -28,7 +29,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from .backbones import Backbone
+from .backbones import Backbone, frozen_runner
 from .data import TwoViews, UnlabeledPhotos, collate, view_transform
 from .errors import TrainerError
 from .methods import METHODS
@@ -60,6 +61,10 @@ class FitConfig:
             raise TrainerError(f"views must be at least 2 (two views are paired per step), got {self.views}")
         if self.epochs < 1 or self.batch_size < 4:
             raise TrainerError("epochs must be >= 1 and batch size >= 4")
+
+    def cache_key(self) -> dict:
+        """The settings the feature cache depends on: any method and code length can reuse it."""
+        return {k: getattr(self, k) for k in ("backbone", "views", "grid", "image_size", "seed")}
 
     def resume_key(self) -> dict:
         """The settings a checkpoint must share to be resumed (everything but the epoch count)."""
@@ -121,8 +126,9 @@ def _atomic_save(obj, path: Path) -> None:
 
 
 def build_cache(photos: UnlabeledPhotos, backbone: Backbone, config: FitConfig, device: torch.device,
-                progress: Callable[[dict], None], stop: _StopFlag) -> dict:
-    """Encode ``config.views`` augmented views of every photo once. Returns tensors on the CPU."""
+                work_dir: Path, progress: Callable[[dict], None], stop: _StopFlag) -> dict:
+    """Encode ``config.views`` augmented views of every photo once: pooled features and the token grid
+    reduced to ``config.grid``², both float16 on the CPU. Every method can train on the same cache."""
     generator = torch.Generator().manual_seed(config.seed)
     torch.manual_seed(config.seed)
     photos.transform = TwoViews(view_transform(config.image_size))  # two views per decode; K/2 passes
@@ -130,13 +136,11 @@ def build_cache(photos: UnlabeledPhotos, backbone: Backbone, config: FitConfig, 
                         generator=generator)
     passes = math.ceil(config.views / 2)
     pooled = torch.zeros(len(photos), passes * 2, backbone.dim, dtype=torch.float16)
-    tokens = None
-    if METHODS[config.method].needs_tokens:
-        tokens = torch.zeros(len(photos), passes * 2, config.grid * config.grid, backbone.dim, dtype=torch.float16)
+    tokens = torch.zeros(len(photos), passes * 2, config.grid * config.grid, backbone.dim, dtype=torch.float16)
     ok = torch.zeros(len(photos), dtype=torch.bool)
     skipped = {}
     done, total, start = 0, passes * len(photos), time.monotonic()
-    backbone.eval().to(device)
+    run = frozen_runner(backbone, device, work_dir, config.image_size)
     with torch.no_grad():
         for p in range(passes):
             for indices, views, bad in loader:
@@ -149,13 +153,12 @@ def build_cache(photos: UnlabeledPhotos, backbone: Backbone, config: FitConfig, 
                     ok[indices] = True
                     for v, view in enumerate(views):
                         slot = 2 * p + v
-                        pool, grid = backbone(view.to(device))
+                        pool, grid = run(view)
                         pooled[indices, slot] = pool.half().cpu()
-                        if tokens is not None:
-                            side = math.isqrt(grid.shape[1])
-                            g = grid.transpose(1, 2).reshape(len(indices), -1, side, side)
-                            g = torch.nn.functional.adaptive_avg_pool2d(g, config.grid).flatten(2).transpose(1, 2)
-                            tokens[indices, slot] = g.half().cpu()
+                        side = math.isqrt(grid.shape[1])
+                        g = grid.float().transpose(1, 2).reshape(len(indices), -1, side, side)
+                        g = torch.nn.functional.adaptive_avg_pool2d(g, config.grid).flatten(2).transpose(1, 2)
+                        tokens[indices, slot] = g.half().cpu()
                 rate = done / max(time.monotonic() - start, 1e-9)
                 progress({"event": "cache", "done": done, "total": total, "rate": round(rate, 2),
                           "eta_s": round((total - done) / rate, 1) if rate else None})
@@ -165,11 +168,17 @@ def build_cache(photos: UnlabeledPhotos, backbone: Backbone, config: FitConfig, 
         raise TrainerError(f"only {len(keep)} of {len(photos)} photos could be read (need at least 4). {reasons}")
     return {
         "pooled": pooled[keep, : config.views],
-        "tokens": None if tokens is None else tokens[keep, : config.views],
+        "tokens": tokens[keep, : config.views],
         "paths": [photos.paths[i] for i in keep.tolist()],
         "skipped": [[s.path, s.reason] for s in skipped.values()],
-        "key": config.resume_key(),
+        "key": config.cache_key(),
+        "source": _source_id(photos.paths),
     }
+
+
+def _source_id(paths: list[str]) -> str:
+    """Which photos a cache was built from: a cache of another folder must never be reused."""
+    return hashlib.blake2b("\n".join(paths).encode(), digest_size=16).hexdigest()
 
 
 def fit_frozen(
@@ -197,9 +206,10 @@ def fit_frozen(
     with _StopFlag() as stop:
         cache_path = work_dir / CACHE
         cache = torch.load(cache_path, weights_only=True) if cache_path.exists() else None
-        if cache is None or cache["key"] != config.resume_key():
+        fresh = cache is not None and cache["key"] == config.cache_key() and cache["source"] == _source_id(photos.paths)
+        if not fresh:
             try:
-                cache = build_cache(photos, backbone, config, dev, progress, stop)
+                cache = build_cache(photos, backbone, config, dev, work_dir, progress, stop)
             except KeyboardInterrupt:
                 result.cancelled = True
                 return result
