@@ -91,6 +91,10 @@ class Backbone(nn.Module):
                 f"e.g. {feature_missing[0]})"
             )
 
+    def classifier(self) -> nn.Module:
+        """The ImageNet classification head: loaded (it shows the weights fit), never trained or exported."""
+        return next(getattr(self.model, h) for h in ("classifier", "fc", "heads") if hasattr(self.model, h))
+
     @property
     def dim(self) -> int:
         return self.spec.dim

@@ -1,4 +1,8 @@
-"""Training: the frozen-backbone mode with a feature cache (the CPU path, and the fast path on a GPU).
+"""Training, in two modes: a frozen backbone with a feature cache, and fine-tuning the whole network.
+
+**Frozen** (the CPU path, and the fast path on a GPU): see below. **Fine-tune** (the papers' mode,
+for a GPU): the backbone trains too, under automatic mixed precision on CUDA; it also runs under
+``torchrun`` with DistributedDataParallel (see ``fit_finetune``).
 
 Why a cache: with the backbone frozen, its output for a given augmented view never changes, so
 each photo's K augmented views are encoded once (pooled features, and for WCH a patch grid reduced
@@ -27,6 +31,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
+from torch import nn
 from torch.utils.data import DataLoader
 
 from .backbones import Backbone, frozen_runner
@@ -50,9 +56,13 @@ class FitConfig:
     grid: int = 3  # WCH token grid side in the cache
     image_size: int = 224
     seed: int = 0
-    workers: int = 0  # DataLoader processes while caching (0: in this process)
+    workers: int = 0  # DataLoader processes decoding photos (0: in this process)
+    mode: str = "frozen"  # or "finetune"
+    backbone_lr: float = 1e-5  # fine-tune: the backbone's learning rate (the papers' 1e-5; heads use lr)
 
     def check(self) -> None:
+        if self.mode not in ("frozen", "finetune"):
+            raise TrainerError(f"mode must be frozen or finetune, got {self.mode!r}")
         if self.method not in METHODS:
             raise TrainerError(f"unknown method {self.method!r}; known: {', '.join(METHODS)}")
         if self.bits not in (16, 32, 64, 128):
@@ -176,6 +186,29 @@ def build_cache(photos: UnlabeledPhotos, backbone: Backbone, config: FitConfig, 
     }
 
 
+def _writable(work_dir: Path) -> Path:
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        (work_dir / ".write-test").write_bytes(b"")
+        (work_dir / ".write-test").unlink()
+    except OSError as exc:
+        raise TrainerError(f"cannot write to {work_dir}: {exc.strerror or exc}") from None
+    return work_dir
+
+
+def _cosine(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
+
+
+def _step_event(epoch: int, epochs: int, step: int, steps: int, loss: float | None, done: int, done_at_start: int,
+                total_steps: int, start: float) -> dict:
+    rate = (done - done_at_start) / max(time.monotonic() - start, 1e-9)
+    return {"event": "step", "epoch": epoch, "epochs": epochs, "step": step, "steps": steps,
+            "loss": None if loss is None else round(loss, 5), "rate": round(rate, 2),
+            "eta_s": round((total_steps - done) / rate, 1) if rate else None}
+
+
 def _source_id(paths: list[str]) -> str:
     """Which photos a cache was built from: a cache of another folder must never be reused."""
     return hashlib.blake2b("\n".join(paths).encode(), digest_size=16).hexdigest()
@@ -192,13 +225,9 @@ def fit_frozen(
 ) -> FitResult:
     """Cache features, then train the method's heads; resumes from ``work_dir`` when it can."""
     config.check()
-    work_dir = Path(work_dir)
-    try:
-        work_dir.mkdir(parents=True, exist_ok=True)
-        (work_dir / ".write-test").write_bytes(b"")
-        (work_dir / ".write-test").unlink()
-    except OSError as exc:
-        raise TrainerError(f"cannot write to {work_dir}: {exc.strerror or exc}") from None
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise TrainerError("frozen mode runs in one process; use --mode finetune under torchrun")
+    work_dir = _writable(Path(work_dir))
     dev = choose_device(device)
     backbone = Backbone(config.backbone, weights)
     started = time.monotonic()
@@ -230,8 +259,7 @@ def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_
     n, views = features.shape[0], features.shape[1]
     steps = max(1, n // config.batch_size)
     total_steps = steps * config.epochs
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
+    schedule = _cosine(optimizer, total_steps)
     generator = torch.Generator().manual_seed(config.seed)
     state = {"epoch": 0, "step": 0, "losses": [], "epoch_loss": 0.0, "perm": None}
     checkpoint = work_dir / CHECKPOINT
@@ -274,10 +302,8 @@ def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_
             state["step"] += 1
             state["epoch_loss"] += loss.item()
             done = state["epoch"] * steps + state["step"]
-            rate = (done - done_at_start) / max(time.monotonic() - start, 1e-9)
-            progress({"event": "step", "epoch": state["epoch"] + 1, "epochs": config.epochs, "step": state["step"],
-                      "steps": steps, "loss": round(loss.item(), 5), "rate": round(rate, 2),
-                      "eta_s": round((total_steps - done) / rate, 1) if rate else None})
+            progress(_step_event(state["epoch"] + 1, config.epochs, state["step"], steps, loss.item(), done,
+                                 done_at_start, total_steps, start))
         state["losses"].append(state["epoch_loss"] / steps)
         state["epoch"] += 1
         state["perm"] = None
@@ -285,3 +311,276 @@ def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_
         progress({"event": "epoch", "epoch": state["epoch"], "epochs": config.epochs,
                   "loss": round(state["losses"][-1], 5)})
     return method.eval(), state["losses"], False
+
+
+# -- fine-tune mode --------------------------------------------------------------------------------
+
+
+def rank() -> int:
+    """This process's rank under torchrun (0 when not distributed)."""
+    return int(os.environ.get("RANK", "0"))
+
+
+class _Ranks:
+    """The process group ``torchrun`` describes (RANK, WORLD_SIZE, LOCAL_RANK), or a single process.
+
+    gloo on the CPU, nccl on CUDA. Rank 0 alone writes checkpoints, emits progress and exports.
+    """
+
+    def __init__(self, device: torch.device):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = rank()
+        self.device = device
+        if self.world > 1:
+            if device.type == "cuda":
+                self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+                torch.cuda.set_device(self.device)
+            if not dist.is_initialized():
+                dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def sizes(self, n: int) -> list[int]:
+        """Every rank's row count for this step."""
+        if self.world == 1:
+            return [n]
+        counts = torch.tensor([n], device=self.device)
+        out = [torch.zeros_like(counts) for _ in range(self.world)]
+        dist.all_gather(out, counts)
+        return [int(c.item()) for c in out]
+
+    def gather_rows(self, x: torch.Tensor, sizes: list[int]) -> torch.Tensor:
+        """All ranks' rows in rank order, differentiable: the loss then sees the whole global batch
+        (in-batch negatives across ranks), and each rank's gradient flows back to its own rows."""
+        if self.world == 1:
+            return x
+        pad = max(sizes) - x.shape[0]
+        if pad:
+            x = torch.cat([x, x.new_zeros((pad, *x.shape[1:]))])
+        parts = _GatherRows.apply(x)
+        return torch.cat([part[:size] for part, size in zip(parts, sizes)])
+
+    def any(self, flag: bool) -> bool:
+        """True on every rank when any rank has it (a signal may reach the ranks at different steps)."""
+        if self.world == 1:
+            return flag
+        t = torch.tensor([int(flag)], device=self.device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return bool(t.item())
+
+    def gather_objects(self, obj) -> list:
+        if self.world == 1:
+            return [obj]
+        out = [None] * self.world
+        dist.all_gather_object(out, obj)
+        return out
+
+    def close(self) -> None:
+        if self.world > 1 and dist.is_initialized():
+            dist.barrier()
+            dist.destroy_process_group()
+
+
+class _GatherRows(torch.autograd.Function):
+    """all_gather whose backward sums every rank's gradient for this rank's rows (each rank computes
+    the same global loss; DistributedDataParallel's averaging then gives the single-process gradient)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor):
+        parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+        dist.all_gather(parts, x.contiguous())
+        return tuple(parts)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        grad = torch.stack(grads)
+        dist.all_reduce(grad)
+        return grad[dist.get_rank()]
+
+
+class _SeededViews(torch.utils.data.Dataset):
+    """Two augmented views of photo i in epoch e, drawn from a generator seeded by (seed, e, i): the
+    same views whichever process, worker or rank loads the photo, so a run under torchrun sees
+    exactly the batches a single process would."""
+
+    def __init__(self, photos: UnlabeledPhotos, size: int, seed: int):
+        self.photos, self.seed, self.epoch = photos, seed, 0
+        self.photos.transform = TwoViews(view_transform(size))
+
+    def __len__(self) -> int:
+        return len(self.photos)
+
+    def __getitem__(self, index: int):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(((self.seed * 1_000_003 + self.epoch) * 1_000_003 + index) % 2**63)
+            return self.photos[index]
+
+
+def _rank_batches(n: int, config: FitConfig, epoch: int, first_step: int, ranks: _Ranks) -> list[list[int]]:
+    """This rank's share of each global batch of the epoch (a contiguous slice, so gathering the ranks'
+    rows in rank order rebuilds the global batch), from step ``first_step`` on."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 10_007 + epoch)).tolist()
+    share = config.batch_size // ranks.world
+    steps = n // config.batch_size
+    return [order[s * config.batch_size + ranks.rank * share:s * config.batch_size + (ranks.rank + 1) * share]
+            for s in range(first_step, steps)]
+
+
+def _freeze_untrained(backbone: Backbone) -> None:
+    """BatchNorm layers keep their pretrained statistics and affine weights while fine-tuning, and
+    the ImageNet classifier (unused) takes no gradient."""
+    backbone.classifier().requires_grad_(False)
+    for m in backbone.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.eval()
+            for p in m.parameters():
+                p.requires_grad_(False)
+
+
+class _Network(nn.Module):
+    """Backbone + method: ``forward(views1, views2, sizes) -> loss`` over the global batch."""
+
+    def __init__(self, backbone: Backbone, method: nn.Module, ranks: _Ranks, amp: bool):
+        super().__init__()
+        self.backbone, self.method, self.ranks, self.amp = backbone, method, ranks, amp
+
+    def forward(self, v1: torch.Tensor, v2: torch.Tensor, sizes: list[int]) -> torch.Tensor:
+        with torch.autocast(v1.device.type, dtype=torch.float16, enabled=self.amp):
+            pooled, tokens = self.backbone(torch.cat([v1, v2]))
+        f = (tokens if self.method.needs_tokens else pooled).float()  # the loss runs in float32
+        f1 = self.ranks.gather_rows(f[: len(v1)], sizes)
+        f2 = self.ranks.gather_rows(f[len(v1):], sizes)
+        return self.method.loss(f1, f2)
+
+
+def fit_finetune(
+    photos: UnlabeledPhotos,
+    config: FitConfig,
+    *,
+    weights: str | os.PathLike[str] | None,
+    work_dir: str | os.PathLike[str],
+    device: str = "auto",
+    progress: Callable[[dict], None] = lambda event: None,
+) -> FitResult:
+    """Train backbone and heads end to end on two fresh views per photo per step (as the papers).
+
+    Our choices: Adam with ``config.backbone_lr`` (1e-5, the papers') on the backbone and
+    ``config.lr`` on the new heads, one cosine schedule; BatchNorm statistics stay frozen (batches
+    per device are small, and it keeps a multi-process run equal to a single-process one without
+    SyncBatchNorm); float16 autocast and a gradient scaler on CUDA, float32 elsewhere; a checkpoint
+    at the end of every epoch and on SIGINT/SIGTERM, resumed at the exact step.
+
+    Under ``torchrun --nproc_per_node N`` each rank loads its contiguous share of every global batch
+    (``config.batch_size`` photos in all, divisible by N), the ranks' features are gathered so the
+    loss sees the whole batch, and DistributedDataParallel averages the gradients: the same updates
+    as one process, up to floating-point summation order. Rank 0 writes checkpoints and progress.
+    """
+    config.check()
+    work_dir = Path(work_dir)
+    ranks = _Ranks(choose_device(device))
+    try:
+        if config.batch_size % ranks.world:
+            raise TrainerError(f"batch size {config.batch_size} must be divisible by the {ranks.world} processes")
+        if ranks.main:
+            _writable(work_dir)
+        return _finetune(photos, config, weights, work_dir, ranks, progress if ranks.main else lambda e: None)
+    finally:
+        ranks.close()
+
+
+def _finetune(photos, config, weights, work_dir, ranks: _Ranks, progress) -> FitResult:
+    dev = ranks.device
+    amp = dev.type == "cuda"
+    torch.manual_seed(config.seed)
+    backbone = Backbone(config.backbone, weights).to(dev)
+    method = METHODS[config.method](dim=backbone.dim, bits=config.bits).to(dev)
+    network = _Network(backbone, method, ranks, amp)
+    _freeze_untrained(backbone)
+    trained = network
+    if ranks.world > 1:
+        trained = nn.parallel.DistributedDataParallel(network, device_ids=[dev.index] if dev.type == "cuda" else None)
+    optimizer = torch.optim.Adam([
+        {"params": [p for p in backbone.parameters() if p.requires_grad], "lr": config.backbone_lr},
+        {"params": method.parameters(), "lr": config.lr},
+    ])
+    steps = len(photos) // config.batch_size
+    if steps < 1:
+        raise TrainerError(f"{len(photos)} photos are fewer than one batch of {config.batch_size}; "
+                           "lower --batch-size")
+    total_steps = steps * config.epochs
+    schedule = _cosine(optimizer, total_steps)
+    scaler = torch.amp.GradScaler(dev.type, enabled=amp)
+    state = {"epoch": 0, "step": 0, "losses": [], "epoch_loss": 0.0}
+    checkpoint = work_dir / CHECKPOINT
+    if checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=True, map_location=dev)
+        if saved["key"] == config.resume_key():
+            backbone.load_state_dict(saved["backbone"])
+            method.load_state_dict(saved["method"])
+            optimizer.load_state_dict(saved["optimizer"])
+            schedule.load_state_dict(saved["schedule"])
+            scaler.load_state_dict(saved["scaler"])
+            state = saved["state"]
+            progress({"event": "resumed", "epoch": state["epoch"], "step": state["step"]})
+
+    def save():
+        if ranks.main:
+            _atomic_save({"key": config.resume_key(), "backbone": backbone.state_dict(), "method": method.state_dict(),
+                          "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                          "scaler": scaler.state_dict(), "state": state}, checkpoint)
+
+    views = _SeededViews(photos, config.image_size, config.seed)
+    skipped: dict[str, str] = {}
+    result = FitResult(method=method, backbone=backbone)
+    start, done_at_start = time.monotonic(), state["epoch"] * steps + state["step"]
+    with _StopFlag() as stop:
+        while state["epoch"] < config.epochs:
+            views.epoch = state["epoch"]
+            batches = _rank_batches(len(photos), config, state["epoch"], state["step"], ranks)
+            loader = DataLoader(views, batch_sampler=batches, num_workers=config.workers, collate_fn=collate)
+            for indices, pair, bad in loader:
+                if ranks.any(stop.raised):
+                    save()
+                    progress({"event": "cancelled", "epoch": state["epoch"], "step": state["step"]})
+                    result.cancelled = True
+                    break
+                skipped.update((s.path, s.reason) for s in bad)
+                sizes = ranks.sizes(len(indices))
+                value = None
+                if sum(sizes) >= 4:  # a contrastive loss needs a few photos; a batch of bad files is passed over
+                    if pair is None:
+                        pair = (torch.zeros(0, 3, config.image_size, config.image_size),) * 2
+                    network.train()
+                    _freeze_untrained(backbone)
+                    loss = trained(pair[0].to(dev, non_blocking=True), pair[1].to(dev, non_blocking=True), sizes)
+                    optimizer.zero_grad(set_to_none=True)
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)
+                    scaler.update()
+                    value = loss.item()
+                    state["epoch_loss"] += value
+                schedule.step()
+                state["step"] += 1
+                done = state["epoch"] * steps + state["step"]
+                progress(_step_event(state["epoch"] + 1, config.epochs, state["step"], steps, value, done,
+                                     done_at_start, total_steps, start))
+            if result.cancelled:
+                break
+            state["losses"].append(state["epoch_loss"] / steps)
+            state["epoch"] += 1
+            state["step"], state["epoch_loss"] = 0, 0.0
+            save()
+            progress({"event": "epoch", "epoch": state["epoch"], "epochs": config.epochs,
+                      "loss": round(state["losses"][-1], 5)})
+    merged = {}
+    for part in ranks.gather_objects(skipped):
+        merged.update(part)
+    result.skipped = [[path, reason] for path, reason in sorted(merged.items())]
+    result.photos = len(photos) - len(merged)
+    result.losses = state["losses"]
+    result.seconds = time.monotonic() - start
+    backbone.eval()
+    method.eval()
+    return result

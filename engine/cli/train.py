@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..catalog import default_data_dir
-from ..errors import PhotoHashError, UsageError
+from ..errors import PhotoHashError
 from .common import open_catalog, print_json
 
 
@@ -32,7 +32,11 @@ def register(sub, common) -> None:
     p.add_argument("--weights", metavar="PATH", help="pretrained backbone weights (.pth state_dict)")
     p.add_argument("--backbone", default="mobilenet_v2", choices=["mobilenet_v2", "resnet50", "vit_b_16"],
                    help="backbone (default mobilenet_v2)")
-    p.add_argument("--mode", choices=["frozen", "finetune"], default="frozen", help="frozen backbone + feature cache")
+    p.add_argument("--mode", choices=["frozen", "finetune"], default="frozen",
+                   help="frozen: backbone frozen, features cached once (fast, the CPU path); finetune: the whole "
+                        "network trains (needs a GPU to be practical; runs under torchrun for several GPUs)")
+    p.add_argument("--image-size", type=int, default=224, help="input side in pixels (default 224)")
+    p.add_argument("--workers", type=int, default=2, help="processes decoding photos (default 2)")
     p.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
     p.add_argument("--batch-size", type=int, default=64, help="photos per step (default 64)")
     p.add_argument("--views", type=int, default=4, help="augmented views cached per photo (default 4)")
@@ -53,10 +57,9 @@ def register(sub, common) -> None:
 
 def run_train(args) -> int:
     data, _, export, fit = _trainer()
-    if args.mode == "finetune":
-        raise UsageError("fine-tune mode is not available yet; use --mode frozen")
     config = fit.FitConfig(method=args.method, bits=args.bits, backbone=args.backbone, epochs=args.epochs,
-                           batch_size=args.batch_size, views=args.views, seed=args.seed)
+                           batch_size=args.batch_size, views=args.views, seed=args.seed, mode=args.mode,
+                           image_size=args.image_size, workers=args.workers)
     config.check()
     if args.images:
         photos = data.UnlabeledPhotos.from_folder(args.images, data.eval_transform())
@@ -68,9 +71,11 @@ def run_train(args) -> int:
     out = Path(args.out).resolve()
     work_dir = Path(args.work_dir) if args.work_dir else default_data_dir() / "training" / out.stem
     report = _reporter(args.progress)
-    result = fit.fit_frozen(photos, config, weights=args.weights, work_dir=work_dir, device=args.device,
-                            progress=report)
+    train = fit.fit_finetune if args.mode == "finetune" else fit.fit_frozen
+    result = train(photos, config, weights=args.weights, work_dir=work_dir, device=args.device, progress=report)
     report(None)
+    if fit.rank() != 0:  # under torchrun, rank 0 reports and exports
+        return 0
     for path, reason in result.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     if result.cancelled:
@@ -79,7 +84,8 @@ def run_train(args) -> int:
     from PIL import Image
 
     sample = [Image.open(p).convert("RGB") for p in photos.paths[:16] if p not in {s[0] for s in result.skipped}]
-    info = export.model_info(args.method, args.backbone, args.bits, f"{source} ({args.mode}, {args.epochs} epochs)")
+    info = export.model_info(args.method, args.backbone, args.bits, f"{source} ({args.mode}, {args.epochs} epochs)",
+                             image_size=args.image_size)
     parity = export.export_onnx(export.HashEncoder(result.backbone, result.method), info, out, sample)
     summary = {"event": "done", "model": str(out), "method": args.method, "bits": args.bits, "photos": result.photos,
                "skipped": len(result.skipped), "final_loss": round(result.losses[-1], 5),
@@ -120,7 +126,7 @@ def _reporter(mode: str):
                        file=sys.stderr, disable=None, dynamic_ncols=True)
             bar.desc_event = event["event"]
         bar.n = event["done"] if event["event"] == "cache" else (event["epoch"] - 1) * event["steps"] + event["step"]
-        if "loss" in event:
+        if event.get("loss") is not None:
             bar.set_postfix_str(f"epoch {event['epoch']}/{event['epochs']} loss {event['loss']:.4f}", refresh=False)
         bar.refresh()
 

@@ -79,9 +79,12 @@ def train_folder(dataset: str, split) -> Path:
     return folder
 
 
-def mean_ap(encode, features, split, top_k=1000) -> float:
+def mean_ap(encode, features, split, top_k=1000, tokens=False) -> float:
+    """``tokens``: the method reads a token grid; a CNN's pooled feature is the mean of its grid, so
+    it goes in as a grid of one token (the same input the exported model's head gets)."""
+    x = features.float()
     with torch.no_grad():
-        values = encode(features.float()).numpy()
+        values = encode(x.unsqueeze(1) if tokens else x).numpy()
     packed = codes.pack(values)
     labels = np.asarray(split.labels)
     nq = len(split.query)
@@ -116,16 +119,19 @@ def main() -> None:
         torch.manual_seed(0)
         projection = torch.randn(features.shape[1], bits)
         rows.append(("random projection (LSH)", bits, mean_ap(lambda f: f @ projection, features, split), 0.0))
+        print(f"  {rows[-1][0]:24s} {bits:3d} bits  mAP@1000 {rows[-1][2]:.4f}", flush=True)
         for name in args.methods:
             torch.manual_seed(0)
             untrained = METHODS[name](dim=backbone.dim, bits=bits).eval()
-            rows.append((f"{name}, untrained head", bits, mean_ap(untrained.encode, features, split), 0.0))
+            rows.append((f"{name}, untrained head", bits,
+                         mean_ap(untrained.encode, features, split, tokens=untrained.needs_tokens), 0.0))
+            print(f"  {rows[-1][0]:24s} {bits:3d} bits  mAP@1000 {rows[-1][2]:.4f}", flush=True)
             config = FitConfig(method=name, bits=bits, epochs=args.epochs, views=args.views, workers=2)
             t0 = time.monotonic()
             result = fit_frozen(UnlabeledPhotos(photos_paths, eval_transform()), config, weights=WEIGHTS,
                                 work_dir=WORK / f"{args.dataset}-train-work")
             seconds = time.monotonic() - t0
-            value = mean_ap(result.method.eval().encode, features, split)
+            value = mean_ap(result.method.eval().encode, features, split, tokens=result.method.needs_tokens)
             rows.append((name, bits, value, seconds))
             print(f"  {name:10s} {bits:3d} bits  mAP@1000 {value:.4f}  ({seconds:.0f} s incl. cache when first built)",
                   flush=True)
