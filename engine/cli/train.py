@@ -52,6 +52,8 @@ def register(sub, common) -> None:
     p.add_argument("--data", metavar="ZIP", help="the dataset zip (default: ../shared/data next to the repository)")
     p.add_argument("--model", required=True, metavar="MODEL.onnx", help="the model to evaluate")
     p.add_argument("--seed", type=int, default=0, help="split seed (default 0)")
+    p.add_argument("--report", metavar="DIR", help="also write the results as JSON and the precision-recall curve "
+                                                    "as PNG into this folder")
     p.set_defaults(run=run_eval)
 
 
@@ -150,6 +152,17 @@ def run_eval(args) -> int:
 
     result = evaluate.evaluate_model(args.model, args.dataset, zip_path, seed=args.seed, progress=progress)
     bar.close()
+    if args.report:
+        stem = f"{args.dataset}-{Path(args.model).stem}"
+        report = Path(args.report)
+        try:
+            report.mkdir(parents=True, exist_ok=True)
+            (report / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+            evaluate.plot_pr_curves({f"{result['method']}, {result['bits']} bits": result["pr_curve"]},
+                                    report / f"{stem}-pr.png", f"{args.dataset}: precision-recall by Hamming radius")
+        except OSError as exc:
+            raise PhotoHashError(f"cannot write the report to {report}: {exc.strerror or exc}") from None
+        result["report"] = [str(report / f"{stem}.json"), str(report / f"{stem}-pr.png")]
     if args.json:
         print_json(result)
     else:
