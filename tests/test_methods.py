@@ -165,3 +165,13 @@ def test_impossible_settings_are_refused():
         METHODS["wch"](dim=8, bits=16, tau=0)
     with pytest.raises(ValueError, match="bits must be positive"):
         METHODS["nsh"](dim=8, bits=0)
+
+
+def test_wch_adapter_starts_as_identity_and_a_pooled_token_encodes_as_its_grid():
+    torch.manual_seed(0)
+    wch = METHODS["wch"](dim=8, bits=16).eval()
+    grid = torch.randn(3, 9, 8)
+    assert torch.equal(wch.adapter(grid), grid)
+    with torch.no_grad():
+        wch.adapter.weight.add_(0.1 * torch.randn(8, 8))  # as after training: still linear
+        assert torch.allclose(wch.encode(grid), wch.encode(grid.mean(dim=1, keepdim=True)), atol=1e-5)

@@ -33,8 +33,8 @@ sys.path.insert(0, str(REPO))
 from engine import codes  # noqa: E402
 from trainer.backbones import Backbone, frozen_runner  # noqa: E402
 from trainer.data import UnlabeledPhotos, ZipImages, eval_transform  # noqa: E402
-from trainer.evaluate import DATASETS, mean_average_precision  # noqa: E402
-from trainer.fit import FitConfig, fit_frozen  # noqa: E402
+from trainer.evaluate import DATASETS, mean_average_precision, plot_pr_curves, precision_recall_by_radius  # noqa: E402
+from trainer.fit import CHECKPOINT, FitConfig, fit_frozen  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -79,16 +79,20 @@ def train_folder(dataset: str, split) -> Path:
     return folder
 
 
-def mean_ap(encode, features, split, top_k=1000, tokens=False) -> float:
+def mean_ap(encode, features, split, top_k=1000, tokens=False, curves=None, name=None) -> float:
     """``tokens``: the method reads a token grid; a CNN's pooled feature is the mean of its grid, so
-    it goes in as a grid of one token (the same input the exported model's head gets)."""
+    it goes in as a grid of one token (the same input the exported model's head gets).
+    With ``curves``, also stores the precision-recall curve under ``name``."""
     x = features.float()
     with torch.no_grad():
         values = encode(x.unsqueeze(1) if tokens else x).numpy()
     packed = codes.pack(values)
     labels = np.asarray(split.labels)
     nq = len(split.query)
-    return mean_average_precision(packed[:nq], labels[split.query], packed[nq:], labels[split.database], top_k)
+    q, d, ql, dl = packed[:nq], packed[nq:], labels[split.query], labels[split.database]
+    if curves is not None:
+        curves[name] = precision_recall_by_radius(q, ql, d, dl, values.shape[1])
+    return mean_average_precision(q, ql, d, dl, top_k)
 
 
 def main() -> None:
@@ -115,10 +119,13 @@ def main() -> None:
     folder = train_folder(args.dataset, split)
     photos_paths = UnlabeledPhotos.from_folder(folder, eval_transform()).paths
     rows = []
+    work = WORK / f"{args.dataset}-train-work"
     for bits in args.bits:
+        curves = {}
         torch.manual_seed(0)
         projection = torch.randn(features.shape[1], bits)
-        rows.append(("random projection (LSH)", bits, mean_ap(lambda f: f @ projection, features, split), 0.0))
+        rows.append(("random projection (LSH)", bits,
+                     mean_ap(lambda f: f @ projection, features, split, curves=curves, name="LSH"), 0.0))
         print(f"  {rows[-1][0]:24s} {bits:3d} bits  mAP@1000 {rows[-1][2]:.4f}", flush=True)
         for name in args.methods:
             torch.manual_seed(0)
@@ -127,14 +134,19 @@ def main() -> None:
                          mean_ap(untrained.encode, features, split, tokens=untrained.needs_tokens), 0.0))
             print(f"  {rows[-1][0]:24s} {bits:3d} bits  mAP@1000 {rows[-1][2]:.4f}", flush=True)
             config = FitConfig(method=name, bits=bits, epochs=args.epochs, views=args.views, workers=2)
+            (work / CHECKPOINT).unlink(missing_ok=True)  # a fresh run each time (the feature cache is kept)
             t0 = time.monotonic()
             result = fit_frozen(UnlabeledPhotos(photos_paths, eval_transform()), config, weights=WEIGHTS,
-                                work_dir=WORK / f"{args.dataset}-train-work")
+                                work_dir=work)
             seconds = time.monotonic() - t0
-            value = mean_ap(result.method.eval().encode, features, split, tokens=result.method.needs_tokens)
+            value = mean_ap(result.method.eval().encode, features, split, tokens=result.method.needs_tokens,
+                            curves=curves, name=name)
             rows.append((name, bits, value, seconds))
             print(f"  {name:10s} {bits:3d} bits  mAP@1000 {value:.4f}  ({seconds:.0f} s incl. cache when first built)",
                   flush=True)
+        png = plot_pr_curves(curves, REPO / "docs" / "retrieval" / f"{args.dataset}-{bits}bits-pr.png",
+                             f"{args.dataset}, {bits} bits: precision-recall by Hamming radius")
+        print(f"  precision-recall curves: {png.relative_to(REPO)}", flush=True)
     print(f"\n{args.dataset}, frozen MobileNetV2 (shared ImageNet weights), {args.epochs} epochs, K={args.views} views")
     print(f"{'method':28s} {'bits':>4s}  {'mAP@1000':>8s}  {'train s':>7s}")
     for name, bits, value, seconds in rows:
