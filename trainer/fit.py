@@ -209,6 +209,40 @@ def _step_event(epoch: int, epochs: int, step: int, steps: int, loss: float | No
             "eta_s": round((total_steps - done) / rate, 1) if rate else None}
 
 
+class _GeneratorState:
+    """A torch.Generator seen as a checkpoint part (state_dict / load_state_dict)."""
+
+    def __init__(self, generator: torch.Generator):
+        self.generator = generator
+
+    def state_dict(self) -> torch.Tensor:
+        return self.generator.get_state()
+
+    def load_state_dict(self, state: torch.Tensor) -> None:
+        self.generator.set_state(state)
+
+
+def _resume(path: Path, config: FitConfig, parts: dict, progress: Callable[[dict], None],
+            device: torch.device | None = None) -> dict | None:
+    """Load every part (name -> object with load_state_dict) from a checkpoint saved with the same
+    settings and return its loop state; None when there is none to resume."""
+    if not path.exists():
+        return None
+    saved = torch.load(path, weights_only=True, map_location=device)
+    if saved["key"] != config.resume_key():
+        return None
+    for name, part in parts.items():
+        part.load_state_dict(saved[name])
+    state = saved["state"]
+    progress({"event": "resumed", "epoch": state["epoch"], "step": state["step"]})
+    return state
+
+
+def _save_checkpoint(path: Path, config: FitConfig, parts: dict, state: dict) -> None:
+    _atomic_save({"key": config.resume_key(), **{name: part.state_dict() for name, part in parts.items()},
+                  "state": state}, path)
+
+
 def _source_id(paths: list[str]) -> str:
     """Which photos a cache was built from: a cache of another folder must never be reused."""
     return hashlib.blake2b("\n".join(paths).encode(), digest_size=16).hexdigest()
@@ -225,7 +259,7 @@ def fit_frozen(
 ) -> FitResult:
     """Cache features, then train the method's heads; resumes from ``work_dir`` when it can."""
     config.check()
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    if world_size() > 1:
         raise TrainerError("frozen mode runs in one process; use --mode finetune under torchrun")
     work_dir = _writable(Path(work_dir))
     dev = choose_device(device)
@@ -261,22 +295,13 @@ def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_
     total_steps = steps * config.epochs
     schedule = _cosine(optimizer, total_steps)
     generator = torch.Generator().manual_seed(config.seed)
-    state = {"epoch": 0, "step": 0, "losses": [], "epoch_loss": 0.0, "perm": None}
     checkpoint = work_dir / CHECKPOINT
-    if checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=True)
-        if saved["key"] == config.resume_key():
-            method.load_state_dict(saved["method"])
-            optimizer.load_state_dict(saved["optimizer"])
-            schedule.load_state_dict(saved["schedule"])
-            generator.set_state(saved["generator"])
-            state = saved["state"]
-            progress({"event": "resumed", "epoch": state["epoch"], "step": state["step"]})
+    parts = {"method": method, "optimizer": optimizer, "schedule": schedule, "generator": _GeneratorState(generator)}
+    state = _resume(checkpoint, config, parts, progress) or {
+        "epoch": 0, "step": 0, "losses": [], "epoch_loss": 0.0, "perm": None}
 
     def save():
-        _atomic_save({"key": config.resume_key(), "method": method.state_dict(), "optimizer": optimizer.state_dict(),
-                      "schedule": schedule.state_dict(), "generator": generator.get_state(), "state": state},
-                     checkpoint)
+        _save_checkpoint(checkpoint, config, parts, state)
 
     start, done_at_start = time.monotonic(), state["epoch"] * steps + state["step"]
     while state["epoch"] < config.epochs:
@@ -321,6 +346,11 @@ def rank() -> int:
     return int(os.environ.get("RANK", "0"))
 
 
+def world_size() -> int:
+    """How many processes torchrun started (1 when not distributed)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
 class _Ranks:
     """The process group ``torchrun`` describes (RANK, WORLD_SIZE, LOCAL_RANK), or a single process.
 
@@ -328,7 +358,7 @@ class _Ranks:
     """
 
     def __init__(self, device: torch.device):
-        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.world = world_size()
         self.rank = rank()
         self.device = device
         if self.world > 1:
@@ -496,8 +526,8 @@ def _finetune(photos, config, weights, work_dir, ranks: _Ranks, progress) -> Fit
     torch.manual_seed(config.seed)
     backbone = Backbone(config.backbone, weights).to(dev)
     method = METHODS[config.method](dim=backbone.dim, bits=config.bits).to(dev)
-    network = _Network(backbone, method, ranks, amp)
-    _freeze_untrained(backbone)
+    network = _Network(backbone, method, ranks, amp).train()
+    _freeze_untrained(backbone)  # after train(): BatchNorm back to eval
     trained = network
     if ranks.world > 1:
         trained = nn.parallel.DistributedDataParallel(network, device_ids=[dev.index] if dev.type == "cuda" else None)
@@ -512,24 +542,13 @@ def _finetune(photos, config, weights, work_dir, ranks: _Ranks, progress) -> Fit
     total_steps = steps * config.epochs
     schedule = _cosine(optimizer, total_steps)
     scaler = torch.amp.GradScaler(dev.type, enabled=amp)
-    state = {"epoch": 0, "step": 0, "losses": [], "epoch_loss": 0.0}
     checkpoint = work_dir / CHECKPOINT
-    if checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=True, map_location=dev)
-        if saved["key"] == config.resume_key():
-            backbone.load_state_dict(saved["backbone"])
-            method.load_state_dict(saved["method"])
-            optimizer.load_state_dict(saved["optimizer"])
-            schedule.load_state_dict(saved["schedule"])
-            scaler.load_state_dict(saved["scaler"])
-            state = saved["state"]
-            progress({"event": "resumed", "epoch": state["epoch"], "step": state["step"]})
+    parts = {"backbone": backbone, "method": method, "optimizer": optimizer, "schedule": schedule, "scaler": scaler}
+    state = _resume(checkpoint, config, parts, progress, dev) or {"epoch": 0, "step": 0, "losses": [], "epoch_loss": 0.0}
 
     def save():
         if ranks.main:
-            _atomic_save({"key": config.resume_key(), "backbone": backbone.state_dict(), "method": method.state_dict(),
-                          "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
-                          "scaler": scaler.state_dict(), "state": state}, checkpoint)
+            _save_checkpoint(checkpoint, config, parts, state)
 
     views = _SeededViews(photos, config.image_size, config.seed)
     skipped: dict[str, str] = {}
@@ -552,8 +571,6 @@ def _finetune(photos, config, weights, work_dir, ranks: _Ranks, progress) -> Fit
                 if sum(sizes) >= 4:  # a contrastive loss needs a few photos; a batch of bad files is passed over
                     if pair is None:
                         pair = (torch.zeros(0, 3, config.image_size, config.image_size),) * 2
-                    network.train()
-                    _freeze_untrained(backbone)
                     loss = trained(pair[0].to(dev, non_blocking=True), pair[1].to(dev, non_blocking=True), sizes)
                     optimizer.zero_grad(set_to_none=True)
                     scaler.scale(loss).backward()
