@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python tests/bench/bench_retrain.py [--method wch] [--bits 64] [--epochs 30] [--repeats 1]
 
-The photos are the 5,000 Imagenette train images (real photos, as a library would hold), written
-as files once under build/bench/retrain/photos. Each run is exactly what a user runs:
+The photos are the 5,000 Imagenette train images (real photos, as a library would hold): the
+same folder bench_retrieval.py trains on (written once under build/bench/retrieval/). Each run is exactly what a user runs:
 `photohash-cli train --images DIR ... --out MODEL.onnx` in a fresh work folder (feature cache,
 training, ONNX export and its parity check), timed from the outside. The model's quality is then
 measured through the engine (ONNX Runtime, the engine's decoder) with
@@ -19,26 +19,15 @@ import statistics
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
+from bench_retrieval import WEIGHTS, ZIPS, train_folder  # the same photos and weights as the retrieval bench
+
+from trainer.data import imagenette_split
+
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-ZIP = SHARED / "data" / "imagenette2-224-subset.zip"
-WEIGHTS = SHARED / "weights" / "mobilenet_v2_imagenet_torchvision_qat.pth"
+ZIP = ZIPS["imagenette"]
 WORK = REPO / "build" / "bench" / "retrain"
-
-
-def photos() -> Path:
-    folder = WORK / "photos"
-    if not (folder / ".done").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(ZIP) as zf:
-            for name in zf.namelist():
-                if name.startswith("imagenette/train/") and name.lower().endswith((".jpeg", ".jpg")):
-                    (folder / name.split("/", 2)[2].replace("/", "_")).write_bytes(zf.read(name))
-        (folder / ".done").write_text("")
-    return folder
 
 
 def cli(*args: str) -> tuple[float, str]:
@@ -59,7 +48,7 @@ def main() -> None:
     for path in (ZIP, WEIGHTS):
         if not path.exists():
             sys.exit(f"needs {path} (shared file is missing)")
-    folder = photos()
+    folder = train_folder("imagenette", imagenette_split(ZIP))
     count = sum(1 for p in folder.iterdir() if p.suffix.lower() in (".jpeg", ".jpg"))
     model = WORK / f"{args.method}{args.bits}.onnx"
     times = []
