@@ -13,6 +13,7 @@ relevant retrieved / relevant), the usual hashing-paper curve. Radii retrieving 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
 
@@ -127,3 +128,112 @@ def evaluate_model(model_path: str | os.PathLike[str], dataset: str, zip_path: s
             "metric": f"mAP@{top_k}", "value": round(value, 4), "queries": len(split.query),
             "database": len(split.database), "seed": seed,
             "pr_curve": precision_recall_by_radius(q, ql, d, dl, model.info.bits)}
+
+
+# -- near-duplicate benchmark ------------------------------------------------------------------------
+#
+# Items are originals, their edited copies, and distractors. A *positive* pair is an edited copy and
+# its original; a *negative* pair is two items from different photos (distractors are each their own
+# photo). Two edits of the same original are the same photo too, but their difficulty compounds two
+# edits, so those pairs count as neither. Distances come in integer bins: the Hamming distance for
+# codes, a binned dissimilarity for float features; "radius r" retrieves every pair at bin <= r.
+
+
+@dataclass(frozen=True)
+class NearDupItems:
+    source: np.ndarray  # int [N]: the original an item comes from; distractors get unique negative ids
+    edit: np.ndarray  # str [N]: the edit's name; "" for originals and distractors
+    label: np.ndarray  # int [N]: a distractor's class (Imagenette), -1 when it has none
+
+    @property
+    def is_edit(self) -> np.ndarray:
+        return self.edit != ""
+
+
+def near_duplicate_counts(distances: Callable[[int, int], np.ndarray], items: NearDupItems, bins: int,
+                          chunk: int = 256) -> dict:
+    """Histograms by distance bin of every pair kind, and each edited copy's rank of its original.
+
+    ``distances(start, stop)`` gives int [stop - start, N] in 0..bins-1 for rows start..stop.
+    The rank is pessimistic on ties (the original comes after every other item at its distance); the
+    ranked set is everything but the query and the other edits of its original.
+    """
+    n = len(items.source)
+    source, is_edit, label = items.source, items.is_edit, items.label
+    original_of = {int(s): i for i, s in enumerate(source) if s >= 0 and not is_edit[i]}
+    edit_names = sorted(set(items.edit[is_edit].tolist()))
+    edit_index = {name: k for k, name in enumerate(edit_names)}
+    positive_by_edit = np.zeros((len(edit_names), bins), np.int64)
+    negative = np.zeros(bins, np.int64)
+    same_class = np.zeros(bins, np.int64)  # different distractor photos of one class
+    other_class = np.zeros(bins, np.int64)  # distractor photos of different classes
+    ranks = np.zeros(n, np.int64)
+    columns = np.arange(n)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        d = distances(start, stop)
+        rows = np.arange(start, stop)
+        upper = columns[None, :] > rows[:, None]
+        same = source[rows, None] == source[None, :]
+        pos = same & (is_edit[rows, None] != is_edit[None, :]) & upper
+        neg = ~same & upper
+        negative += np.bincount(d[neg], minlength=bins)[:bins]
+        labelled = (label[rows, None] >= 0) & (label[None, :] >= 0) & neg
+        same_label = label[rows, None] == label[None, :]
+        same_class += np.bincount(d[labelled & same_label], minlength=bins)[:bins]
+        other_class += np.bincount(d[labelled & ~same_label], minlength=bins)[:bins]
+        for r, c in zip(*np.nonzero(pos)):
+            e = r + start if is_edit[r + start] else c
+            positive_by_edit[edit_index[items.edit[e]], d[r, c]] += 1
+        for r in np.flatnonzero(is_edit[rows]):
+            i = start + r
+            target = d[r, original_of[int(source[i])]]
+            ranked = ~(same[r] & is_edit) & (columns != i)
+            ranks[i] = int(np.count_nonzero(d[r, ranked] <= target))
+    return {"bins": bins, "edits": edit_names, "positive_by_edit": positive_by_edit, "negative": negative,
+            "same_class": same_class, "other_class": other_class, "ranks": ranks[is_edit],
+            "rank_edits": items.edit[is_edit]}
+
+
+def near_duplicate_curve(counts: dict) -> dict:
+    """Pooled precision / recall / F1 at every radius (radii retrieving nothing are left out)."""
+    tp = np.cumsum(counts["positive_by_edit"].sum(axis=0))
+    fp = np.cumsum(counts["negative"])
+    retrieved = tp + fp
+    keep = retrieved > 0
+    precision = np.divide(tp, retrieved, out=np.ones_like(tp, dtype=float), where=keep)
+    recall = tp / max(int(tp[-1]), 1)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(recall), where=precision + recall > 0)
+    return {"radius": np.flatnonzero(keep).tolist(), "precision": np.round(precision[keep], 5).tolist(),
+            "recall": np.round(recall[keep], 5).tolist(), "f1": np.round(f1[keep], 5).tolist()}
+
+
+def calibrate_radius(positive: np.ndarray, negative: np.ndarray, min_precision: float) -> int:
+    """The largest radius whose pooled precision is at least ``min_precision`` (-1: none is)."""
+    tp, fp = np.cumsum(positive), np.cumsum(negative)
+    retrieved = tp + fp
+    good = np.flatnonzero((retrieved > 0) & (tp >= min_precision * retrieved))
+    return int(good[-1]) if len(good) else -1
+
+
+def near_duplicate_report(counts: dict, radius: int) -> dict:
+    """Everything the benchmark states about one method at one radius."""
+    upto = slice(0, radius + 1)
+    positives = counts["positive_by_edit"]
+    tp, fp = int(positives[:, upto].sum()), int(counts["negative"][upto].sum())
+    total = int(positives.sum())
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / total if total else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    same_class_pairs = int(counts["same_class"].sum())
+    ranks, rank_edits = counts["ranks"], counts["rank_edits"]
+    return {
+        "radius": radius, "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+        "true_pairs": tp, "false_pairs": fp,
+        "recall_by_edit": {e: round(float(positives[k, upto].sum() / max(positives[k].sum(), 1)), 4)
+                           for k, e in enumerate(counts["edits"])},
+        "recall_at_1": round(float(np.mean(ranks <= 1)), 4), "recall_at_10": round(float(np.mean(ranks <= 10)), 4),
+        "recall_at_1_by_edit": {e: round(float(np.mean(ranks[rank_edits == e] <= 1)), 4) for e in counts["edits"]},
+        "same_class_false_rate": round(int(counts["same_class"][upto].sum()) / max(same_class_pairs, 1), 5),
+        "same_class_false_pairs": int(counts["same_class"][upto].sum()), "same_class_pairs": same_class_pairs,
+    }

@@ -1,0 +1,142 @@
+"""The near-duplicate benchmark's parts: the edit generator and the metrics (a hand-made case whose
+precision-recall curve is known), and the shipped model against real edited photos."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.images import read_image
+from trainer.edits import EDIT_NAMES, EDITS, apply_edit, write_edits
+from trainer.evaluate import (NearDupItems, calibrate_radius, near_duplicate_counts, near_duplicate_curve,
+                              near_duplicate_report)
+
+from .conftest import extract_photos
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    return extract_photos(tmp_path_factory.mktemp("original"), limit=1)[0]
+
+
+def test_every_edit_writes_a_readable_file_of_its_format(photo, tmp_path):
+    with Image.open(photo) as img:
+        paths = write_edits(img.convert("RGB"), "p", tmp_path)
+    assert len(paths) == len(EDITS) == len(set(EDIT_NAMES)) == 41
+    for edit, path in zip(EDITS, paths):
+        with Image.open(path) as img:
+            assert img.format == edit.format, path
+        assert read_image(path).image.size[0] > 100
+
+
+def test_edits_are_reproducible_and_seeded_by_photo(photo, tmp_path):
+    with Image.open(photo) as img:
+        img = img.convert("RGB")
+        first = write_edits(img, "p", tmp_path / "a")
+        again = write_edits(img, "p", tmp_path / "b")
+        other = write_edits(img, "q", tmp_path / "c")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in again]
+    noise = EDIT_NAMES.index("noise")
+    assert first[noise].read_bytes() != other[noise].read_bytes()  # another photo, another noise draw
+
+
+def test_edit_geometry():
+    img = Image.new("RGB", (1000, 600), (120, 80, 40))
+    by_name = {e.name: e for e in EDITS}
+
+    def size(name):
+        return apply_edit(by_name[name], img, "k").size
+
+    assert size("rotate90") == size("rotate270") == (600, 1000)
+    assert size("downscale-25") == (250, 150)
+    w, h = size("crop-30-offcentre")
+    assert abs(w * h / 600_000 - 0.70) < 0.01 and abs(w / h - 1000 / 600) < 0.01
+    w, h = size("rotate+10")  # straightened: same aspect, no blank corner
+    assert abs(w / h - 1000 / 600) < 0.02 and w < 1000
+    turned = apply_edit(by_name["rotate+10"], img, "k")
+    corners = [turned.getpixel((x, y)) for x in (0, w - 1) for y in (0, h - 1)]
+    assert all(math.dist(c, (120, 80, 40)) < 10 for c in corners)
+    assert size("letterbox") == (1000, 1000)
+
+
+def _hand_made():
+    """orig0 (0), its edits a (1) and b (2); orig1 (3), its edit a (4); two distractors of class 0 (5, 6)."""
+    items = NearDupItems(source=np.array([0, 0, 0, 1, 1, -1, -2]), edit=np.array(["", "a", "b", "", "a", "", ""]),
+                         label=np.array([-1, -1, -1, -1, -1, 0, 0]))
+    d = np.full((7, 7), 3)
+    np.fill_diagonal(d, 0)
+    for (i, j), v in {(0, 1): 0, (0, 2): 2, (3, 4): 1, (1, 2): 0, (5, 6): 1, (2, 3): 2}.items():
+        d[i, j] = d[j, i] = v
+    return near_duplicate_counts(lambda a, b: d[a:b], items, bins=5, chunk=3)
+
+
+def test_near_duplicate_curve_on_a_hand_made_case():
+    counts = _hand_made()
+    curve = near_duplicate_curve(counts)
+    assert curve["radius"] == [0, 1, 2, 3, 4]
+    # 3 true pairs (the edits and their originals), 17 false ones; edits a and b of orig0 count as neither
+    assert curve["precision"] == pytest.approx([1.0, 2 / 3, 3 / 5, 3 / 20, 3 / 20], abs=1e-4)
+    assert curve["recall"] == pytest.approx([1 / 3, 2 / 3, 1.0, 1.0, 1.0], abs=1e-4)
+    assert calibrate_radius(counts["positive_by_edit"].sum(0), counts["negative"], 0.99) == 0
+    assert calibrate_radius(counts["positive_by_edit"].sum(0), counts["negative"], 0.65) == 1
+    assert calibrate_radius(counts["positive_by_edit"].sum(0), counts["negative"], 0.5) == 2
+    assert calibrate_radius(np.zeros(5), np.ones(5), 0.5) == -1
+
+
+def test_near_duplicate_report_on_a_hand_made_case():
+    row = near_duplicate_report(_hand_made(), radius=1)
+    assert (row["true_pairs"], row["false_pairs"]) == (2, 1)
+    assert row["precision"] == pytest.approx(2 / 3, abs=1e-4) and row["recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert row["recall_by_edit"] == {"a": 1.0, "b": 0.0}
+    # edit b's original ties with orig1 at distance 2: pessimistic rank 2
+    assert row["recall_at_1"] == pytest.approx(2 / 3, abs=1e-4) and row["recall_at_10"] == 1.0
+    assert row["same_class_false_rate"] == 1.0 and row["same_class_pairs"] == 1
+
+
+# -- the shipped model -------------------------------------------------------------------------------
+
+SHIPPED_EDITS = ("jpeg-q30", "downscale-50", "crop-10-centre", "brightness+30", "flip", "caption")
+
+
+def test_shipped_model_is_the_default_and_its_card_is_complete():
+    import json
+
+    from engine.model import HashModel, default_model_path, shipped_models
+
+    model = HashModel.load(default_model_path(), device="cpu")
+    info = model.info
+    assert info.method == "baseline" and info.bits == 64 and info.resize == "squash"
+    assert 0 < info.radius_duplicate < info.radius_similar < info.bits
+    assert default_model_path().stat().st_size <= 20 * 1024 * 1024
+    card = json.loads(default_model_path().with_suffix(".json").read_text())
+    assert card["model_key"] == model.model_key and card["metadata"] == info.to_metadata()
+    assert card["radius"] == {"duplicate": info.radius_duplicate, "similar": info.radius_similar}
+    for key in ("training_data", "licence", "benchmark", "description"):
+        assert card[key], key
+    assert {p.stem for p in shipped_models()} >= {"phash64", default_model_path().stem}  # pHash stays a choice
+
+
+def test_shipped_model_finds_edited_copies_within_the_duplicate_radius(tmp_path):
+    from engine import codes
+    from engine.model import HashModel, default_model_path, prepare
+
+    model = HashModel.load(default_model_path(), device="cpu")
+    originals = extract_photos(tmp_path / "originals", limit=6)
+    by_name = {e.name: e for e in EDITS}
+
+    def code(img):
+        return model.encode(prepare(img, model.info)[None])[0]
+
+    images = [read_image(p).image for p in originals]
+    base = np.stack([code(img) for img in images])
+    for k, (path, img) in enumerate(zip(originals, images)):
+        for name in SHIPPED_EDITS:
+            edited = tmp_path / f"{k}-{name}.jpg"
+            apply_edit(by_name[name], img, path.stem).save(edited, quality=by_name[name].quality)
+            distance = int(codes.hamming(code(read_image(edited).image)[None], base[k:k + 1])[0, 0])
+            assert distance <= model.info.radius_duplicate, f"{path.name} {name}: {distance}"
+    apart = codes.hamming(base, base)[~np.eye(len(base), dtype=bool)]
+    assert apart.min() > model.info.radius_duplicate, apart.min()
