@@ -51,6 +51,51 @@ def view_transform(size: int = 224) -> Callable:
     ])
 
 
+class RandomTurn:
+    """A lossless quarter turn (0, 90, 180 or 270 degrees, uniformly), as a viewer's "rotate" writes."""
+
+    def __call__(self, image):
+        return T.functional.rotate(image, 90 * int(torch.randint(4, ()))) if torch.rand(()) < 0.75 else image
+
+
+def duplicate_view_transform(size: int = 224) -> Callable:
+    """Views of the *same photo* as a user's tools change it (the near-duplicate benchmark's edits):
+
+    squash to size·8/7 (the engine's ``squash`` rule sees the whole photo, so a view must too) ·
+    black or white borders p 0.2 · quarter turns p 0.75 · horizontal flip · RandomResizedCrop(scale
+    0.35-1, ratio 3/4-4/3) · small rotation ±10° p 0.3 · ColorJitter(0.4, 0.4, 0.4, 0.05) p 0.8 ·
+    grayscale p 0.2 · blur p 0.3 · JPEG quality 10-95 p 0.4 · noise p 0.2 · small erased patches (as a
+    caption or a watermark) p 0.3 · ImageNet normalisation.
+
+    Milder crops than ``view_transform`` (0.35, not 0.2: two views must still be the same photo),
+    and the geometric edits the MoCo set lacks (turns, borders, tilts, recompression).
+    """
+    big = size * 8 // 7
+    return T.Compose([
+        T.ToImage(),
+        T.Resize((big, big), antialias=True),
+        T.RandomApply([T.RandomChoice([T.RandomZoomOut(fill=0, side_range=(1.0, 1.4), p=1.0),
+                                       T.RandomZoomOut(fill=255, side_range=(1.0, 1.2), p=1.0)])], p=0.2),
+        RandomTurn(),
+        T.RandomHorizontalFlip(),
+        T.RandomResizedCrop(size, scale=(0.35, 1.0), ratio=(3 / 4, 4 / 3), antialias=True),
+        T.RandomApply([T.RandomRotation(10)], p=0.3),
+        T.RandomApply([T.ColorJitter(0.4, 0.4, 0.4, 0.05)], p=0.8),
+        T.RandomGrayscale(p=0.2),
+        T.RandomApply([T.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0))], p=0.3),
+        T.RandomApply([T.JPEG((10, 95))], p=0.4),
+        T.ToDtype(torch.float32, scale=True),
+        T.RandomApply([T.GaussianNoise(sigma=0.05)], p=0.2),
+        T.RandomErasing(p=0.3, scale=(0.02, 0.08), value=1.0),
+        T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+    ])
+
+
+VIEW_TRANSFORMS = {"standard": view_transform, "duplicates": duplicate_view_transform}
+# The engine's resize rule (engine.model.prepare) that matches each set of training views.
+RESIZE_RULES = {"standard": "center-crop", "duplicates": "squash"}
+
+
 def eval_transform(size: int = 224) -> Callable:
     """Deterministic: resize the shorter side to size·8/7, centre crop, normalise (torchvision's ImageNet recipe)."""
     return T.Compose([

@@ -45,11 +45,12 @@ class Parity:
     photos: int
 
 
-def model_info(method_name: str, backbone: str, bits: int, trained_on: str, image_size: int = 224) -> ModelInfo:
+def model_info(method_name: str, backbone: str, bits: int, trained_on: str, image_size: int = 224,
+               resize: str = "center-crop") -> ModelInfo:
     """Metadata of an exported model. The radii are provisional (about 10 % and 25 % of the bits) until
     calibrated on the near-duplicate benchmark."""
     return ModelInfo(
-        bits=bits, input_size=image_size, mean=IMAGENET_MEAN, std=IMAGENET_STD, resize="center-crop",
+        bits=bits, input_size=image_size, mean=IMAGENET_MEAN, std=IMAGENET_STD, resize=resize,
         interpolation="bilinear", method=method_name, backbone=backbone, trained_on=trained_on,
         created=date.today().isoformat(), radius_duplicate=max(1, round(bits * 0.1)),
         radius_similar=max(2, round(bits * 0.25)), format_version=FORMAT_VERSION,

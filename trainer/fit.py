@@ -36,7 +36,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from .backbones import Backbone, frozen_runner
-from .data import TwoViews, UnlabeledPhotos, collate, view_transform
+from .data import VIEW_TRANSFORMS, TwoViews, UnlabeledPhotos, collate
 from .errors import TrainerError
 from .methods import METHODS
 
@@ -59,6 +59,11 @@ class FitConfig:
     workers: int = 0  # DataLoader processes decoding photos (0: in this process)
     mode: str = "frozen"  # or "finetune"
     backbone_lr: float = 1e-5  # fine-tune: the backbone's learning rate (the papers' 1e-5; heads use lr)
+    augment: str = "standard"  # trainer.data.VIEW_TRANSFORMS: "standard" (MoCo v2) or "duplicates"
+    tau: float | None = None  # the contrastive temperature; None: the method's own default (0.3)
+
+    def make_method(self, dim: int) -> nn.Module:
+        return METHODS[self.method](dim=dim, bits=self.bits, **({} if self.tau is None else {"tau": self.tau}))
 
     def check(self) -> None:
         if self.mode not in ("frozen", "finetune"):
@@ -67,6 +72,8 @@ class FitConfig:
             raise TrainerError(f"unknown method {self.method!r}; known: {', '.join(METHODS)}")
         if self.bits not in (16, 32, 64, 128):
             raise TrainerError(f"bits must be 16, 32, 64 or 128, got {self.bits}")
+        if self.augment not in VIEW_TRANSFORMS:
+            raise TrainerError(f"augment must be one of {', '.join(VIEW_TRANSFORMS)}, got {self.augment!r}")
         if self.views < 2:
             raise TrainerError(f"views must be at least 2 (two views are paired per step), got {self.views}")
         if self.epochs < 1 or self.batch_size < 4:
@@ -74,7 +81,7 @@ class FitConfig:
 
     def cache_key(self) -> dict:
         """The settings the feature cache depends on: any method and code length can reuse it."""
-        return {k: getattr(self, k) for k in ("backbone", "views", "grid", "image_size", "seed")}
+        return {k: getattr(self, k) for k in ("backbone", "views", "grid", "image_size", "seed", "augment")}
 
     def resume_key(self) -> dict:
         """The settings a checkpoint must share to be resumed (everything but the epoch count)."""
@@ -141,7 +148,7 @@ def build_cache(photos: UnlabeledPhotos, backbone: Backbone, config: FitConfig, 
     reduced to ``config.grid``², both float16 on the CPU. Every method can train on the same cache."""
     generator = torch.Generator().manual_seed(config.seed)
     torch.manual_seed(config.seed)
-    photos.transform = TwoViews(view_transform(config.image_size))  # two views per decode; K/2 passes
+    photos.transform = TwoViews(VIEW_TRANSFORMS[config.augment](config.image_size))  # two views per decode; K/2 passes
     loader = DataLoader(photos, batch_size=32, shuffle=False, num_workers=config.workers, collate_fn=collate,
                         generator=generator)
     passes = math.ceil(config.views / 2)
@@ -287,7 +294,7 @@ def fit_frozen(
 def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_dir: Path,
            progress: Callable[[dict], None], stop: _StopFlag):
     torch.manual_seed(config.seed)
-    method = METHODS[config.method](dim=dim, bits=config.bits).to(device)
+    method = config.make_method(dim).to(device)
     optimizer = torch.optim.Adam(method.parameters(), lr=config.lr)
     features = cache["tokens"] if method.needs_tokens else cache["pooled"]
     n, views = features.shape[0], features.shape[1]
@@ -435,9 +442,9 @@ class _SeededViews(torch.utils.data.Dataset):
     same views whichever process, worker or rank loads the photo, so a run under torchrun sees
     exactly the batches a single process would."""
 
-    def __init__(self, photos: UnlabeledPhotos, size: int, seed: int):
+    def __init__(self, photos: UnlabeledPhotos, transform: Callable, seed: int):
         self.photos, self.seed, self.epoch = photos, seed, 0
-        self.photos.transform = TwoViews(view_transform(size))
+        self.photos.transform = TwoViews(transform)
 
     def __len__(self) -> int:
         return len(self.photos)
@@ -525,7 +532,7 @@ def _finetune(photos, config, weights, work_dir, ranks: _Ranks, progress) -> Fit
     amp = dev.type == "cuda"
     torch.manual_seed(config.seed)
     backbone = Backbone(config.backbone, weights).to(dev)
-    method = METHODS[config.method](dim=backbone.dim, bits=config.bits).to(dev)
+    method = config.make_method(backbone.dim).to(dev)
     network = _Network(backbone, method, ranks, amp).train()
     _freeze_untrained(backbone)  # after train(): BatchNorm back to eval
     trained = network
@@ -550,7 +557,7 @@ def _finetune(photos, config, weights, work_dir, ranks: _Ranks, progress) -> Fit
         if ranks.main:
             _save_checkpoint(checkpoint, config, parts, state)
 
-    views = _SeededViews(photos, config.image_size, config.seed)
+    views = _SeededViews(photos, VIEW_TRANSFORMS[config.augment](config.image_size), config.seed)
     skipped: dict[str, str] = {}
     result = FitResult(method=method, backbone=backbone)
     start, done_at_start = time.monotonic(), state["epoch"] * steps + state["step"]

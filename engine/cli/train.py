@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..catalog import default_data_dir
 from ..errors import PhotoHashError
+from ..model import resolve_model_name
 from .common import open_catalog, print_json
 
 
@@ -40,6 +41,9 @@ def register(sub, common) -> None:
     p.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
     p.add_argument("--batch-size", type=int, default=64, help="photos per step (default 64)")
     p.add_argument("--views", type=int, default=4, help="augmented views cached per photo (default 4)")
+    p.add_argument("--augment", choices=["standard", "duplicates"], default="standard",
+                   help="training views: standard (MoCo v2: same subject) or duplicates (a user's edits: turns, "
+                        "flips, crops, recompression; the model then sees the whole photo)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--device", default="auto", help="auto (cuda, mps, cpu), cpu, cuda or mps")
     p.add_argument("--work-dir", metavar="DIR", help="checkpoints and feature cache (default: in the data folder)")
@@ -50,7 +54,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("eval", parents=[common], help="mAP@1000 of a model on a labeled retrieval set (needs [train])")
     p.add_argument("--dataset", choices=["cifar10", "imagenette"], required=True, help="which protocol")
     p.add_argument("--data", metavar="ZIP", help="the dataset zip (default: ../shared/data next to the repository)")
-    p.add_argument("--model", required=True, metavar="MODEL.onnx", help="the model to evaluate")
+    p.add_argument("--model", required=True, metavar="MODEL.onnx|NAME", help="the model to evaluate (a file, default, or a shipped model's name)")
     p.add_argument("--seed", type=int, default=0, help="split seed (default 0)")
     p.add_argument("--report", metavar="DIR", help="also write the results as JSON and the precision-recall curve "
                                                     "as PNG into this folder")
@@ -61,7 +65,7 @@ def run_train(args) -> int:
     data, _, export, fit = _trainer()
     config = fit.FitConfig(method=args.method, bits=args.bits, backbone=args.backbone, epochs=args.epochs,
                            batch_size=args.batch_size, views=args.views, seed=args.seed, mode=args.mode,
-                           image_size=args.image_size, workers=args.workers)
+                           image_size=args.image_size, workers=args.workers, augment=args.augment)
     config.check()
     if args.images:
         photos = data.UnlabeledPhotos.from_folder(args.images, data.eval_transform())
@@ -87,7 +91,7 @@ def run_train(args) -> int:
 
     sample = [Image.open(p).convert("RGB") for p in photos.paths[:16] if p not in {s[0] for s in result.skipped}]
     info = export.model_info(args.method, args.backbone, args.bits, f"{source} ({args.mode}, {args.epochs} epochs)",
-                             image_size=args.image_size)
+                             image_size=args.image_size, resize=data.RESIZE_RULES[args.augment])
     parity = export.export_onnx(export.HashEncoder(result.backbone, result.method), info, out, sample)
     summary = {"event": "done", "model": str(out), "method": args.method, "bits": args.bits, "photos": result.photos,
                "skipped": len(result.skipped), "final_loss": round(result.losses[-1], 5),
@@ -150,10 +154,10 @@ def run_eval(args) -> int:
         bar.total, bar.n = total, done
         bar.refresh()
 
-    result = evaluate.evaluate_model(args.model, args.dataset, zip_path, seed=args.seed, progress=progress)
+    result = evaluate.evaluate_model(resolve_model_name(args.model), args.dataset, zip_path, seed=args.seed, progress=progress)
     bar.close()
     if args.report:
-        stem = f"{args.dataset}-{Path(args.model).stem}"
+        stem = f"{args.dataset}-{resolve_model_name(args.model).stem}"
         report = Path(args.report)
         try:
             report.mkdir(parents=True, exist_ok=True)
