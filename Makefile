@@ -9,7 +9,7 @@ PHOTOS ?= $(SAMPLE)
 CATALOG ?= $(if $(filter $(SAMPLE),$(PHOTOS)),build/sample-catalog.sqlite,)
 CATALOG_ARG := $(if $(CATALOG),--catalog $(CATALOG),)
 
-.PHONY: run test bench bench-train clean
+.PHONY: run test bench bench-train bench-quality clean
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -45,6 +45,13 @@ bench-train: $(VENV)/.installed
 	$(PY) tests/bench/bench_retrieval.py --dataset cifar10 --bits 16 32 64
 	$(PY) tests/bench/bench_retrieval.py --dataset imagenette --bits 64
 	$(PY) tests/bench/bench_retrain.py --method wch --bits 64
+
+# The near-duplicate quality table (needs ../shared): builds the edited copies, trains the baseline, NSH,
+# WCH and the shipped recipe, calibrates the radii, runs the learned model (photohash64) through the
+# engine, and its CIFAR-10 mAP@1000. About 25 min on a 2-core CPU from a clean clone.
+# Add ARGS=--ship to re-export resources/models/photohash64.onnx and its card.
+bench-quality: $(VENV)/.installed
+	$(PY) tests/bench/bench_quality.py $(ARGS)
 
 clean:
 	rm -rf build $(VENV)

@@ -159,6 +159,21 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parent.parent / "resources" / "models" / DEFAULT_MODEL
 
 
+def shipped_models() -> list[Path]:
+    """Every model shipped in ``resources/models``: the default and the alternatives (pHash)."""
+    return sorted(default_model_path().parent.glob("*.onnx"))
+
+
+def resolve_model_name(name: str) -> Path:
+    """A path, ``default``, or a shipped model's name (``phash64``) to a model file."""
+    if name == "default":
+        return default_model_path()
+    for path in shipped_models():
+        if name in (path.stem, path.name):
+            return path
+    return Path(name).resolve()
+
+
 def _cuda_usable() -> bool:
     """True when a CUDA driver is present; asking ORT for CUDA without one only prints errors."""
     names = {"linux": ["libcuda.so.1"], "win32": ["nvcuda.dll"]}.get(sys.platform, [])

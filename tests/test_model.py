@@ -13,23 +13,25 @@ from PIL import Image
 
 from engine import codes
 from engine.errors import ModelError
-from engine.model import HashModel, ModelInfo, default_model_path, prepare
+from engine.model import HashModel, ModelInfo, prepare, resolve_model_name
 from engine.search import encode_file
 
 from .conftest import REPO
 
+PHASH = resolve_model_name("phash64")
+
 
 @pytest.fixture(scope="module")
 def model():
-    return HashModel.load(default_model_path())
+    return HashModel.load(PHASH)
 
 
-def test_default_model_metadata(model):
+def test_phash_model_metadata(model):
     info = model.info
     assert (info.bits, info.input_size, info.method, info.resize) == (64, 32, "phash", "squash")
     assert 0 <= info.radius_duplicate <= info.radius_similar <= 64
     assert ModelInfo.from_metadata(info.to_metadata()) == info
-    assert model.model_key == hashlib.blake2b(default_model_path().read_bytes(), digest_size=16).hexdigest()
+    assert model.model_key == hashlib.blake2b(PHASH.read_bytes(), digest_size=16).hexdigest()
     assert model.providers[-1] == "CPUExecutionProvider"
 
 
@@ -42,7 +44,7 @@ def test_loading_prints_nothing():
 def test_build_script_is_reproducible(tmp_path):
     subprocess.run([sys.executable, "tools/build_phash_model.py", "--out", str(tmp_path)], cwd=REPO, check=True,
                    capture_output=True, timeout=120)
-    assert (tmp_path / "phash64.onnx").read_bytes() == default_model_path().read_bytes()
+    assert (tmp_path / "phash64.onnx").read_bytes() == PHASH.read_bytes()
 
 
 def test_encode_shapes(model, photos_dir):
@@ -80,7 +82,7 @@ def test_resized_copy_is_near_and_different_photos_are_far(model, photos_dir, tm
 
 
 def write_model(path, metadata: dict[str, str], *, input_name="images", output_name="codes", bits=64, size=32):
-    proto = onnx.load(str(default_model_path()))
+    proto = onnx.load(str(PHASH))
     del proto.metadata_props[:]
     for k, v in metadata.items():
         proto.metadata_props.add(key=k, value=v)

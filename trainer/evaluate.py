@@ -76,8 +76,9 @@ def plot_pr_curves(curves: dict[str, dict], path: str | os.PathLike[str], title:
     from matplotlib import pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 4.2), dpi=120)
-    for name, curve in curves.items():
-        ax.plot(curve["recall"], curve["precision"], marker=".", markersize=3, linewidth=1.2, label=name)
+    for i, (name, curve) in enumerate(curves.items()):  # past ten curves the colours repeat: dash those
+        ax.plot(curve["recall"], curve["precision"], marker=".", markersize=3, linewidth=1.2, label=name,
+                linestyle="-" if i < 10 else "--")
     ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..model import HashModel, default_model_path
+from ..model import HashModel, default_model_path, resolve_model_name, shipped_models
 from .common import ACTIVE_MODEL_SETTING, active_model_path, human_bytes, open_catalog, print_json, print_table
 
 
@@ -22,7 +22,8 @@ def register(sub, common) -> None:
     q.add_argument("model", nargs="?", metavar="MODEL.onnx", help="default: the active model")
     q.set_defaults(run=run_show)
     q = msub.add_parser("use", parents=[common], help="make a model the active one (it is checked first)")
-    q.add_argument("model", metavar="MODEL.onnx|default")
+    q.add_argument("model", metavar="MODEL.onnx|default|NAME",
+                   help="a model file, 'default', or a shipped model's name (see 'models list', e.g. phash64)")
     q.set_defaults(run=run_use)
 
 
@@ -62,8 +63,11 @@ def run_list(args) -> int:
         counts = catalog.code_counts()
         rows = [(m.path, m.bits, counts.get(m.id, 0), m.metadata.get("photohash.method", "")) for m in catalog.models()]
     default = str(default_model_path())
-    if default not in {r[0] for r in rows}:
-        rows.insert(0, (default, 64, 0, "phash"))
+    known = {r[0] for r in rows}
+    for path in reversed(shipped_models()):  # shipped models are choices even before they hashed anything
+        if str(path) not in known:
+            info = HashModel.load(path, device="cpu").info
+            rows.insert(0, (str(path), info.bits, 0, info.method))
     if args.json:
         print_json(
             [
@@ -83,7 +87,7 @@ def run_list(args) -> int:
 
 def run_show(args) -> int:
     with open_catalog(args) as catalog:
-        model = HashModel.load(args.model or active_model_path(catalog))
+        model = HashModel.load(resolve_model_name(args.model) if args.model else active_model_path(catalog))
     if args.json:
         print_json(_model_dict(model))
         return 0
@@ -96,7 +100,7 @@ def run_show(args) -> int:
 
 
 def run_use(args) -> int:
-    path = default_model_path() if args.model == "default" else Path(args.model).resolve()
+    path = resolve_model_name(args.model)
     model = HashModel.load(path)  # refuses a bad model before it becomes active
     with open_catalog(args) as catalog:
         catalog.register_model(model.model_key, str(model.path), model.info.bits, model.info.to_metadata())

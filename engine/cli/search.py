@@ -10,7 +10,12 @@ def register(sub, common) -> None:
     p = sub.add_parser("search", parents=[common], help="find the photos most similar to an image")
     p.add_argument("image", metavar="IMAGE", help="the example photo (need not be in the catalog)")
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
-    p.add_argument("--radius", type=int, default=None, help="only results within this Hamming distance")
+    within = p.add_mutually_exclusive_group()
+    within.add_argument("--radius", type=int, default=None, help="only results within this Hamming distance")
+    within.add_argument("--similar", action="store_true",
+                        help="only results within the model's calibrated 'similar' radius (same subject or scene)")
+    within.add_argument("--duplicates", action="store_true",
+                        help="only results within the model's calibrated 'duplicate' radius (copies of this photo)")
     p.add_argument("--model", metavar="MODEL.onnx", help="hash model (default: the active model)")
     p.set_defaults(run=run)
 
@@ -18,13 +23,17 @@ def register(sub, common) -> None:
 def run(args) -> int:
     with open_catalog(args) as catalog:
         model = load_model(catalog, args.model)
-        hits = search(catalog, model, args.image, k=args.k, radius=args.radius)
+        radius = args.radius
+        if args.similar or args.duplicates:
+            radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
+        hits = search(catalog, model, args.image, k=args.k, radius=radius)
     if args.json:
         print_json(
             {
                 "query": args.image,
                 "model": str(model.path),
                 "bits": model.info.bits,
+                "radius": radius,
                 "results": [
                     {
                         "path": h.file.path,

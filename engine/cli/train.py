@@ -44,6 +44,9 @@ def register(sub, common) -> None:
     p.add_argument("--augment", choices=["standard", "duplicates"], default="standard",
                    help="training views: standard (MoCo v2: same subject) or duplicates (a user's edits: turns, "
                         "flips, crops, recompression; the model then sees the whole photo)")
+    p.add_argument("--tau", type=float, default=None,
+                   help="contrastive temperature (default: the method's, 0.3); the shipped model uses 0.05 with "
+                        "--batch-size 512 so that different photos of one subject get different codes")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--device", default="auto", help="auto (cuda, mps, cpu), cpu, cuda or mps")
     p.add_argument("--work-dir", metavar="DIR", help="checkpoints and feature cache (default: in the data folder)")
@@ -65,7 +68,8 @@ def run_train(args) -> int:
     data, _, export, fit = _trainer()
     config = fit.FitConfig(method=args.method, bits=args.bits, backbone=args.backbone, epochs=args.epochs,
                            batch_size=args.batch_size, views=args.views, seed=args.seed, mode=args.mode,
-                           image_size=args.image_size, workers=args.workers, augment=args.augment)
+                           image_size=args.image_size, workers=args.workers, augment=args.augment,
+                           tau=args.tau)
     config.check()
     if args.images:
         photos = data.UnlabeledPhotos.from_folder(args.images, data.eval_transform())
