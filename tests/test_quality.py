@@ -125,22 +125,20 @@ def test_shipped_learned_model_and_its_card_are_complete():
 
 def test_shipped_model_finds_edited_copies_within_the_duplicate_radius(tmp_path):
     from engine import codes
-    from engine.model import HashModel, prepare, resolve_model_name
+    from engine.model import HashModel, resolve_model_name
+    from engine.search import encode_file
 
     model = HashModel.load(resolve_model_name(LEARNED), device="cpu")
     originals = extract_photos(tmp_path / "originals", limit=6)
     by_name = {e.name: e for e in EDITS}
 
-    def code(img):
-        return model.encode(prepare(img, model.info)[None])[0]
-
     images = [read_image(p).image for p in originals]
-    base = np.stack([code(img) for img in images])
+    base = model.encode_images(images)
     for k, (path, img) in enumerate(zip(originals, images)):
         for name in SHIPPED_EDITS:
             edited = tmp_path / f"{k}-{name}.jpg"
             apply_edit(by_name[name], img, path.stem).save(edited, quality=by_name[name].quality)
-            distance = int(codes.hamming(code(read_image(edited).image)[None], base[k:k + 1])[0, 0])
+            distance = int(codes.hamming(encode_file(model, edited)[None], base[k:k + 1])[0, 0])
             assert distance <= model.info.radius_duplicate, f"{path.name} {name}: {distance}"
     apart = codes.hamming(base, base)[~np.eye(len(base), dtype=bool)]
     assert apart.min() > model.info.radius_duplicate, apart.min()

@@ -22,7 +22,7 @@ import numpy as np
 from engine import codes
 from engine.images import decode_image
 from engine.index import HammingIndex
-from engine.model import HashModel, prepare
+from engine.model import HashModel
 
 from .data import RetrievalSplit, cifar10_split, imagenette_split
 
@@ -99,9 +99,8 @@ def encode_members(model: HashModel, zip_path: Path, members: list[str], progres
     with zipfile.ZipFile(zip_path) as zf:
         for start in range(0, len(members), batch):
             names = members[start:start + batch]
-            pixels = [prepare(decode_image(zf.read(n), n, min_side=model.info.input_size).image, model.info)
-                      for n in names]
-            out.append(model.encode(np.stack(pixels)))
+            out.append(model.encode_images([decode_image(zf.read(n), n, min_side=model.info.input_size).image
+                                            for n in names]))
             progress(len(names))
     return np.concatenate(out)
 

@@ -91,13 +91,17 @@ def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[st
     return parity
 
 
+def to_batch(pixels: np.ndarray, info: ModelInfo) -> torch.Tensor:
+    """The engine's prepared pixels (uint8 [N, H, W, 3]) normalised as the model's metadata says, as torch sees them."""
+    mean = np.asarray(info.mean, np.float32) * 255
+    std = np.asarray(info.std, np.float32) * 255
+    return torch.from_numpy(((pixels.astype(np.float32) - mean) / std).transpose(0, 3, 1, 2).copy())
+
+
 def check_parity(encoder: HashEncoder, model: HashModel, images: list) -> Parity:
     """Same photos, same preprocessing (the engine's), through ONNX Runtime and through torch."""
     pixels = np.stack([prepare(img, model.info) for img in images])
     ours = model.encode_raw(pixels)
-    mean = np.asarray(model.info.mean, np.float32) * 255
-    std = np.asarray(model.info.std, np.float32) * 255
-    batch = torch.from_numpy(((pixels.astype(np.float32) - mean) / std).transpose(0, 3, 1, 2).copy())
     with torch.no_grad():
-        reference = encoder.eval()(batch).numpy()
+        reference = encoder.eval()(to_batch(pixels, model.info)).numpy()
     return Parity(float(np.abs(ours - reference).max()), float(np.mean((ours > 0) == (reference > 0))), len(images))

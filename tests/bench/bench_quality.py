@@ -44,12 +44,12 @@ sys.path.insert(0, str(REPO))
 from engine import codes  # noqa: E402
 from engine.images import decode_image, read_image  # noqa: E402
 from engine.model import HashModel, ModelInfo, prepare, resolve_model_name  # noqa: E402
-from trainer.backbones import IMAGENET_MEAN, IMAGENET_STD, Backbone, frozen_runner  # noqa: E402
+from trainer.backbones import Backbone, frozen_runner  # noqa: E402
 from trainer.data import RESIZE_RULES, UnlabeledPhotos, eval_transform, imagenette_split  # noqa: E402
 from trainer.edits import EDITS, write_edits  # noqa: E402
 from trainer.evaluate import (NearDupItems, calibrate_radius, evaluate_model, mean_average_precision,  # noqa: E402
                               near_duplicate_counts, near_duplicate_curve, near_duplicate_report, plot_pr_curves)
-from trainer.export import HashEncoder, export_onnx, model_info  # noqa: E402
+from trainer.export import HashEncoder, export_onnx, model_info, to_batch  # noqa: E402
 from trainer.fit import CHECKPOINT, FitConfig, fit_frozen  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
 
@@ -159,19 +159,13 @@ def perceptual_codes(half: str, paths: list[Path]) -> dict[str, np.ndarray]:
     return out
 
 
-def _info(resize: str) -> ModelInfo:
-    return model_info("features", "mobilenet_v2", BITS, "-", resize=resize)
+# The backbone's input for each resize rule: the engine's decoder and ``prepare``, as an exported model has.
+INPUTS = {rule: model_info("features", "mobilenet_v2", BITS, "-", resize=rule) for rule in set(RESIZE_RULES.values())}
 
 
 def _pixels(job) -> np.ndarray:
     path, resize = job
-    return prepare(read_image(path, min_side=224).image, _info(resize))
-
-
-def _to_batch(pixels: np.ndarray) -> torch.Tensor:
-    mean = np.asarray(IMAGENET_MEAN, np.float32) * 255
-    std = np.asarray(IMAGENET_STD, np.float32) * 255
-    return torch.from_numpy(((pixels.astype(np.float32) - mean) / std).transpose(0, 3, 1, 2).copy())
+    return prepare(read_image(path, min_side=224).image, INPUTS[resize])
 
 
 def pooled_features(name: str, jobs, backbone: Backbone, load=_pixels) -> np.ndarray:
@@ -185,7 +179,7 @@ def pooled_features(name: str, jobs, backbone: Backbone, load=_pixels) -> np.nda
         for begin in range(0, len(jobs), 256):
             pixels = np.stack(pool.map(load, jobs[begin:begin + 256], chunksize=16))
             with torch.no_grad():
-                out.append(run(_to_batch(pixels))[0].numpy().astype(np.float16))
+                out.append(run(to_batch(pixels, INPUTS[jobs[0][1]]))[0].numpy().astype(np.float16))
     features = np.concatenate(out)
     np.save(cache, features)
     print(f"  {name}: features of {len(jobs)} images, {time.monotonic() - start:.0f} s", flush=True)
@@ -199,7 +193,7 @@ def _imagenette_pixels(job) -> np.ndarray:
     global _ZIP
     member, resize = job
     _ZIP = _ZIP or zipfile.ZipFile(IMAGENETTE_ZIP)
-    return prepare(decode_image(_ZIP.read(member), member, min_side=224).image, _info(resize))
+    return prepare(decode_image(_ZIP.read(member), member, min_side=224).image, INPUTS[resize])
 
 
 def head_codes(method: torch.nn.Module, features: np.ndarray) -> np.ndarray:
@@ -211,12 +205,9 @@ def head_codes(method: torch.nn.Module, features: np.ndarray) -> np.ndarray:
 
 def engine_codes(model: HashModel, paths: list[Path]) -> np.ndarray:
     """The shipped model, end to end as a scan runs it: the engine's decoder, its resize, ONNX Runtime."""
-    out = []
-    for begin in range(0, len(paths), 128):
-        batch = [prepare(read_image(p, min_side=model.info.input_size).image, model.info)
-                 for p in paths[begin:begin + 128]]
-        out.append(model.encode(np.stack(batch)))
-    return np.concatenate(out)
+    return np.concatenate([model.encode_images([read_image(p, min_side=model.info.input_size).image
+                                                for p in paths[begin:begin + 128]])
+                           for begin in range(0, len(paths), 128)])
 
 
 # -- metrics ----------------------------------------------------------------------------------------
