@@ -1,0 +1,139 @@
+"""``photohash``: start the desktop app. Sets up Qt (style, palette, icon, settings), the crash
+handler that writes a log in the user data folder, and the main window."""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import multiprocessing
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from engine.catalog import default_data_dir
+
+ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
+
+
+def log_path() -> Path:
+    folder = default_data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "photohash.log"
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for png in sorted(ICONS.glob("photohash-*.png")):
+        icon.addFile(str(png))
+    return icon
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#2b2b2e", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1f1f22", QPalette.ColorRole.AlternateBase: "#333338",
+        QPalette.ColorRole.ToolTipBase: "#3a3a40", QPalette.ColorRole.ToolTipText: "#f0f0f0",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#38383d",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.BrightText: "#ff6b6b",
+        QPalette.ColorRole.Highlight: "#3d7bd9", QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Link: "#6ea8ff", QPalette.ColorRole.PlaceholderText: "#8c8c93",
+        QPalette.ColorRole.Mid: "#55555c", QPalette.ColorRole.Midlight: "#46464c",
+        QPalette.ColorRole.Dark: "#1a1a1c", QPalette.ColorRole.Shadow: "#000000",
+        QPalette.ColorRole.Light: "#505056",
+    }
+    for role, color in roles.items():
+        p.setColor(role, QColor(color))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a80"))
+    return p
+
+
+def apply_theme(theme: str) -> None:
+    """light / dark, or follow the system's colour scheme (and its changes while running)."""
+    app = QApplication.instance()
+    scheme = app.styleHints().colorScheme()
+    dark = theme == "dark" or (theme == "system" and scheme == Qt.ColorScheme.Dark)
+    app.setPalette(dark_palette() if dark else app.style().standardPalette())
+
+
+def install_crash_handler() -> None:
+    """An unexpected error is written in full to the log and shown as one readable line."""
+    log = log_path()
+    try:
+        faulthandler.enable(open(log, "a", encoding="utf-8"))  # hard crashes (segfaults) too  # noqa: SIM115
+    except OSError:
+        pass
+
+    def report(exc_type, exc, tb) -> None:
+        try:
+            with open(log, "a", encoding="utf-8") as f:
+                f.write("".join(traceback.format_exception(exc_type, exc, tb)))
+        except OSError:
+            pass
+        line = str(exc).splitlines()[0] if str(exc) else exc_type.__name__
+        if QApplication.instance() is not None and threading.current_thread() is threading.main_thread():
+            QMessageBox.critical(None, "PhotoHash", f"Something went wrong: {line}\n\nThe details were written to "
+                                                    f"{log}. Your photos were not changed.")
+        else:
+            print(f"photohash: {line} (details in {log})", file=sys.stderr)
+
+    sys.excepthook = report
+    threading.excepthook = lambda args: report(args.exc_type, args.exc_value, args.exc_traceback)
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setOrganizationName("PhotoHash")
+    app.setApplicationName("PhotoHash")
+    app.setApplicationDisplayName("PhotoHash")
+    app.setDesktopFileName("photohash")
+    app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def build_window(catalog: str | None = None, settings: QSettings | None = None):
+    from .context import AppContext
+    from .main_window import MainWindow
+    from .preferences import Preferences
+
+    prefs = Preferences(settings)
+    apply_theme(prefs.theme)
+    QApplication.instance().styleHints().colorSchemeChanged.connect(lambda _s: apply_theme(prefs.theme))
+    context = AppContext(catalog, prefs, default_data_dir() / "thumbnails")
+    window = MainWindow(context)
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # the scan's decode workers, inside a PyInstaller bundle
+    parser = argparse.ArgumentParser(prog="photohash", description="PhotoHash: find duplicate and similar photos.")
+    parser.add_argument("--catalog", metavar="PATH", help="catalog file (default: the one in your user data folder)")
+    parser.add_argument("--add", metavar="FOLDER", action="append", default=[],
+                        help="add this folder to the library and scan it")
+    args = parser.parse_args(argv)
+    app = create_app()
+    install_crash_handler()
+    try:
+        window = build_window(args.catalog)
+    except Exception as exc:  # noqa: BLE001 - e.g. a damaged catalog: one line, then exit
+        QMessageBox.critical(None, "PhotoHash cannot start", str(exc))
+        return 1
+    window.show()
+    for folder in args.add:
+        window.library.add_folder(folder, scan=False)
+    if args.add:
+        window.library.start_scan()
+    code = app.exec()
+    window.context.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

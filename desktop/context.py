@@ -1,0 +1,74 @@
+"""What every screen shares: the catalog's path, the settings, the thumbnails and the active model."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.catalog import Catalog
+from engine.model import HashModel
+
+from . import preferences
+from .preferences import Preferences
+from .thumbnails import ThumbnailStore
+
+
+class AppContext(QObject):
+    library_changed = Signal()  # files were added, hashed, trashed or restored: screens reload
+    model_changed = Signal()  # another model became active
+    busy_changed = Signal(bool)  # a scan or re-hash is running
+    message = Signal(str)  # a line for the status bar
+
+    def __init__(self, catalog_path: str | Path | None, prefs: Preferences, thumbnails_dir: Path,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.catalog = Catalog(catalog_path)  # the UI thread's connection: settings and small reads only
+        self.catalog_path = str(self.catalog.path)
+        self.prefs = prefs
+        self.thumbnails = ThumbnailStore(thumbnails_dir, parent=self)
+        self._model: HashModel | None = None
+        self._lock = threading.Lock()
+
+    # -- the model ------------------------------------------------------------------------------
+
+    def model_path(self) -> str:
+        return preferences.model_path(self.catalog)
+
+    def model(self) -> HashModel:
+        """The active model, loaded once (any thread may ask; ONNX Runtime sessions are thread-safe)."""
+        with self._lock:
+            path = self.model_path()
+            if self._model is None or str(self._model.path) != str(Path(path)):
+                self._model = HashModel.load(path)
+            return self._model
+
+    def set_model(self, path: str | None) -> None:
+        preferences.set_model_path(self.catalog, path)
+        with self._lock:
+            self._model = None
+        self.model_changed.emit()
+
+    def radius(self, kind: str) -> int:
+        """The radius for "duplicate" or "similar": the user's override, else the model's calibrated one."""
+        info = self.model().info
+        if kind == "duplicate":
+            return self.prefs.radius_duplicate if self.prefs.radius_duplicate is not None else info.radius_duplicate
+        return self.prefs.radius_similar if self.prefs.radius_similar is not None else info.radius_similar
+
+    # -- the library's folders ------------------------------------------------------------------
+
+    def folders(self) -> list[str]:
+        return preferences.library_folders(self.catalog)
+
+    def reference_folders(self) -> list[str]:
+        return preferences.reference_folders(self.catalog)
+
+    def set_folders(self, folders: list[str], references: list[str]) -> None:
+        preferences.set_folders(self.catalog, folders, references)
+
+    def close(self) -> None:
+        self.thumbnails.pool.clear()
+        self.thumbnails.wait(5000)
+        self.catalog.close()

@@ -1,0 +1,464 @@
+"""Duplicates: the engine's groups at a radius the user slides from "identical" to "similar", each
+group side by side with what a person needs to choose (resolution, size, date, format, folder,
+distance), the engine's suggested keeper (changeable), and trash with undo. Nothing is deleted:
+files go to the system trash through :mod:`engine.trash`, which journals every move."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from engine.catalog import Catalog
+from engine.cli.common import human_bytes
+from engine.duplicates import Group, Member, find_groups
+from engine.search import model_row_id
+from engine.trash import TrashResult, last_batch, trash_files, undo
+
+from .context import AppContext
+from .library_view import placeholder
+from .workers import run_task
+
+REVIEW_THUMB = 320
+
+
+@dataclass
+class Choice:
+    """The user's decision for one group: which photo stays and which go (defaults: the engine's)."""
+
+    group: Group
+    keep: int = 0  # file id
+    remove: set[int] = field(default_factory=set)
+
+    @classmethod
+    def default(cls, group: Group) -> "Choice":
+        return cls(group, group.keeper.file.id, {m.file.id for m in group.removable})
+
+    def keep_this(self, member: Member) -> None:
+        self.keep = member.file.id
+        self.remove = {m.file.id for m in self.group.members if m.file.id != self.keep and not m.protected}
+
+    def toggle(self, member: Member) -> None:
+        if member.protected or member.file.id == self.keep:
+            return
+        self.remove ^= {member.file.id}
+
+    @property
+    def paths(self) -> list[str]:
+        return [m.file.path for m in self.group.members if m.file.id in self.remove]
+
+    @property
+    def bytes(self) -> int:
+        return sum(m.file.size for m in self.group.members if m.file.id in self.remove)
+
+
+def _groups(catalog: Catalog, model, radius: int, references: list[str], rules) -> tuple[list[Group], int | None]:
+    """The groups, and the trash batch an undo would restore (None: nothing to undo)."""
+    groups = find_groups(catalog, model_row_id(catalog, model), radius, reference_folders=references,
+                         keeper_rules=rules)
+    return groups, last_batch(catalog)
+
+
+def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]]) -> TrashResult:
+    """Several groups' marked files as one batch: one undo brings them all back."""
+    return trash_files(catalog, [p for paths, _ in choices for p in paths], groups=[g for _, g in choices])
+
+
+class PhotoCard(QFrame):
+    """One photo of a group, large enough to judge, with its facts and the keep/remove controls."""
+
+    chosen = Signal(object)  # Member: keep this
+    toggled = Signal(object)  # Member: mark / unmark for removal
+
+    def __init__(self, context: AppContext, member: Member, parent=None):
+        super().__init__(parent)
+        self.context, self.member = context, member
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        f = member.file
+        self.image = QLabel()
+        self.image.setFixedSize(REVIEW_THUMB, REVIEW_THUMB)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._show_thumbnail()
+        context.thumbnails.ready.connect(self._ready)
+        name = QLabel(f"<b>{_escape(os.path.basename(f.path))}</b>")
+        name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        name.setToolTip(f.path)
+        facts = [f"{f.width} × {f.height}" if f.width else "size unknown", human_bytes(f.size), f.format or "?"]
+        distance = "exact copy (same bytes)" if member.exact and not member.keep else (
+            "the photo compared against" if member.keep and self._is_keeper() else f"distance {member.distance}")
+        details = QLabel("<br>".join([
+            " · ".join(facts),
+            _escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else "no capture date",
+            f"<span style='color:gray'>{_escape(_short_folder(f.path))}</span>",
+            distance,
+        ]))
+        details.setToolTip(os.path.dirname(f.path))
+        self.keep = QRadioButton("Keep this")
+        self.keep.setToolTip("Keep this photo; the others of the group are marked for the trash (K or Enter)")
+        self.keep.clicked.connect(lambda: self.chosen.emit(self.member))
+        self.remove = QCheckBox("Move to trash")
+        self.remove.setToolTip("Mark or unmark this photo (Space)")
+        self.remove.clicked.connect(lambda: self.toggled.emit(self.member))
+        self.badge = QLabel("")
+        if member.protected:
+            self.badge.setText("🔒 reference folder")
+            self.remove.setEnabled(False)
+        controls = QHBoxLayout()
+        controls.addWidget(self.keep)
+        controls.addWidget(self.remove)
+        controls.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.image)
+        layout.addWidget(name)
+        layout.addWidget(details)
+        layout.addWidget(self.badge)
+        layout.addLayout(controls)
+
+    def _is_keeper(self) -> bool:
+        return self.member.keep
+
+    def _show_thumbnail(self) -> None:
+        f = self.member.file
+        pixmap = self.context.thumbnails.get(f.path, REVIEW_THUMB, (f.size, f.mtime_ns))
+        if pixmap is False:
+            pixmap = placeholder(REVIEW_THUMB, "loading…", QApplication.palette())
+        elif pixmap is None:
+            pixmap = placeholder(REVIEW_THUMB, "cannot read", QApplication.palette())
+        self.image.setPixmap(pixmap)
+
+    def _ready(self, path: str, size: int) -> None:
+        if path == self.member.file.path and size == REVIEW_THUMB:
+            self._show_thumbnail()
+
+    def show_choice(self, choice: Choice) -> None:
+        keep = choice.keep == self.member.file.id
+        self.keep.setChecked(keep)
+        self.remove.setChecked(self.member.file.id in choice.remove)
+        self.remove.setEnabled(not keep and not self.member.protected)
+        role = "keep" if keep else ("trash" if self.member.file.id in choice.remove else "")
+        self.setProperty("role", role)
+        highlight = {"keep": "#2e8b57", "trash": "#c0392b"}.get(role)
+        self.setStyleSheet(f"PhotoCard {{ border: 3px solid {highlight}; border-radius: 6px; }}" if highlight
+                           else "PhotoCard { border: 3px solid transparent; }")
+
+    def focusInEvent(self, event):  # noqa: N802
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event):  # noqa: N802
+        self.setBackgroundRole(QPalette.ColorRole.Window)
+        super().focusOutEvent(event)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _short_folder(path: str) -> str:
+    folder = os.path.dirname(path)
+    home = os.path.expanduser("~")
+    if folder.startswith(home + os.sep):
+        folder = "~" + folder[len(home):]
+    return folder if len(folder) <= 48 else "…" + folder[-47:]
+
+
+class DuplicatesView(QWidget):
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.groups: list[Group] = []
+        self.choices: list[Choice] = []
+        self.cards: list[PhotoCard] = []
+        self.busy = False
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setPageStep(2)
+        self.slider.valueChanged.connect(self._radius_label)
+        self.slider.sliderReleased.connect(self.refresh)
+        self.slider.setToolTip("How different two photos may be and still count as copies (Hamming radius)")
+        self.radius_text = QLabel("")
+        self.radius_text.setMinimumWidth(260)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Identical"))
+        top.addWidget(self.slider, 1)
+        top.addWidget(QLabel("Similar"))
+        top.addWidget(self.radius_text)
+
+        self.list = QListWidget()
+        self.list.setIconSize(QSize(48, 48))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.currentRowChanged.connect(self._show_group)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        left = QWidget()
+        llay = QVBoxLayout(left)
+        llay.setContentsMargins(0, 0, 0, 0)
+        llay.addWidget(self.summary)
+        llay.addWidget(self.list)
+
+        self.strip = QWidget()
+        self.strip_layout = QHBoxLayout(self.strip)
+        self.strip_layout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.strip)
+        self.group_title = QLabel("")
+        self.trash_group_button = QPushButton("Move marked to trash")
+        self.trash_group_button.setToolTip("Move this group's marked photos to the system trash (Del)")
+        self.trash_group_button.clicked.connect(self.trash_current)
+        self.trash_all_button = QPushButton("Trash extras in all groups…")
+        self.trash_all_button.clicked.connect(self.trash_all)
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Put back the photos last moved to the trash (Ctrl+Z)")
+        self.undo_button.clicked.connect(self.undo)
+        actions = QHBoxLayout()
+        actions.addWidget(self.group_title, 1)
+        actions.addWidget(self.undo_button)
+        actions.addWidget(self.trash_group_button)
+        actions.addWidget(self.trash_all_button)
+        hint = QLabel("<span style='color:gray'>↑/↓ group · ←/→ photo · K keep this · Space mark · "
+                      "Del trash marked · Ctrl+Z undo</span>")
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.addLayout(actions)
+        rlay.addWidget(self.scroll, 1)
+        rlay.addWidget(hint)
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        split.setSizes([280, 920])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+
+        for keys, slot in ((("Down", "N", "PgDown"), lambda: self.step_group(1)),
+                           (("Up", "P", "PgUp"), lambda: self.step_group(-1)),
+                           (("Right",), lambda: self.step_card(1)), (("Left",), lambda: self.step_card(-1)),
+                           (("K", "Return", "Enter"), self.keep_focused), (("Space",), self.toggle_focused),
+                           (("Del",), self.trash_current)):
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(slot)
+        context.library_changed.connect(self.refresh)
+        context.model_changed.connect(self.reset_radius)
+        self.undo_button.setEnabled(False)
+        self.reset_radius()
+
+    # -- radius and groups ----------------------------------------------------------------------
+
+    def reset_radius(self) -> None:
+        try:
+            duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
+        except Exception as exc:  # noqa: BLE001 - a broken model file: say so, keep the window
+            self.summary.setText(f"The model cannot be loaded: {exc}")
+            return
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(similar, duplicate + 1))
+        self.slider.setValue(duplicate)
+        self.slider.blockSignals(False)
+        self._radius_label()
+        self.refresh()
+
+    def radius(self) -> int:
+        return self.slider.value()
+
+    def _radius_label(self) -> None:
+        r = self.radius()
+        try:
+            duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
+        except Exception:  # noqa: BLE001
+            duplicate = similar = -1
+        meaning = ("same bytes or pixels" if r == 0 else "the model's duplicate radius" if r == duplicate else
+                   "the model's similar radius" if r == similar else "stricter than duplicates" if r < duplicate
+                   else "between duplicates and similar")
+        self.radius_text.setText(f"radius {r} of {self.context.model().info.bits} bits: {meaning}")
+
+    def refresh(self) -> None:
+        """Ask the engine for the groups at the slider's radius (in a worker thread)."""
+        model = self.context.model()
+        self.summary.setText("Finding duplicates…")
+        run_task(self.context.catalog_path, _groups, model, self.radius(), self.context.reference_folders(),
+                 self.context.prefs.keeper_rules, done=self._show_groups, failed=self._failed)
+
+    def _failed(self, line: str) -> None:
+        if "has no codes" in line:
+            line = "Scan the library first (Library → Scan): there are no codes for this model yet."
+        self.summary.setText(line)
+        self.groups, self.choices = [], []
+        self.list.clear()
+        self._show_group(-1)
+
+    def _show_groups(self, result) -> None:
+        groups, pending = result
+        self.undo_button.setEnabled(pending is not None)
+        current = self.list.currentRow()
+        keepers_before = {c.group.keeper.file.path: c for c in self.choices}
+        self.groups = groups
+        self.choices = []
+        for g in groups:
+            previous = keepers_before.get(g.keeper.file.path)
+            same = previous and {m.file.id for m in previous.group.members} == {m.file.id for m in g.members}
+            self.choices.append(Choice(g, previous.keep, set(previous.remove)) if same else Choice.default(g))
+        self.list.blockSignals(True)
+        self.list.clear()
+        for choice in self.choices:
+            self.list.addItem(self._group_item(choice))
+        self.list.blockSignals(False)
+        extra = sum(len(c.remove) for c in self.choices)
+        freed = sum(c.bytes for c in self.choices)
+        self.summary.setText(f"<b>{len(groups):,} groups</b> · {extra:,} marked · {human_bytes(freed)} to free"
+                             if groups else "No duplicates at this radius.")
+        self.trash_all_button.setEnabled(extra > 0)
+        if groups:
+            self.list.setCurrentRow(min(max(current, 0), len(groups) - 1))
+        self._show_group(self.list.currentRow())
+
+    def _group_item(self, choice: Choice) -> QListWidgetItem:
+        g = choice.group
+        kind = "exact copies" if g.kind == "exact" else "similar copies"
+        item = QListWidgetItem(f"{os.path.basename(g.keeper.file.path)}\n{len(g.members)} photos, {kind} · "
+                               f"frees {human_bytes(choice.bytes)}")
+        item.setToolTip(g.keeper.file.path)
+        return item
+
+    # -- one group ------------------------------------------------------------------------------
+
+    def current(self) -> Choice | None:
+        row = self.list.currentRow()
+        return self.choices[row] if 0 <= row < len(self.choices) else None
+
+    def _show_group(self, row: int) -> None:
+        for card in self.cards:
+            card.deleteLater()
+        self.cards = []
+        choice = self.current()
+        self.trash_group_button.setEnabled(bool(choice and choice.remove))
+        if choice is None:
+            self.group_title.setText("")
+            return
+        for member in choice.group.members:
+            card = PhotoCard(self.context, member)
+            card.chosen.connect(self._keep)
+            card.toggled.connect(self._toggle)
+            self.strip_layout.addWidget(card)
+            self.cards.append(card)
+        self._update_choice()
+
+    def _update_choice(self) -> None:
+        choice = self.current()
+        if choice is None:
+            return
+        for card in self.cards:
+            card.show_choice(choice)
+        self.group_title.setText(f"Group {self.list.currentRow() + 1} of {len(self.choices)}: "
+                                 f"{len(choice.remove)} marked, {human_bytes(choice.bytes)}")
+        self.trash_group_button.setEnabled(bool(choice.remove))
+        item = self.list.currentItem()
+        if item is not None:
+            item.setText(self._group_item(choice).text())
+
+    def _keep(self, member: Member) -> None:
+        self.current().keep_this(member)
+        self._update_choice()
+
+    def _toggle(self, member: Member) -> None:
+        self.current().toggle(member)
+        self._update_choice()
+
+    def step_group(self, delta: int) -> None:
+        if self.choices:
+            self.list.setCurrentRow(max(0, min(len(self.choices) - 1, self.list.currentRow() + delta)))
+
+    def _focused(self) -> int:
+        for i, card in enumerate(self.cards):
+            if card.hasFocus() or card.isAncestorOf(QApplication.focusWidget()):
+                return i
+        return -1
+
+    def step_card(self, delta: int) -> None:
+        if self.cards:
+            i = max(0, min(len(self.cards) - 1, self._focused() + delta))
+            self.cards[i].setFocus()
+            self.scroll.ensureWidgetVisible(self.cards[i])
+
+    def keep_focused(self) -> None:
+        i = self._focused()
+        if i >= 0:
+            self._keep(self.cards[i].member)
+
+    def toggle_focused(self) -> None:
+        i = self._focused()
+        if i >= 0:
+            self._toggle(self.cards[i].member)
+
+    # -- trash and undo -------------------------------------------------------------------------
+
+    def trash_current(self) -> None:
+        choice = self.current()
+        if choice and choice.remove and not self.busy:
+            self._run_trash([choice])
+
+    def trash_all(self) -> None:
+        todo = [c for c in self.choices if c.remove]
+        count = sum(len(c.remove) for c in todo)
+        if not count or self.busy:
+            return
+        freed = sum(c.bytes for c in todo)
+        answer = QMessageBox.question(
+            self, "Move duplicates to the trash",
+            f"Move {count:,} photos from {len(todo):,} groups to the trash?\n\nThis frees {human_bytes(freed)}. "
+            f"The photo kept in each group stays where it is. You can undo this (Ctrl+Z) or restore the files "
+            f"from the system trash.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
+            self._run_trash(todo)
+
+    def _run_trash(self, choices: list[Choice]) -> None:
+        self.busy = True
+        work = [(c.paths, c.group) for c in choices]
+        run_task(self.context.catalog_path, _trash, work, done=self._trashed, failed=self._trash_failed)
+
+    def _trashed(self, result: TrashResult) -> None:
+        self.busy = False
+        for path in result.moved:
+            self.context.thumbnails.forget(path)
+        text = f"Moved {len(result.moved):,} photos to the trash. Ctrl+Z puts them back."
+        self.context.message.emit(text)
+        if result.failed:
+            QMessageBox.warning(self, "Some photos were not moved",
+                                "\n".join(f"{os.path.basename(p)}: {r}" for p, r in result.failed[:20]))
+        self.context.library_changed.emit()
+
+    def _trash_failed(self, line: str) -> None:
+        self.busy = False
+        QMessageBox.warning(self, "Nothing was moved", line)
+
+    def undo(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        run_task(self.context.catalog_path, undo, done=self._undone, failed=self._undo_failed)
+
+    def _undone(self, result: TrashResult) -> None:
+        self.busy = False
+        self.context.message.emit(f"Put back {len(result.moved):,} photos.")
+        if result.failed:
+            QMessageBox.warning(self, "Some photos could not be put back",
+                                "\n".join(f"{os.path.basename(p)}: {r}" for p, r in result.failed[:20]))
+        self.context.library_changed.emit()
+
+    def _undo_failed(self, line: str) -> None:
+        self.busy = False
+        QMessageBox.information(self, "Nothing to undo", line)

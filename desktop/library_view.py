@@ -1,0 +1,395 @@
+"""Library: the folders, their scan (progress, rate, ETA, cancel), the files that could not be read,
+and a thumbnail grid that stays smooth on 50,000 photos (a virtualised view over one list; only
+the thumbnails on screen are asked for, and they are made off the UI thread)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QListView,
+                               QListWidget, QListWidgetItem, QMenu, QMessageBox, QProgressBar, QPushButton,
+                               QSplitter, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from engine.catalog import Catalog
+from engine.cli.common import human_bytes
+from engine.scan import ScanFailure, ScanProgress, ScanSummary
+
+from .context import AppContext
+from .workers import ScanWorker, run_task
+
+GRID_THUMB = 160
+PathRole = Qt.ItemDataRole.UserRole + 1
+
+
+def placeholder(size: int, text: str, palette: QPalette) -> QPixmap:
+    """The square shown while a thumbnail is made, or for a file that cannot be read."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    base = palette.color(QPalette.ColorRole.Mid)
+    base.setAlpha(70)
+    painter.setBrush(base)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(4, 4, size - 8, size - 8, 8, 8)
+    if text:
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return pixmap
+
+
+def describe_eta(progress: ScanProgress) -> str:
+    if progress.phase == "walking":
+        return f"Looking for photos: {progress.found:,} found"
+    parts = [f"{progress.done:,} of {progress.total:,} photos"]
+    if progress.skipped:
+        parts.append(f"{progress.skipped:,} unchanged")
+    if progress.rate:
+        parts.append(f"{progress.rate:.0f}/s")
+    if progress.eta_s is not None and progress.done < progress.total:
+        eta = progress.eta_s
+        parts.append(f"about {eta:.0f} s left" if eta < 90 else f"about {eta / 60:.0f} min left")
+    if progress.failed:
+        parts.append(f"{progress.failed:,} unreadable")
+    return " · ".join(parts)
+
+
+class ThumbnailModel(QAbstractListModel):
+    """Photos as a flat list for a QListView in icon mode; thumbnails are asked for only when painted."""
+
+    def __init__(self, context: AppContext, size: int = GRID_THUMB, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.size = size
+        self.rows: list[tuple[str, int, int, str]] = []  # path, size, mtime_ns, caption
+        self.position: dict[str, int] = {}
+        self._loading = self._unreadable = None
+        context.thumbnails.ready.connect(self._ready)
+
+    def set_rows(self, rows: list[tuple[str, int, int, str]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.position = {r[0]: i for i, r in enumerate(rows)}
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt's name)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        path, size, mtime_ns, caption = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return caption
+        if role == Qt.ItemDataRole.DecorationRole:
+            pixmap = self.context.thumbnails.get(path, self.size, (size, mtime_ns))
+            if pixmap is False:
+                if self._loading is None:
+                    self._loading = placeholder(self.size, "", QApplication.palette())
+                return self._loading
+            if pixmap is None:
+                if self._unreadable is None:
+                    self._unreadable = placeholder(self.size, "cannot read", QApplication.palette())
+                return self._unreadable
+            return pixmap
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{path}\n{human_bytes(size)}"
+        if role == PathRole:
+            return path
+        return None
+
+    def _ready(self, path: str, size: int) -> None:
+        row = self.position.get(path)
+        if row is not None and size == self.size:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+
+def thumbnail_grid(model: ThumbnailModel, parent=None) -> QListView:
+    view = QListView(parent)
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setMovement(QListView.Movement.Static)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setUniformItemSizes(True)  # the view lays out 50,000 items without asking each one its size
+    view.setLayoutMode(QListView.LayoutMode.Batched)
+    view.setBatchSize(2000)
+    view.setIconSize(QSize(model.size, model.size))
+    view.setGridSize(QSize(model.size + 24, model.size + 40))
+    view.setWordWrap(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.verticalScrollBar().setSingleStep(24)
+    view.setModel(model)
+    return view
+
+
+def _library_rows(catalog: Catalog) -> list[tuple[str, int, int, str]]:
+    rows = [(f.path, f.size, f.mtime_ns, os.path.basename(f.path))
+            for f in catalog.all_files() if f.error is None]
+    rows.sort(key=lambda r: r[0].casefold())
+    return rows
+
+
+class LibraryView(QWidget):
+    find_similar = Signal(str)
+    scan_finished = Signal(object)  # ScanSummary
+
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.worker: ScanWorker | None = None
+        self.failures: list[tuple[str, str]] = []
+
+        # left: folders, scan, unreadable files
+        self.folders = QListWidget()
+        self.folders.setToolTip("Checked folders are reference folders: their photos are never proposed for removal.")
+        self.folders.itemChanged.connect(self._reference_toggled)
+        add = QPushButton("Add folder…")
+        add.clicked.connect(self.add_folder_dialog)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Stop watching this folder (no photo is touched)")
+        self.remove_button.clicked.connect(self.remove_selected_folder)
+        self.scan_button = QPushButton("Scan")
+        self.scan_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        self.scan_button.setToolTip("Hash new and changed photos (F5)")
+        self.scan_button.clicked.connect(self.toggle_scan)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.errors = QTreeWidget()
+        self.errors.setHeaderLabels(["File", "Why it could not be read"])
+        self.errors.setRootIsDecorated(False)
+        self.errors.setAlternatingRowColors(True)
+        self.errors.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.errors.header().setStretchLastSection(True)
+        self.errors_title = QLabel("")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(self.remove_button)
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("<b>Folders</b> <span style='color:gray'>(✓ = reference, never trashed)</span>")
+        lay.addWidget(title)
+        lay.addWidget(self.folders, 2)
+        lay.addLayout(buttons)
+        lay.addWidget(self.scan_button)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        lay.addWidget(self.errors_title)
+        lay.addWidget(self.errors, 3)
+
+        # right: the grid
+        self.model = ThumbnailModel(context)
+        self.grid = thumbnail_grid(self.model)
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.grid.customContextMenuRequested.connect(self._grid_menu)
+        self.grid.doubleClicked.connect(lambda index: self.find_similar.emit(index.data(PathRole)))
+        self.summary = QLabel("")
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.addWidget(self.summary)
+        rlay.addWidget(self.grid)
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        split.setSizes([300, 900])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.reload_folders()
+        self.reload()
+
+    # -- folders --------------------------------------------------------------------------------
+
+    def reload_folders(self) -> None:
+        self.folders.blockSignals(True)
+        self.folders.clear()
+        references = set(self.context.reference_folders())
+        for folder in self.context.folders():
+            item = QListWidgetItem(folder)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if folder in references else Qt.CheckState.Unchecked)
+            if not os.path.isdir(folder):
+                item.setForeground(QColor("#c0392b"))
+                item.setToolTip(f"{folder}: not found (unplugged drive or moved folder); its photos stay in the catalog")
+            self.folders.addItem(item)
+        self.folders.blockSignals(False)
+        self.remove_button.setEnabled(self.folders.count() > 0)
+
+    def _save_folders(self) -> None:
+        items = [self.folders.item(i) for i in range(self.folders.count())]
+        self.context.set_folders([i.text() for i in items],
+                                 [i.text() for i in items if i.checkState() == Qt.CheckState.Checked])
+
+    def _reference_toggled(self, _item) -> None:
+        self._save_folders()
+        self.context.library_changed.emit()
+
+    def add_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
+        if folder:
+            self.add_folder(folder)
+
+    def add_folder(self, folder: str, *, reference: bool = False, scan: bool = True) -> None:
+        folder = os.path.normpath(os.path.abspath(folder))
+        folders, references = self.context.folders(), self.context.reference_folders()
+        if folder not in folders:
+            folders.append(folder)
+        if reference and folder not in references:
+            references.append(folder)
+        self.context.set_folders(folders, references)
+        self.reload_folders()
+        if scan:
+            self.start_scan()
+
+    def remove_selected_folder(self) -> None:
+        item = self.folders.currentItem() or (self.folders.item(0) if self.folders.count() == 1 else None)
+        if item is None:
+            return
+        folders = [f for f in self.context.folders() if f != item.text()]
+        self.context.set_folders(folders, [f for f in self.context.reference_folders() if f in folders])
+        self.reload_folders()
+
+    # -- scanning -------------------------------------------------------------------------------
+
+    def scanning(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def toggle_scan(self) -> None:
+        if self.scanning():
+            self.cancel_scan()
+        else:
+            self.start_scan()
+
+    def start_scan(self, model_path: str | None = None) -> bool:
+        """Scan every library folder with the active model (or ``model_path``); False if one is running."""
+        if self.scanning():
+            return False
+        folders = [f for f in self.context.folders() if os.path.isdir(f)]
+        missing = [f for f in self.context.folders() if not os.path.isdir(f)]
+        if not folders:
+            self.status.setText("Add a folder of photos first." if not missing else
+                                f"No library folder can be reached ({missing[0]}: not found).")
+            return False
+        self.failures = [(f, "folder not found (unplugged drive or moved folder)") for f in missing]
+        self._show_failures()
+        self.worker = ScanWorker(self.context.catalog_path, folders, model_path or self.context.model_path(),
+                                 include_hidden=self.context.prefs.include_hidden, parent=self)
+        self.worker.progress.connect(self._progress)
+        self.worker.failure.connect(self._failure)
+        self.worker.finished_scan.connect(self._finished)
+        self.worker.failed.connect(self._failed)
+        self.worker.finished.connect(self._stopped)
+        self.scan_button.setText("Cancel scan")
+        self.scan_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.status.setText("Looking for photos…")
+        self.context.busy_changed.emit(True)
+        self.worker.start()
+        return True
+
+    def cancel_scan(self) -> None:
+        if self.scanning():
+            self.status.setText("Stopping after the photos in hand…")
+            self.worker.cancel()
+
+    def _progress(self, p: ScanProgress) -> None:
+        if p.phase == "hashing" and p.total:
+            self.progress.setRange(0, p.total)
+            self.progress.setValue(p.done)
+        self.status.setText(describe_eta(p))
+
+    def _failure(self, failure: ScanFailure) -> None:
+        self.failures.append((failure.path, failure.reason))
+        if len(self.failures) <= 500 or len(self.failures) % 100 == 0:
+            self._show_failures()
+
+    def _finished(self, summary: ScanSummary) -> None:
+        words = "Scan cancelled" if summary.cancelled else "Scan finished"
+        text = f"{words}: {summary.hashed:,} hashed, {summary.skipped:,} unchanged"
+        if summary.failed:
+            text += f", {summary.failed:,} unreadable"
+        if summary.missing:
+            text += f", {summary.missing:,} gone from disk"
+        self.status.setText(text + f" ({summary.seconds:.0f} s).")
+        self.context.message.emit(text)
+        self.scan_finished.emit(summary)
+
+    def _failed(self, line: str) -> None:
+        self.status.setText(f"The scan stopped: {line}")
+        QMessageBox.warning(self, "Scan stopped", line)
+
+    def _stopped(self) -> None:
+        self.progress.hide()
+        self.scan_button.setText("Scan")
+        self.scan_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        self.context.busy_changed.emit(False)
+        self.reload()
+        self.context.library_changed.emit()
+
+    # -- the unreadable files and the grid ------------------------------------------------------
+
+    def _show_failures(self) -> None:
+        self.errors.clear()
+        for path, reason in self.failures[:5000]:
+            item = QTreeWidgetItem([path, reason])
+            item.setToolTip(0, path)
+            item.setToolTip(1, reason)
+            self.errors.addTopLevelItem(item)
+        self.errors_title.setText(f"<b>Could not be read</b> ({len(self.failures):,})" if self.failures
+                                  else "<b>Could not be read</b>: none")
+
+    def reload(self) -> None:
+        """Reload the grid and the unreadable list from the catalog, off the UI thread."""
+        def read(catalog: Catalog):
+            return _library_rows(catalog), catalog.errors()
+
+        run_task(self.context.catalog_path, read, done=self._loaded,
+                 failed=lambda line: self.summary.setText(f"Cannot read the catalog: {line}"))
+
+    def _loaded(self, result) -> None:
+        rows, errors = result
+        self.model.set_rows(rows)
+        total = sum(r[1] for r in rows)
+        self.summary.setText(f"<b>{len(rows):,} photos</b> · {human_bytes(total)}" if rows else
+                             "No photos yet: add a folder and scan it.")
+        if not self.scanning():
+            known = {p for p, _ in self.failures}
+            self.failures += [(p, r) for p, r in errors if p not in known]
+            self._show_failures()
+
+    def selected_paths(self) -> list[str]:
+        return [i.data(PathRole) for i in self.grid.selectionModel().selectedIndexes()]
+
+    def _grid_menu(self, pos) -> None:
+        index = self.grid.indexAt(pos)
+        if not index.isValid():
+            return
+        path = index.data(PathRole)
+        menu = QMenu(self)
+        similar = QAction("Find similar", menu)
+        similar.triggered.connect(lambda: self.find_similar.emit(path))
+        menu.addAction(similar)
+        reveal = QAction("Open containing folder", menu)
+        reveal.triggered.connect(lambda: _open_folder(os.path.dirname(path)))
+        menu.addAction(reveal)
+        menu.exec(self.grid.viewport().mapToGlobal(pos))
+
+
+def _open_folder(folder: str) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    QDesktopServices.openUrl(QUrl.fromLocalFile(folder))

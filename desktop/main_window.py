@@ -1,0 +1,191 @@
+"""The main window: Library, Duplicates and Search tabs, the menus and shortcuts, drops from anywhere,
+and the window state restored on start."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from engine.catalog import Catalog
+
+from .context import AppContext
+from .duplicates_view import DuplicatesView
+from .library_view import LibraryView
+from .retrain_dialog import RetrainDialog, explain_missing_trainer
+from .search_view import SearchView, dropped_file
+from .settings_dialog import SettingsDialog, about_text
+from .workers import run_task, trainer_available
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext):
+        super().__init__()
+        self.context = context
+        self.setWindowTitle("PhotoHash")
+        self.setAcceptDrops(True)
+        self.library = LibraryView(context)
+        self.duplicates = DuplicatesView(context)
+        self.search = SearchView(context)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.library, "Library")
+        self.tabs.addTab(self.duplicates, "Duplicates")
+        self.tabs.addTab(self.search, "Search")
+        self.setCentralWidget(self.tabs)
+        self.library.find_similar.connect(self.find_similar)
+        self.model_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.model_label)
+        context.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        context.model_changed.connect(self._show_model)
+        self.retrain_dialog: RetrainDialog | None = None
+        self._menus()
+        self._show_model()
+        self._restore()
+        context.thumbnails.prune_later(context.prefs.thumbnail_cache_mb * 1_000_000)
+
+    def _menus(self) -> None:
+        def action(menu, text, slot, shortcut=None, tip=None):
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(shortcut)
+            if tip:
+                act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            menu.addAction(act)
+            return act
+
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        action(file, "&Add folder…", self.library.add_folder_dialog, QKeySequence("Ctrl+Shift+O"))
+        action(file, "&Open photo to search…", self.open_photo, QKeySequence.StandardKey.Open)
+        self.rescan_action = action(file, "&Rescan library", self.rescan, QKeySequence("F5"))
+        file.addSeparator()
+        action(file, "&Settings…", self.settings, QKeySequence.StandardKey.Preferences)
+        file.addSeparator()
+        action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = bar.addMenu("&Edit")
+        action(edit, "&Undo move to trash", self.duplicates.undo, QKeySequence.StandardKey.Undo)
+        tools = bar.addMenu("&Tools")
+        action(tools, "&Find duplicates", lambda: self.tabs.setCurrentWidget(self.duplicates), QKeySequence("Ctrl+D"))
+        action(tools, "&Retrain on my library…", self.retrain)
+        help_menu = bar.addMenu("&Help")
+        action(help_menu, "Open the &log folder", self.open_logs)
+        action(help_menu, "&About PhotoHash", self.about)
+
+    def _show_model(self) -> None:
+        try:
+            info = self.context.model().info
+            self.model_label.setText(f"model: {os.path.basename(self.context.model_path())} "
+                                     f"({info.method}, {info.bits} bits)")
+        except Exception as exc:  # noqa: BLE001 - a vanished or broken model file: say so, keep going
+            self.model_label.setText("model: not usable")
+            self.statusBar().showMessage(str(exc))
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def rescan(self) -> None:
+        self.tabs.setCurrentWidget(self.library)
+        self.library.start_scan()
+
+    def open_photo(self) -> None:
+        self.tabs.setCurrentWidget(self.search)
+        self.search.open_dialog()
+
+    def find_similar(self, path: str) -> None:
+        self.tabs.setCurrentWidget(self.search)
+        self.search.search(path)
+
+    def settings(self) -> None:
+        dialog = SettingsDialog(self.context, self)
+        before = (self.context.prefs.radius_duplicate, self.context.prefs.radius_similar,
+                  self.context.prefs.keeper_rules, self.context.prefs.theme)
+        if dialog.exec():
+            after = (self.context.prefs.radius_duplicate, self.context.prefs.radius_similar,
+                     self.context.prefs.keeper_rules, self.context.prefs.theme)
+            if after[3] != before[3]:
+                from .app import apply_theme
+
+                apply_theme(after[3])
+            if after[:3] != before[:3]:
+                self.duplicates.reset_radius()
+                self.search.reset_radius()
+
+    def retrain(self) -> None:
+        if not trainer_available():
+            explain_missing_trainer(self)
+            return
+        if self.retrain_dialog is not None and self.retrain_dialog.isVisible():
+            self.retrain_dialog.raise_()
+            return
+
+        def opened(stats):
+            self.retrain_dialog = RetrainDialog(self.context, stats["present"] - stats["errors"], self)
+            self.retrain_dialog.activated.connect(self.activate_model)
+            self.retrain_dialog.show()
+
+        run_task(self.context.catalog_path, Catalog.stats, done=opened,
+                 failed=lambda line: QMessageBox.warning(self, "Retrain", line))
+
+    def activate_model(self, path: str) -> None:
+        """A new model passed its checks: make it active and re-hash the library in the background."""
+        self.context.set_model(path)
+        self.library.start_scan(path)
+        self.statusBar().showMessage(f"Now using {os.path.basename(path)}; re-hashing the library…", 10000)
+
+    def about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About PhotoHash")
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(about_text(self.context))
+        box.exec()
+
+    def open_logs(self) -> None:
+        from .app import log_path
+
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_path().parent)))
+
+    # -- drops, window state, closing -------------------------------------------------------------
+
+    def dragEnterEvent(self, event):  # noqa: N802
+        if dropped_file(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802
+        path = dropped_file(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.find_similar(path)
+
+    def _restore(self) -> None:
+        qs = self.context.prefs.qs
+        geometry = qs.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = qs.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        tab = qs.value("window/tab", 0)
+        self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
+
+    def closeEvent(self, event):  # noqa: N802
+        if self.retrain_dialog is not None and self.retrain_dialog.process is not None \
+                and self.retrain_dialog.process.is_running():
+            QMessageBox.information(self, "Training is running",
+                                    "Cancel the training first (it saves its progress), then quit.")
+            event.ignore()
+            return
+        qs = self.context.prefs.qs
+        qs.setValue("window/geometry", self.saveGeometry())
+        qs.setValue("window/state", self.saveState())
+        qs.setValue("window/tab", self.tabs.currentIndex())
+        if self.library.scanning():
+            self.library.cancel_scan()  # commits the batch in hand; the next scan resumes
+            self.library.worker.wait(30000)
+        super().closeEvent(event)

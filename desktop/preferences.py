@@ -1,0 +1,104 @@
+"""The user's settings: QSettings for the app's own choices; the catalog for what the CLI shares.
+
+The library folders, the reference folders and the active model live in the catalog (the CLI's
+``scan``/``models use`` read the same), so the GUI and the CLI never disagree about the library.
+Everything else (radii overrides, keeper rules, thumbnail cache, hidden folders, theme, window
+state) is the app's and lives in QSettings.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+from engine.catalog import Catalog
+from engine.cli.common import ACTIVE_MODEL_SETTING, active_model_path
+from engine.duplicates import KEEPER_RULES
+
+FOLDERS_SETTING = "library_folders"
+REFERENCE_SETTING = "reference_folders"
+THEMES = ("system", "light", "dark")
+
+
+class Preferences:
+    def __init__(self, settings: QSettings | None = None):
+        self.qs = settings or QSettings()
+
+    def _int(self, key: str, default: int | None) -> int | None:
+        value = self.qs.value(key, default)
+        try:
+            return None if value in (None, "") else int(value)
+        except (TypeError, ValueError):
+            return default
+
+    # radii: None means "the model's calibrated radius"
+    @property
+    def radius_duplicate(self) -> int | None:
+        return self._int("radius/duplicate", None)
+
+    @radius_duplicate.setter
+    def radius_duplicate(self, value: int | None) -> None:
+        self.qs.setValue("radius/duplicate", "" if value is None else int(value))
+
+    @property
+    def radius_similar(self) -> int | None:
+        return self._int("radius/similar", None)
+
+    @radius_similar.setter
+    def radius_similar(self, value: int | None) -> None:
+        self.qs.setValue("radius/similar", "" if value is None else int(value))
+
+    @property
+    def keeper_rules(self) -> tuple[str, ...]:
+        value = self.qs.value("duplicates/keeper_rules", ",".join(KEEPER_RULES))
+        rules = tuple(r for r in str(value).split(",") if r in KEEPER_RULES)
+        return rules or KEEPER_RULES
+
+    @keeper_rules.setter
+    def keeper_rules(self, rules) -> None:
+        self.qs.setValue("duplicates/keeper_rules", ",".join(rules))
+
+    @property
+    def thumbnail_cache_mb(self) -> int:
+        return max(16, self._int("thumbnails/cache_mb", 512) or 512)
+
+    @thumbnail_cache_mb.setter
+    def thumbnail_cache_mb(self, value: int) -> None:
+        self.qs.setValue("thumbnails/cache_mb", int(value))
+
+    @property
+    def include_hidden(self) -> bool:
+        return str(self.qs.value("library/include_hidden", "false")).lower() == "true"
+
+    @include_hidden.setter
+    def include_hidden(self, value: bool) -> None:
+        self.qs.setValue("library/include_hidden", "true" if value else "false")
+
+    @property
+    def theme(self) -> str:
+        value = str(self.qs.value("appearance/theme", "system"))
+        return value if value in THEMES else "system"
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self.qs.setValue("appearance/theme", value)
+
+
+def library_folders(catalog: Catalog) -> list[str]:
+    return list(catalog.get_json_setting(FOLDERS_SETTING, []) or [])
+
+
+def reference_folders(catalog: Catalog) -> list[str]:
+    return list(catalog.get_json_setting(REFERENCE_SETTING, []) or [])
+
+
+def set_folders(catalog: Catalog, folders: list[str], references: list[str]) -> None:
+    catalog.set_json_setting(FOLDERS_SETTING, folders)
+    catalog.set_json_setting(REFERENCE_SETTING, [f for f in references if f in folders])
+
+
+def model_path(catalog: Catalog) -> str:
+    return str(active_model_path(catalog))
+
+
+def set_model_path(catalog: Catalog, path: str | None) -> None:
+    catalog.set_setting(ACTIVE_MODEL_SETTING, path)

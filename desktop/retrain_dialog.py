@@ -1,0 +1,267 @@
+"""Retrain on my library: explains what happens and how long it should take here, runs the trainer
+in a child process (``photohash-cli train --progress json``) on the catalog's photos, shows its
+progress, cancels it (the child saves a checkpoint; Start again resumes), and on success checks
+the new model and makes it the active one (the previous one stays selectable in Settings)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QProcess, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout)
+
+from engine.catalog import default_data_dir
+from engine.model import HashModel
+
+from .context import AppContext
+from .workers import TrainProcess
+
+# Seconds per photo for frozen training (feature cache of 4 views + 30 epochs), from the 5,000-photo
+# benchmark (docs/benchmark.md: 394 s on a 2-core CPU) plus decoding full-size photos.
+SECONDS_PER_PHOTO = {"cpu": 0.11, "cuda": 0.02, "mps": 0.04}
+INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have.\n\n"
+                "To enable it, install PhotoHash with its training extra:\n\n"
+                "    pip install 'photohash[train]'\n\n"
+                "(about 1 GB on a CPU-only machine). The app bundle built with PyInstaller leaves the trainer "
+                "out to stay small; use the pip installation to retrain.")
+
+
+def estimate(photos: int, device: str, epochs: int) -> float:
+    """Seconds: about 40 % of the benchmark's time is reading the photos, 60 % is 30 epochs of training."""
+    return photos * SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"]) * (0.4 + 0.6 * epochs / 30)
+
+
+def describe_seconds(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} seconds"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.1f} hours"
+
+
+class RetrainDialog(QDialog):
+    activated = Signal(str)  # the new model's path, checked and made active
+
+    def __init__(self, context: AppContext, photos: int, parent=None, *, weights: str | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Retrain on my library")
+        self.setMinimumWidth(560)
+        self.context, self.photos = context, photos
+        self.device = "cpu"
+        self.process: TrainProcess | None = None
+        self.out: Path | None = None
+        self.started = 0.0
+
+        info = context.model().info
+        self.intro = QLabel(
+            f"PhotoHash will teach its hash model what <i>your</i> photos look like. It reads the "
+            f"<b>{photos:,} photos</b> of your library (nothing leaves this computer and no photo is changed), "
+            f"trains a new model from them without any labels, checks it, makes it the active model and "
+            f"re-hashes the library in the background. The current model ({Path(context.model_path()).name}) "
+            f"stays available in Settings.")
+        self.intro.setWordWrap(True)
+        self.eta = QLabel("Looking for a GPU…")
+        self.eta.setWordWrap(True)
+        self.method = QComboBox()
+        self.method.addItem("WCH: Weighted Contrastive Hashing", "wch")
+        self.method.addItem("NSH: Naturally-Sorted Hashing", "nsh")
+        self.bits = QComboBox()
+        for bits in (16, 32, 64, 128):
+            self.bits.addItem(f"{bits} bits", bits)
+        self.bits.setCurrentIndex(self.bits.findData(info.bits) if self.bits.findData(info.bits) >= 0 else 2)
+        if info.method in ("wch", "nsh"):
+            self.method.setCurrentIndex(self.method.findData(info.method))
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 200)
+        self.epochs.setValue(int(context.prefs.qs.value("retrain/epochs", 30)))
+        self.epochs.valueChanged.connect(self._show_estimate)
+        self.weights = QLineEdit(weights or str(context.prefs.qs.value("retrain/weights", "")))
+        self.weights.setPlaceholderText("torchvision's cache of MobileNetV2 ImageNet weights")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        weights_row = QHBoxLayout()
+        weights_row.addWidget(self.weights, 1)
+        weights_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Method", self.method)
+        form.addRow("Code length", self.bits)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Backbone weights", weights_row)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.stage = QLabel("")
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(500)
+        self.log.setPlaceholderText("The trainer's messages appear here.")
+        self.log.setFixedHeight(90)
+
+        self.buttons = QDialogButtonBox()
+        self.start_button = self.buttons.addButton("Start training", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton("Close", QDialogButtonBox.ButtonRole.RejectRole)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel_or_close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(form)
+        layout.addWidget(self.eta)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.stage)
+        layout.addWidget(self.log)
+        layout.addWidget(self.buttons)
+        if photos < 4:
+            self.start_button.setEnabled(False)
+            self.eta.setText("Scan a library of at least a few dozen photos first: there is nothing to learn from yet.")
+        else:
+            self._probe()
+
+    # -- before -----------------------------------------------------------------------------------
+
+    def _probe(self) -> None:
+        """Which device the trainer would use, asked of a child process (the app never imports torch)."""
+        self.prober = QProcess(self)
+        self.prober.finished.connect(self._probed)
+        self.prober.start(sys.executable, ["-m", "trainer.probe"])
+
+    def _probed(self, code: int, _status) -> None:
+        try:
+            found = json.loads(bytes(self.prober.readAllStandardOutput()).decode().strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            found = {}
+        self.device = found.get("device", "cpu")
+        self.device_name = found.get("device_name") or {"cpu": "the processor (no GPU found)", "mps": "Apple GPU"}.get(
+            self.device, self.device)
+        if not self.weights.text() and found.get("cached_weights"):
+            self.weights.setText(found["cached_weights"])
+        self._show_estimate()
+
+    def _show_estimate(self) -> None:
+        if not hasattr(self, "device_name"):
+            return
+        seconds = estimate(self.photos, self.device, self.epochs.value())
+        self.eta.setText(f"It runs on <b>{self.device_name}</b> and should take about "
+                         f"<b>{describe_seconds(seconds)}</b> for {self.photos:,} photos. You can keep using "
+                         f"PhotoHash meanwhile, and cancel at any time: starting again resumes.")
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "MobileNetV2 weights", str(Path.home()),
+                                              "PyTorch weights (*.pth *.pt);;All files (*)")
+        if path:
+            self.weights.setText(path)
+
+    # -- during -----------------------------------------------------------------------------------
+
+    def arguments(self) -> list[str]:
+        method, bits = self.method.currentData(), self.bits.currentData()
+        pending = self.context.prefs.qs.value("retrain/pending", "")
+        if pending and Path(pending).stem.startswith(f"{method}{bits}-"):
+            self.out = Path(pending)  # a cancelled run of the same kind: resume it
+        else:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            self.out = default_data_dir() / "models" / f"{method}{bits}-{stamp}.onnx"
+        args = ["train", "--catalog", self.context.catalog_path, "--from-catalog", "--method", method,
+                "--bits", str(bits), "--epochs", str(self.epochs.value()), "--augment", "duplicates",
+                "--progress", "json", "--out", str(self.out)]
+        if self.weights.text().strip():
+            args += ["--weights", self.weights.text().strip()]
+        return args
+
+    def start(self) -> None:
+        if self.process is not None and self.process.is_running():
+            return
+        self.context.prefs.qs.setValue("retrain/epochs", self.epochs.value())
+        self.context.prefs.qs.setValue("retrain/weights", self.weights.text().strip())
+        self.process = TrainProcess(self.arguments(), self)
+        self.context.prefs.qs.setValue("retrain/pending", str(self.out))
+        self.process.event.connect(self._event)
+        self.process.log.connect(self.log.appendPlainText)
+        self.process.finished.connect(self._finished)
+        self.started = time.monotonic()
+        for w in (self.method, self.bits, self.epochs, self.weights, self.start_button):
+            w.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.stage.setText("Starting the trainer…")
+        self.progress.setRange(0, 0)
+        self.process.start()
+
+    def _event(self, e: dict) -> None:
+        kind = e.get("event")
+        eta = e.get("eta_s")
+        left = f" · about {describe_seconds(eta)} left" if eta else ""
+        if kind == "cache":
+            self.progress.setRange(0, 100)
+            self.progress.setValue(int(40 * e["done"] / max(e["total"], 1)))
+            self.stage.setText(f"Reading your photos: {e['done']:,} of {e['total']:,}{left}")
+        elif kind == "step":
+            self.progress.setRange(0, 100)
+            done = (e["epoch"] - 1 + e["step"] / max(e["steps"], 1)) / max(e["epochs"], 1)
+            self.progress.setValue(40 + int(58 * done))
+            loss = f" · loss {e['loss']:.4f}" if e.get("loss") is not None else ""
+            self.stage.setText(f"Training: epoch {e['epoch']} of {e['epochs']}{loss}{left}")
+        elif kind == "resumed":
+            self.log.appendPlainText(f"resumed from the checkpoint at epoch {e['epoch']}")
+        elif kind == "done":
+            self.progress.setValue(99)
+            self.stage.setText("Checking the new model…")
+            self.log.appendPlainText(f"wrote {e['model']}: ONNX matches torch on {e['parity_bit_agreement']:.2%} "
+                                     f"of bits")
+
+    def _finished(self, code: int, cancelled: bool) -> None:
+        for w in (self.method, self.bits, self.epochs, self.weights, self.start_button):
+            w.setEnabled(True)
+        self.cancel_button.setText("Close")
+        self.progress.setRange(0, 100)
+        if cancelled:
+            self.stage.setText("Cancelled. The work so far is saved: Start training resumes it.")
+            self.start_button.setText("Resume training")
+            return
+        if code != 0 or self.out is None or not self.out.is_file():
+            last = self.log.toPlainText().strip().splitlines()[-1:] or ["the trainer stopped"]
+            self.stage.setText(f"Training failed: {last[0]}")
+            self.progress.setValue(0)
+            return
+        try:
+            model = HashModel.load(self.out)
+        except Exception as exc:  # noqa: BLE001 - the engine refused the file: say why, keep the old model
+            self.stage.setText(f"The new model was not accepted: {exc}")
+            return
+        self.context.prefs.qs.setValue("retrain/pending", "")
+        self.progress.setValue(100)
+        minutes = (time.monotonic() - self.started) / 60
+        self.stage.setText(f"Done in {minutes:.1f} min: {model.info.method.upper()}, {model.info.bits} bits is now "
+                           f"the active model. The library is being re-hashed in the background.")
+        self.start_button.setEnabled(False)
+        self.activated.emit(str(self.out))
+
+    def cancel_or_close(self) -> None:
+        if self.process is not None and self.process.is_running():
+            self.stage.setText("Cancelling: saving a checkpoint…")
+            self.process.cancel()
+        else:
+            self.reject()
+
+    def reject(self) -> None:  # Esc / window close while training: cancel first, never orphan the child
+        if self.process is not None and self.process.is_running():
+            self.cancel_or_close()
+            return
+        super().reject()
+
+
+def explain_missing_trainer(parent) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(parent)
+    box.setWindowTitle("Retraining is not installed")
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setText(INSTALL_HINT)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.exec()
+

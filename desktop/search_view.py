@@ -1,0 +1,156 @@
+"""Search by example: drop a photo on the window, open one, or "Find similar" from the library; the
+library's nearest photos in a grid ordered by Hamming distance, within a radius the user sets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from engine.catalog import Catalog
+from engine.search import LibraryIndex
+
+from .context import AppContext
+from .library_view import PathRole, ThumbnailModel, placeholder, thumbnail_grid
+from .workers import run_task
+
+RESULTS = 200
+IMAGE_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.bmp *.gif);;All files (*)"
+
+
+def _search(catalog: Catalog, model, path: str, radius: int, k: int) -> list[tuple[str, int, int, str]]:
+    hits = LibraryIndex(catalog, model).search(path, k=k, radius=radius)
+    return [(h.file.path, h.file.size, h.file.mtime_ns, f"{h.distance} · {os.path.basename(h.file.path)}")
+            for h in hits]
+
+
+class SearchView(QWidget):
+    find_similar = Signal(str)
+
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.query: str | None = None
+        self.setAcceptDrops(True)
+
+        open_button = QPushButton("Open photo…")
+        open_button.setToolTip("Choose a photo to look for (Ctrl+O); you can also drop one on the window")
+        open_button.clicked.connect(self.open_dialog)
+        self.preview = QLabel()
+        self.preview.setFixedSize(128, 128)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setPixmap(placeholder(128, "drop a photo", QApplication.palette()))
+        self.query_label = QLabel("Drop a photo here, open one, or right-click a photo in the library → Find similar.")
+        self.query_label.setWordWrap(True)
+        self.radius = QSlider(Qt.Orientation.Horizontal)
+        self.radius.setToolTip("Show photos up to this Hamming distance from the query")
+        self.radius_box = QSpinBox()
+        self.radius.valueChanged.connect(self.radius_box.setValue)
+        self.radius_box.valueChanged.connect(self.radius.setValue)
+        self.radius.sliderReleased.connect(self.run)
+        self.radius_box.editingFinished.connect(self.run)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+
+        head = QVBoxLayout()
+        head.addWidget(self.query_label)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Within distance"))
+        row.addWidget(self.radius, 1)
+        row.addWidget(self.radius_box)
+        head.addLayout(row)
+        head.addWidget(self.status)
+        top = QHBoxLayout()
+        top.addWidget(self.preview)
+        top.addLayout(head, 1)
+        top.addWidget(open_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.model = ThumbnailModel(context)
+        self.grid = thumbnail_grid(self.model)
+        self.grid.doubleClicked.connect(lambda index: self.search(index.data(PathRole)))
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.grid, 1)
+        context.model_changed.connect(self.reset_radius)
+        context.thumbnails.ready.connect(self._preview_ready)
+        self.reset_radius()
+
+    def reset_radius(self) -> None:
+        try:
+            bits, similar = self.context.model().info.bits, self.context.radius("similar")
+        except Exception as exc:  # noqa: BLE001
+            self.status.setText(f"The model cannot be loaded: {exc}")
+            return
+        self.radius.setRange(0, bits // 2)
+        self.radius_box.setRange(0, bits // 2)
+        self.radius.setValue(similar)
+        if self.query:
+            self.run()
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Find photos like…", str(Path.home()), IMAGE_FILTER)
+        if path:
+            self.search(path)
+
+    def search(self, path: str) -> None:
+        self.query = os.path.abspath(path)
+        self.query_label.setText(f"<b>Photos like</b> {os.path.basename(self.query)}"
+                                 f"<br><span style='color:gray'>{os.path.dirname(self.query)}</span>")
+        self._preview_ready(self.query, 128)
+        self.run()
+
+    def _preview_ready(self, path: str, size: int) -> None:
+        if path != self.query or size != 128:
+            return
+        try:
+            st = os.stat(self.query)
+        except OSError:
+            return
+        pixmap = self.context.thumbnails.get(self.query, 128, (st.st_size, st.st_mtime_ns))
+        if pixmap:
+            self.preview.setPixmap(pixmap)
+        elif pixmap is None:
+            self.preview.setPixmap(placeholder(128, "cannot read", QApplication.palette()))
+
+    def run(self) -> None:
+        if not self.query:
+            return
+        self.status.setText("Searching…")
+        run_task(self.context.catalog_path, _search, self.context.model(), self.query, self.radius.value(), RESULTS,
+                 done=self._results, failed=self._failed)
+
+    def _results(self, rows) -> None:
+        self.model.set_rows(rows)
+        if rows:
+            more = " (the nearest 200)" if len(rows) == RESULTS else ""
+            self.status.setText(f"{len(rows):,} photos within distance {self.radius.value()}{more}, nearest first.")
+        else:
+            self.status.setText(f"No photo within distance {self.radius.value()}: widen the distance to see more.")
+
+    def _failed(self, line: str) -> None:
+        self.model.set_rows([])
+        if "has no codes" in line:
+            line = "Scan the library first (Library → Scan): there are no codes for this model yet."
+        self.status.setText(line)
+
+    # drops land here directly, or through the main window from any screen
+    def dragEnterEvent(self, event):  # noqa: N802
+        if dropped_file(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802
+        path = dropped_file(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.search(path)
+
+
+def dropped_file(mime) -> str | None:
+    """The first local file of a drop, if any."""
+    for url in mime.urls() if mime.hasUrls() else ():
+        if url.isLocalFile() and os.path.isfile(url.toLocalFile()):
+            return url.toLocalFile()
+    return None

@@ -1,0 +1,147 @@
+"""Thumbnails made off the UI thread, kept on disk between runs and in memory while shown.
+
+The newest request runs first (a higher thread-pool priority), so the photos on screen appear
+before those the user has scrolled past. The disk cache key includes the file's size and mtime,
+so an edited photo gets a new thumbnail; the cache is pruned, oldest first, to its size limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPixmap
+
+from engine.errors import FileError
+from engine.images import thumbnail
+
+SIZES = (160, 320)  # grid, review
+
+
+def cache_key(path: str, size: int, stamp: tuple[int, int]) -> str:
+    return hashlib.blake2b(f"{path}\0{size}\0{stamp[0]}\0{stamp[1]}".encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+class _Relay(QObject):
+    loaded = Signal(str, int, QImage)  # path, size, image (null image: unreadable)
+
+
+class _Job(QRunnable):
+    def __init__(self, relay: _Relay, folder: Path, path: str, size: int, stamp: tuple[int, int]):
+        super().__init__()
+        self.relay, self.folder, self.path, self.size, self.stamp = relay, folder, path, size, stamp
+
+    def run(self) -> None:
+        key = cache_key(self.path, self.size, self.stamp)
+        cached = self.folder / key[:2] / f"{key}.jpg"
+        image = QImage(str(cached)) if cached.exists() else QImage()
+        if image.isNull():
+            image = self._make(cached)
+        else:
+            try:
+                os.utime(cached)  # recently used: pruned last
+            except OSError:
+                pass
+        self.relay.loaded.emit(self.path, self.size, image)
+
+    def _make(self, cached: Path) -> QImage:
+        try:
+            img = thumbnail(self.path, self.size)
+        except FileError:
+            return QImage()
+        buffer = io.BytesIO()
+        img.save(buffer, "JPEG", quality=85)
+        data = buffer.getvalue()
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # a read-only cache only costs speed
+        return QImage.fromData(data, "JPEG")
+
+
+class _Prune(QRunnable):
+    def __init__(self, folder: Path, limit: int):
+        super().__init__()
+        self.folder, self.limit = folder, limit
+
+    def run(self) -> None:
+        prune(self.folder, self.limit)
+
+
+def prune(folder: Path, limit_bytes: int) -> int:
+    """Remove the least recently used thumbnails until the cache fits; returns bytes removed."""
+    files = []
+    for entry in folder.glob("*/*.jpg"):
+        try:
+            st = entry.stat()
+        except OSError:
+            continue
+        files.append((st.st_mtime, st.st_size, entry))
+    total = sum(f[1] for f in files)
+    removed = 0
+    for _, size, entry in sorted(files):
+        if total - removed <= limit_bytes:
+            break
+        try:
+            entry.unlink()
+            removed += size
+        except OSError:
+            pass
+    return removed
+
+
+class ThumbnailStore(QObject):
+    """``get`` answers at once from memory or asks for the thumbnail; ``ready`` says when it is there."""
+
+    ready = Signal(str, int)  # path, size
+
+    def __init__(self, folder: Path, *, memory_items: int = 3000, threads: int = 2, parent: QObject | None = None):
+        super().__init__(parent)
+        self.folder = Path(folder)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self.relay = _Relay(self)
+        self.relay.loaded.connect(self._loaded)
+        self.memory: OrderedDict[tuple[str, int], QPixmap | None] = OrderedDict()
+        self.memory_items = memory_items
+        self.pending: set[tuple[str, int]] = set()
+        self._priority = itertools.count()
+
+    def get(self, path: str, size: int, stamp: tuple[int, int]) -> QPixmap | None | bool:
+        """The pixmap; False while it is being made; None when the file cannot be read."""
+        key = (path, size)
+        if key in self.memory:
+            self.memory.move_to_end(key)
+            return self.memory[key]
+        if key not in self.pending:
+            self.pending.add(key)
+            # newest first; the counter wraps well before it could overflow Qt's int priority
+            self.pool.start(_Job(self.relay, self.folder, path, size, stamp), next(self._priority) % 2_000_000_000)
+        return False
+
+    def _loaded(self, path: str, size: int, image: QImage) -> None:
+        key = (path, size)
+        self.pending.discard(key)
+        self.memory[key] = None if image.isNull() else QPixmap.fromImage(image)
+        while len(self.memory) > self.memory_items:
+            self.memory.popitem(last=False)
+        self.ready.emit(path, size)
+
+    def forget(self, path: str) -> None:
+        for size in SIZES:
+            self.memory.pop((path, size), None)
+
+    def prune_later(self, limit_bytes: int) -> None:
+        self.pool.start(_Prune(self.folder, limit_bytes), -1)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,188 @@
+"""Long work off the UI thread: engine calls in worker threads, training in a child process.
+
+Every worker opens its own :class:`~engine.catalog.Catalog` (SQLite connections belong to one
+thread) and reports through Qt signals, which Qt delivers on the UI thread. Errors arrive as one
+readable line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QRunnable, QThread, QThreadPool, Signal
+
+from engine.catalog import Catalog
+from engine.errors import PhotoHashError
+from engine.model import HashModel
+from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
+
+
+def readable(exc: BaseException) -> str:
+    """One line a person can act on: our errors carry their own; anything else names its type."""
+    if isinstance(exc, PhotoHashError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _TaskSignals(QObject):
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class Task(QRunnable):
+    """``fn(catalog, *args)`` on the thread pool with a catalog of its own; ``done(result)`` or ``failed(line)``."""
+
+    def __init__(self, catalog_path: str, fn: Callable, *args):
+        super().__init__()
+        self.catalog_path, self.fn, self.args = catalog_path, fn, args
+        self.signals = _TaskSignals()
+
+    def run(self) -> None:
+        try:
+            with Catalog(self.catalog_path) as catalog:
+                result = self.fn(catalog, *self.args)
+        except Exception as exc:  # noqa: BLE001 - reported to the user as one line, logged in full
+            _log_exception(exc)
+            self.signals.failed.emit(readable(exc))
+            return
+        self.signals.done.emit(result)
+
+
+def run_task(catalog_path: str, fn: Callable, *args, done: Callable | None = None,
+             failed: Callable | None = None) -> Task:
+    task = Task(catalog_path, fn, *args)
+    if done:
+        task.signals.done.connect(done)
+    if failed:
+        task.signals.failed.connect(failed)
+    QThreadPool.globalInstance().start(task)
+    return task
+
+
+def _log_exception(exc: BaseException) -> None:
+    from .app import log_path
+
+    try:
+        with open(log_path(), "a", encoding="utf-8") as log:
+            log.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        pass
+
+
+class ScanWorker(QThread):
+    """Runs :func:`engine.scan.scan` over the library folders and forwards its events."""
+
+    progress = Signal(object)  # ScanProgress
+    failure = Signal(object)  # ScanFailure
+    finished_scan = Signal(object)  # ScanSummary
+    failed = Signal(str)
+
+    def __init__(self, catalog_path: str, roots: Sequence[str], model_path: str, *, include_hidden: bool = False,
+                 workers: int | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.catalog_path, self.roots, self.model_path = catalog_path, list(roots), model_path
+        self.include_hidden, self.workers = include_hidden, workers
+        self.cancel_event = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def run(self) -> None:
+        try:
+            model = HashModel.load(self.model_path)
+            with Catalog(self.catalog_path) as catalog:
+                for event in scan(catalog, self.roots, model, include_hidden=self.include_hidden,
+                                  workers=self.workers, cancel=self.cancel_event):
+                    if isinstance(event, ScanProgress):
+                        self.progress.emit(event)
+                    elif isinstance(event, ScanFailure):
+                        self.failure.emit(event)
+                    elif isinstance(event, ScanSummary):
+                        self.finished_scan.emit(event)
+        except Exception as exc:  # noqa: BLE001
+            _log_exception(exc)
+            self.failed.emit(readable(exc))
+
+
+def trainer_available() -> bool:
+    """Is the ``[train]`` extra installed? Checked without importing torch (seconds, hundreds of MB)."""
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None and importlib.util.find_spec("trainer") is not None
+
+
+class TrainProcess(QObject):
+    """``photohash-cli train --progress json`` in a child process; its JSON lines become signals.
+
+    The child owns the work: cancelling sends SIGINT, on which the trainer saves a checkpoint and
+    exits, so a later run with the same output resumes.
+    """
+
+    event = Signal(dict)  # one JSON line of the trainer
+    log = Signal(str)  # a line the trainer wrote on stderr
+    finished = Signal(int, bool)  # exit code, cancelled
+
+    def __init__(self, arguments: Sequence[str], parent: QObject | None = None):
+        super().__init__(parent)
+        self.arguments = list(arguments)
+        self.cancelled = False
+        self.process = QProcess(self)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")
+        self.process.setProcessEnvironment(env)
+        self.process.readyReadStandardOutput.connect(self._stdout)
+        self.process.readyReadStandardError.connect(self._stderr)
+        self.process.finished.connect(self._finished)
+        self.process.errorOccurred.connect(self._error)
+        self._buffer = b""
+        self._errors = b""
+
+    def start(self) -> None:
+        self.process.start(sys.executable, ["-m", "engine.cli", *self.arguments])
+
+    def cancel(self) -> None:
+        if self.process.state() != QProcess.ProcessState.NotRunning:
+            self.cancelled = True
+            os.kill(self.process.processId(), signal.SIGINT)
+
+    def is_running(self) -> bool:
+        return self.process.state() != QProcess.ProcessState.NotRunning
+
+    def _stdout(self) -> None:
+        self._buffer += bytes(self.process.readAllStandardOutput())
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for line in lines:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                self.event.emit(event)
+
+    def _stderr(self) -> None:
+        self._errors += bytes(self.process.readAllStandardError())
+        *lines, self._errors = self._errors.split(b"\n")
+        for line in lines:
+            text = line.decode("utf-8", "replace").strip()
+            if text:
+                self.log.emit(text)
+
+    def _finished(self, code: int, status) -> None:
+        self._stdout()
+        if self._errors.strip():
+            self.log.emit(self._errors.decode("utf-8", "replace").strip())
+        self.finished.emit(code, self.cancelled)
+
+    def _error(self, error) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.log.emit(f"could not start the trainer ({sys.executable} -m engine.cli)")
+            self.finished.emit(-1, False)
