@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QIcon, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider,
                                QSplitter, QVBoxLayout, QWidget)
@@ -24,7 +24,8 @@ from .context import AppContext
 from .library_view import placeholder
 from .workers import run_task
 
-REVIEW_THUMB = 320
+REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window
+LIST_THUMB = 56
 
 
 @dataclass
@@ -90,8 +91,8 @@ class PhotoCard(QFrame):
         name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         name.setToolTip(f.path)
         facts = [f"{f.width} × {f.height}" if f.width else "size unknown", human_bytes(f.size), f.format or "?"]
-        distance = "exact copy (same bytes)" if member.exact and not member.keep else (
-            "the photo compared against" if member.keep and self._is_keeper() else f"distance {member.distance}")
+        distance = ("suggested keeper" if member.keep else
+                    "exact copy (same bytes)" if member.exact else f"distance {member.distance} from the keeper")
         details = QLabel("<br>".join([
             " · ".join(facts),
             _escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else "no capture date",
@@ -119,9 +120,6 @@ class PhotoCard(QFrame):
         layout.addWidget(details)
         layout.addWidget(self.badge)
         layout.addLayout(controls)
-
-    def _is_keeper(self) -> bool:
-        return self.member.keep
 
     def _show_thumbnail(self) -> None:
         f = self.member.file
@@ -177,6 +175,7 @@ class DuplicatesView(QWidget):
         self.choices: list[Choice] = []
         self.cards: list[PhotoCard] = []
         self.busy = False
+        self._asked = 0
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
@@ -193,7 +192,9 @@ class DuplicatesView(QWidget):
         top.addWidget(self.radius_text)
 
         self.list = QListWidget()
-        self.list.setIconSize(QSize(48, 48))
+        self.list.setIconSize(QSize(LIST_THUMB, LIST_THUMB))
+        self.list.setSpacing(2)
+        self.setFocusProxy(self.list)  # the review keys work as soon as the tab is shown
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.currentRowChanged.connect(self._show_group)
         self.summary = QLabel("")
@@ -253,6 +254,7 @@ class DuplicatesView(QWidget):
                 shortcut.activated.connect(slot)
         context.library_changed.connect(self.refresh)
         context.model_changed.connect(self.reset_radius)
+        context.thumbnails.ready.connect(self._list_thumbnail)
         self.undo_button.setEnabled(False)
         self.reset_radius()
 
@@ -289,8 +291,11 @@ class DuplicatesView(QWidget):
         """Ask the engine for the groups at the slider's radius (in a worker thread)."""
         model = self.context.model()
         self.summary.setText("Finding duplicates…")
+        self._asked += 1
+        asked = self._asked  # answers to older questions (another radius, before a trash) are dropped
         run_task(self.context.catalog_path, _groups, model, self.radius(), self.context.reference_folders(),
-                 self.context.prefs.keeper_rules, done=self._show_groups, failed=self._failed)
+                 self.context.prefs.keeper_rules, done=lambda result: asked == self._asked and self._show_groups(result),
+                 failed=lambda line: asked == self._asked and self._failed(line))
 
     def _failed(self, line: str) -> None:
         if "has no codes" in line:
@@ -325,13 +330,30 @@ class DuplicatesView(QWidget):
             self.list.setCurrentRow(min(max(current, 0), len(groups) - 1))
         self._show_group(self.list.currentRow())
 
-    def _group_item(self, choice: Choice) -> QListWidgetItem:
+    @staticmethod
+    def _group_text(choice: Choice) -> str:
         g = choice.group
         kind = "exact copies" if g.kind == "exact" else "similar copies"
-        item = QListWidgetItem(f"{os.path.basename(g.keeper.file.path)}\n{len(g.members)} photos, {kind} · "
-                               f"frees {human_bytes(choice.bytes)}")
+        return (f"{os.path.basename(g.keeper.file.path)}\n{len(g.members)} photos, {kind} · "
+                f"frees {human_bytes(choice.bytes)}")
+
+    def _group_item(self, choice: Choice) -> QListWidgetItem:
+        g = choice.group
+        item = QListWidgetItem(self._group_text(choice))
         item.setToolTip(g.keeper.file.path)
+        f = g.keeper.file
+        pixmap = self.context.thumbnails.get(f.path, LIST_THUMB, (f.size, f.mtime_ns))
+        item.setIcon(QIcon(pixmap if pixmap else placeholder(LIST_THUMB, "", QApplication.palette())))
         return item
+
+    def _list_thumbnail(self, path: str, size: int) -> None:
+        if size != LIST_THUMB:
+            return
+        for row, choice in enumerate(self.choices):
+            if choice.group.keeper.file.path == path and (item := self.list.item(row)) is not None:
+                pixmap = self.context.thumbnails.memory.get((path, LIST_THUMB))
+                if pixmap:
+                    item.setIcon(QIcon(pixmap))
 
     # -- one group ------------------------------------------------------------------------------
 
@@ -340,10 +362,16 @@ class DuplicatesView(QWidget):
         return self.choices[row] if 0 <= row < len(self.choices) else None
 
     def _show_group(self, row: int) -> None:
+        choice = self.current()
+        shown = [c.member.file.id for c in self.cards]
+        if choice is not None and shown == [m.file.id for m in choice.group.members]:
+            for card, member in zip(self.cards, choice.group.members):
+                card.member = member  # the same photos after a refresh: keep the cards and the focus
+            self._update_choice()
+            return
         for card in self.cards:
             card.deleteLater()
         self.cards = []
-        choice = self.current()
         self.trash_group_button.setEnabled(bool(choice and choice.remove))
         if choice is None:
             self.group_title.setText("")
@@ -367,7 +395,7 @@ class DuplicatesView(QWidget):
         self.trash_group_button.setEnabled(bool(choice.remove))
         item = self.list.currentItem()
         if item is not None:
-            item.setText(self._group_item(choice).text())
+            item.setText(self._group_text(choice))
 
     def _keep(self, member: Member) -> None:
         self.current().keep_this(member)

@@ -7,11 +7,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QListView,
                                QListWidget, QListWidgetItem, QMenu, QMessageBox, QProgressBar, QPushButton,
-                               QSplitter, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+                               QSplitter, QStyle, QStyledItemDelegate, QStyleOptionViewItem,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from engine.catalog import Catalog
 from engine.cli.common import human_bytes
@@ -22,6 +23,8 @@ from .workers import ScanWorker, run_task
 
 GRID_THUMB = 160
 PathRole = Qt.ItemDataRole.UserRole + 1
+BadgeRole = Qt.ItemDataRole.UserRole + 2  # a short text drawn on the thumbnail (the search's distance)
+Row = tuple[str, int, int, str, str | None]  # path, size, mtime_ns, caption, badge
 
 
 def placeholder(size: int, text: str, palette: QPalette) -> QPixmap:
@@ -65,12 +68,12 @@ class ThumbnailModel(QAbstractListModel):
         super().__init__(parent)
         self.context = context
         self.size = size
-        self.rows: list[tuple[str, int, int, str]] = []  # path, size, mtime_ns, caption
+        self.rows: list[Row] = []
         self.position: dict[str, int] = {}
         self._loading = self._unreadable = None
         context.thumbnails.ready.connect(self._ready)
 
-    def set_rows(self, rows: list[tuple[str, int, int, str]]) -> None:
+    def set_rows(self, rows: list[Row]) -> None:
         self.beginResetModel()
         self.rows = rows
         self.position = {r[0]: i for i, r in enumerate(rows)}
@@ -82,7 +85,7 @@ class ThumbnailModel(QAbstractListModel):
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        path, size, mtime_ns, caption = self.rows[index.row()]
+        path, size, mtime_ns, caption, badge = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return caption
         if role == Qt.ItemDataRole.DecorationRole:
@@ -100,6 +103,8 @@ class ThumbnailModel(QAbstractListModel):
             return f"{path}\n{human_bytes(size)}"
         if role == PathRole:
             return path
+        if role == BadgeRole:
+            return badge
         return None
 
     def _ready(self, path: str, size: int) -> None:
@@ -109,8 +114,60 @@ class ThumbnailModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
+class ThumbnailDelegate(QStyledItemDelegate):
+    """A square cell: the thumbnail centred in it whatever its shape, an optional badge, the caption below."""
+
+    def __init__(self, size: int, parent=None):
+        super().__init__(parent)
+        self.size = size
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802
+        return QSize(self.size + 16, self.size + option.fontMetrics.height() + 20)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = option.palette
+        cell = option.rect.adjusted(2, 2, -2, -2)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected or option.state & QStyle.StateFlag.State_MouseOver:
+            color = palette.color(QPalette.ColorRole.Highlight)
+            color.setAlpha(90 if selected else 35)
+            painter.setBrush(color)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.drawRoundedRect(QRectF(cell), 6, 6)
+        area = QRect(cell.left() + (cell.width() - self.size) // 2, cell.top() + 6, self.size, self.size)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            shown = pixmap.deviceIndependentSize().toSize().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, shown.width(), shown.height())
+            target.moveCenter(area.center())
+            painter.drawPixmap(target, pixmap)
+            badge = index.data(BadgeRole)
+            if badge:
+                self._badge(painter, target, badge, palette)
+        text_rect = QRect(cell.left() + 4, area.bottom() + 6, cell.width() - 8, option.fontMetrics.height())
+        caption = option.fontMetrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole) or "",
+                                                Qt.TextElideMode.ElideMiddle, text_rect.width())
+        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, caption)
+        painter.restore()
+
+    @staticmethod
+    def _badge(painter: QPainter, target: QRect, text: str, palette: QPalette) -> None:
+        metrics = painter.fontMetrics()
+        box = QRect(target.left() + 6, target.top() + 6, metrics.horizontalAdvance(text) + 12, metrics.height() + 4)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 170))
+        painter.drawRoundedRect(QRectF(box), 5, 5)
+        painter.setPen(QColor("white"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
 def thumbnail_grid(model: ThumbnailModel, parent=None) -> QListView:
     view = QListView(parent)
+    view.setItemDelegate(ThumbnailDelegate(model.size, view))
+    view.setMouseTracking(True)
     view.setViewMode(QListView.ViewMode.IconMode)
     view.setMovement(QListView.Movement.Static)
     view.setResizeMode(QListView.ResizeMode.Adjust)
@@ -118,9 +175,8 @@ def thumbnail_grid(model: ThumbnailModel, parent=None) -> QListView:
     view.setLayoutMode(QListView.LayoutMode.Batched)
     view.setBatchSize(2000)
     view.setIconSize(QSize(model.size, model.size))
-    view.setGridSize(QSize(model.size + 24, model.size + 40))
-    view.setWordWrap(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    view.setGridSize(QSize(model.size + 20, model.size + view.fontMetrics().height() + 24))
+    view.setSpacing(0)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.verticalScrollBar().setSingleStep(24)
@@ -128,8 +184,8 @@ def thumbnail_grid(model: ThumbnailModel, parent=None) -> QListView:
     return view
 
 
-def _library_rows(catalog: Catalog) -> list[tuple[str, int, int, str]]:
-    rows = [(f.path, f.size, f.mtime_ns, os.path.basename(f.path))
+def _library_rows(catalog: Catalog) -> list[Row]:
+    rows = [(f.path, f.size, f.mtime_ns, os.path.basename(f.path), None)
             for f in catalog.all_files() if f.error is None]
     rows.sort(key=lambda r: r[0].casefold())
     return rows
@@ -264,7 +320,8 @@ class LibraryView(QWidget):
     # -- scanning -------------------------------------------------------------------------------
 
     def scanning(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        """From Scan until the UI has taken in the scan's end (the worker thread stops a little earlier)."""
+        return self.worker is not None
 
     def toggle_scan(self) -> None:
         if self.scanning():
@@ -332,6 +389,8 @@ class LibraryView(QWidget):
         QMessageBox.warning(self, "Scan stopped", line)
 
     def _stopped(self) -> None:
+        self.worker.deleteLater()
+        self.worker = None
         self.progress.hide()
         self.scan_button.setText("Scan")
         self.scan_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))

@@ -14,17 +14,19 @@ from engine.catalog import Catalog
 from engine.search import LibraryIndex
 
 from .context import AppContext
-from .library_view import PathRole, ThumbnailModel, placeholder, thumbnail_grid
+from .library_view import PathRole, Row, ThumbnailModel, placeholder, thumbnail_grid
 from .workers import run_task
 
 RESULTS = 200
 IMAGE_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.bmp *.gif);;All files (*)"
 
 
-def _search(catalog: Catalog, model, path: str, radius: int, k: int) -> list[tuple[str, int, int, str]]:
+def _search(catalog: Catalog, model, path: str, radius: int, k: int) -> list[Row]:
     hits = LibraryIndex(catalog, model).search(path, k=k, radius=radius)
-    return [(h.file.path, h.file.size, h.file.mtime_ns, f"{h.distance} · {os.path.basename(h.file.path)}")
-            for h in hits]
+    query = os.path.normcase(os.path.abspath(path))
+    hits.sort(key=lambda h: (h.distance, os.path.normcase(h.file.path) != query))  # the photo itself first
+    return [(h.file.path, h.file.size, h.file.mtime_ns, os.path.basename(h.file.path),
+             "this photo" if os.path.normcase(h.file.path) == query else f"distance {h.distance}") for h in hits]
 
 
 class SearchView(QWidget):
@@ -34,6 +36,7 @@ class SearchView(QWidget):
         super().__init__(parent)
         self.context = context
         self.query: str | None = None
+        self._asked = 0
         self.setAcceptDrops(True)
 
         open_button = QPushButton("Open photo…")
@@ -119,8 +122,11 @@ class SearchView(QWidget):
         if not self.query:
             return
         self.status.setText("Searching…")
+        self._asked += 1
+        asked = self._asked  # a slower answer to an earlier query never replaces the latest
         run_task(self.context.catalog_path, _search, self.context.model(), self.query, self.radius.value(), RESULTS,
-                 done=self._results, failed=self._failed)
+                 done=lambda rows: asked == self._asked and self._results(rows),
+                 failed=lambda line: asked == self._asked and self._failed(line))
 
     def _results(self, rows) -> None:
         self.model.set_rows(rows)

@@ -15,12 +15,10 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 
 from engine.errors import FileError
 from engine.images import thumbnail
-
-SIZES = (160, 320)  # grid, review
 
 
 def cache_key(path: str, size: int, stamp: tuple[int, int]) -> str:
@@ -33,12 +31,13 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, relay: _Relay, folder: Path, path: str, size: int, stamp: tuple[int, int]):
+    def __init__(self, relay: _Relay, folder: Path, path: str, size: int, pixels: int, stamp: tuple[int, int]):
         super().__init__()
         self.relay, self.folder, self.path, self.size, self.stamp = relay, folder, path, size, stamp
+        self.pixels = pixels  # the size in device pixels: sharp on high-DPI screens
 
     def run(self) -> None:
-        key = cache_key(self.path, self.size, self.stamp)
+        key = cache_key(self.path, self.pixels, self.stamp)
         cached = self.folder / key[:2] / f"{key}.jpg"
         image = QImage(str(cached)) if cached.exists() else QImage()
         if image.isNull():
@@ -52,7 +51,7 @@ class _Job(QRunnable):
 
     def _make(self, cached: Path) -> QImage:
         try:
-            img = thumbnail(self.path, self.size)
+            img = thumbnail(self.path, self.pixels)
         except FileError:
             return QImage()
         buffer = io.BytesIO()
@@ -104,9 +103,12 @@ class ThumbnailStore(QObject):
 
     ready = Signal(str, int)  # path, size
 
-    def __init__(self, folder: Path, *, memory_items: int = 3000, threads: int = 2, parent: QObject | None = None):
+    def __init__(self, folder: Path, *, memory_items: int = 3000, threads: int = 2, scale: float | None = None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self.folder = Path(folder)
+        screen = QGuiApplication.primaryScreen()
+        self.scale = scale or (screen.devicePixelRatio() if screen else 1.0)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
         self.relay = _Relay(self)
@@ -125,20 +127,26 @@ class ThumbnailStore(QObject):
         if key not in self.pending:
             self.pending.add(key)
             # newest first; the counter wraps well before it could overflow Qt's int priority
-            self.pool.start(_Job(self.relay, self.folder, path, size, stamp), next(self._priority) % 2_000_000_000)
+            job = _Job(self.relay, self.folder, path, size, round(size * self.scale), stamp)
+            self.pool.start(job, next(self._priority) % 2_000_000_000)
         return False
 
     def _loaded(self, path: str, size: int, image: QImage) -> None:
         key = (path, size)
         self.pending.discard(key)
-        self.memory[key] = None if image.isNull() else QPixmap.fromImage(image)
+        if image.isNull():
+            self.memory[key] = None
+        else:
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(self.scale)
+            self.memory[key] = pixmap
         while len(self.memory) > self.memory_items:
             self.memory.popitem(last=False)
         self.ready.emit(path, size)
 
     def forget(self, path: str) -> None:
-        for size in SIZES:
-            self.memory.pop((path, size), None)
+        for key in [k for k in self.memory if k[0] == path]:
+            del self.memory[key]
 
     def prune_later(self, limit_bytes: int) -> None:
         self.pool.start(_Prune(self.folder, limit_bytes), -1)

@@ -57,13 +57,20 @@ class Task(QRunnable):
         self.signals.done.emit(result)
 
 
+_in_flight: set[Task] = set()  # tasks whose answer is not delivered yet: their signals must outlive run()
+
+
 def run_task(catalog_path: str, fn: Callable, *args, done: Callable | None = None,
              failed: Callable | None = None) -> Task:
     task = Task(catalog_path, fn, *args)
+    task.setAutoDelete(False)
     if done:
         task.signals.done.connect(done)
     if failed:
         task.signals.failed.connect(failed)
+    for signal in (task.signals.done, task.signals.failed):  # connected last: runs after the callers' slots
+        signal.connect(lambda *_: _in_flight.discard(task))
+    _in_flight.add(task)
     QThreadPool.globalInstance().start(task)
     return task
 

@@ -18,6 +18,7 @@ SHARED = REPO.parent / "shared"
 PHOTOS_ZIP = SHARED / "data" / "photos-free-1024.zip"
 IMAGENETTE_ZIP = SHARED / "data" / "imagenette2-224-subset.zip"
 CIFAR_ZIP = SHARED / "data" / "cifar10-jpg.zip"
+WEIGHTS = SHARED / "weights" / "mobilenet_v2_imagenet_torchvision_qat.pth"
 
 
 def require(path: Path) -> Path:
@@ -108,6 +109,7 @@ def pytest_configure(config):
     """Never touch the real user's trash: send2trash reads XDG_DATA_HOME once, at import, so the
     whole session gets its own before any test module imports it."""
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="photohash-test-xdg-")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the desktop tests need no screen
 
 
 def user_trash() -> Path:

@@ -9,9 +9,8 @@ torch = pytest.importorskip("torch", reason="needs the [train] extra (torch)")
 from trainer.backbones import Backbone  # noqa: E402
 from trainer.errors import TrainerError  # noqa: E402
 
-from .conftest import SHARED, require  # noqa: E402
+from .conftest import WEIGHTS, require  # noqa: E402
 
-WEIGHTS = SHARED / "weights" / "mobilenet_v2_imagenet_torchvision_qat.pth"
 
 
 @pytest.fixture(scope="module")

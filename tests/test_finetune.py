@@ -16,9 +16,8 @@ torch = pytest.importorskip("torch", reason="needs the [train] extra (torch)")
 from trainer.data import UnlabeledPhotos, eval_transform  # noqa: E402
 from trainer.fit import FitConfig, fit_finetune  # noqa: E402
 
-from .conftest import REPO, SHARED, require  # noqa: E402
+from .conftest import REPO, WEIGHTS, require  # noqa: E402
 
-WEIGHTS = SHARED / "weights" / "mobilenet_v2_imagenet_torchvision_qat.pth"
 TINY = dict(mode="finetune", bits=16, epochs=2, batch_size=8, image_size=64)
 
 

@@ -19,9 +19,8 @@ from trainer.errors import TrainerError  # noqa: E402
 from trainer.export import HashEncoder, export_onnx, model_info  # noqa: E402
 from trainer.fit import FitConfig, fit_frozen  # noqa: E402
 
-from .conftest import SHARED, require  # noqa: E402
+from .conftest import WEIGHTS, require  # noqa: E402
 
-WEIGHTS = SHARED / "weights" / "mobilenet_v2_imagenet_torchvision_qat.pth"
 TINY = dict(bits=16, epochs=3, views=2, batch_size=8, image_size=96)
 
 

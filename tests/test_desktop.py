@@ -1,0 +1,391 @@
+"""The desktop app, driven through its real widgets (pytest-qt, offscreen) over a real catalog of
+real photos: scan, review and trash duplicates, undo, search by a dropped photo, settings, and the
+retrain dialog running the real trainer in a child process. Cancel paths too."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt", reason="needs pytest-qt (the dev extra)")
+
+from PIL import Image  # noqa: E402
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+from engine.catalog import Catalog  # noqa: E402
+from engine.model import HashModel  # noqa: E402
+
+from .conftest import WEIGHTS, build_library, require, user_trash  # noqa: E402
+
+SCAN_TIMEOUT_MS = 180_000
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def make_window(qapp, qtbot, tmp_path):
+    """A main window over a catalog file in tmp_path, with its own QSettings ini file."""
+    from desktop.app import build_window, create_app, install_crash_handler
+
+    create_app()
+    install_crash_handler()
+    windows = []
+
+    def make():
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = build_window(str(tmp_path / "catalog.sqlite"), settings)
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()  # keyboard shortcuts go to the active window, as on a desktop
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        if window.library.scanning():
+            window.library.cancel_scan()
+            window.library.worker.wait(30_000)
+        window.context.close()
+
+
+def scan(qtbot, window, folder: Path | None = None) -> None:
+    """Add ``folder`` (or rescan) and wait until the scan is over and the grid reloaded."""
+    with qtbot.waitSignal(window.library.scan_finished, timeout=SCAN_TIMEOUT_MS):
+        if folder is None:
+            assert window.library.start_scan()
+        else:
+            window.library.add_folder(str(folder))
+    qtbot.waitUntil(lambda: not window.library.scanning(), timeout=30_000)
+
+
+def wait_for_groups(qtbot, view) -> None:
+    view.groups = None
+    view.refresh()
+    qtbot.waitUntil(lambda: view.groups is not None, timeout=30_000)
+
+
+def answer_next_box(button: QMessageBox.StandardButton, seen: list[str]) -> None:
+    """Answer the next modal message box (its text is recorded) as a user would click it."""
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        seen.append(box.text())
+        box.button(button).click()
+
+    QTimer.singleShot(50, answer)
+
+
+def drop(widget, path: Path) -> None:
+    """A real drag-enter + drop of a local file onto ``widget``."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    centre = QPointF(widget.rect().center())
+    enter = QDragEnterEvent(centre.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted(), "the window refused the drag"
+    event = QDropEvent(centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
+    lib = build_library(tmp_path / "library")
+    window = make_window()
+    scan(qtbot, window, lib.root)
+
+    # Library: every readable photo in the grid, the broken one listed with its reason
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == len(lib.photos), timeout=30_000)
+    errors = [(window.library.errors.topLevelItem(i).text(0), window.library.errors.topLevelItem(i).text(1))
+              for i in range(window.library.errors.topLevelItemCount())]
+    assert [e[0] for e in errors] == [str(lib.broken)]
+    assert errors[0][1], "an unreadable file must say why"
+    assert "Scan finished" in window.library.status.text()
+
+    # Duplicates at the model's duplicate radius: the exact copy and each edited original form groups
+    dupes = window.duplicates
+    window.tabs.setCurrentWidget(dupes)
+    wait_for_groups(qtbot, dupes)
+    groups = {frozenset(m.file.path for m in g.members) for g in dupes.groups}
+    assert frozenset({str(lib.originals[-1]), str(lib.exact_copy)}) in groups
+    for original in lib.originals[:3]:
+        family = {str(original)} | {str(e) for e, o in lib.edits.items() if o == original}
+        assert any(family <= g for g in groups), f"{original.name} and its edits are not one group"
+    assert dupes.slider.value() == window.context.radius("duplicate")
+
+    # Review one group with the keyboard: pick another keeper, then trash the marked ones (Del)
+    row = next(i for i, c in enumerate(dupes.choices) if len(c.group.members) == 4)
+    dupes.list.setCurrentRow(row)
+    qtbot.waitUntil(lambda: len(dupes.cards) == 4 and all(card.isVisible() for card in dupes.cards))
+    dupes.setFocus()
+    qtbot.keyClick(dupes, Qt.Key.Key_Right)  # focus the first card
+    qtbot.keyClick(dupes, Qt.Key.Key_Right)  # the second
+    qtbot.keyClick(dupes, Qt.Key.Key_K)  # keep it
+    choice = dupes.current()
+    keeper = dupes.cards[1].member.file
+    assert choice.keep == keeper.id and keeper.id not in choice.remove and len(choice.remove) == 3
+    marked = [Path(p) for p in choice.paths]
+    before = {p: digest(p) for p in marked}
+    qtbot.keyClick(dupes, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: not any(p.exists() for p in marked), timeout=30_000)
+    assert Path(keeper.path).exists()
+    assert len(list((user_trash() / "files").iterdir())) >= 3  # in the system trash, not deleted
+    qtbot.waitUntil(lambda: dupes.undo_button.isEnabled(), timeout=30_000)
+
+    # Undo (Ctrl+Z, the Edit menu's standard shortcut) puts them back byte-identical
+    qtbot.keyClick(dupes, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: all(p.exists() for p in marked), timeout=30_000)
+    assert {p: digest(p) for p in marked} == before
+
+    # Trash extras in all groups: the confirmation states the count and the space; Cancel moves nothing
+    wait_for_groups(qtbot, dupes)
+    count = sum(len(c.remove) for c in dupes.choices)
+    everything = [Path(p) for c in dupes.choices for p in c.paths]
+    seen: list[str] = []
+    answer_next_box(QMessageBox.StandardButton.Cancel, seen)
+    dupes.trash_all()
+    assert f"Move {count:,} photos" in seen[0] and "frees" in seen[0]
+    assert all(p.exists() for p in everything)
+    answer_next_box(QMessageBox.StandardButton.Yes, seen)
+    dupes.trash_all()
+    qtbot.waitUntil(lambda: not any(p.exists() for p in everything), timeout=30_000)
+    wait_for_groups(qtbot, dupes)
+    assert dupes.groups == [] and "No duplicates" in dupes.summary.text()
+    with qtbot.waitSignal(window.context.library_changed, timeout=30_000):
+        dupes.undo()  # one undo brings back every group's photos
+    qtbot.waitUntil(lambda: all(p.exists() for p in everything), timeout=30_000)
+
+    # Search: a photo dropped on the window, from outside the library, finds its edited copies first
+    original = lib.originals[1]
+    outside = tmp_path / "from-a-phone" / "IMG_0001.jpg"
+    outside.parent.mkdir()
+    with Image.open(original) as img:
+        img.convert("RGB").resize((img.width * 3 // 4, img.height * 3 // 4)).save(outside, quality=80)
+    window.tabs.setCurrentWidget(window.library)
+    drop(window, outside)
+    search = window.search
+    assert window.tabs.currentWidget() is search
+    qtbot.waitUntil(lambda: search.model.rowCount() > 0, timeout=30_000)
+    family = {str(original)} | {str(e) for e, o in lib.edits.items() if o == original}
+    first = [search.model.rows[i][0] for i in range(len(family))]
+    assert set(first) == family, f"the nearest photos are not {original.name} and its edits: {first}"
+    assert search.model.rows[0][4].startswith("distance ")
+
+    # The radius control narrows the results
+    search.radius.setValue(0)
+    search.run()
+    qtbot.waitUntil(lambda: "within distance 0" in search.status.text(), timeout=30_000)
+    assert all(row[4] == "distance 0" for row in search.model.rows)
+
+    # Double-clicking a photo in the library is "Find similar": the photo itself comes first
+    window.tabs.setCurrentWidget(window.library)
+    grid = window.library.grid
+    index = window.library.model.index(window.library.model.position[str(lib.originals[0])])
+    grid.scrollTo(index)
+    centre = grid.visualRect(index).center()
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a double-click's first press
+    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.waitUntil(lambda: search.query == str(lib.originals[0]) and search.model.rowCount() > 0
+                    and search.status.text().endswith("nearest first."), timeout=30_000)
+    assert search.model.rows[0][0] == str(lib.originals[0]) and search.model.rows[0][4] == "this photo"
+
+
+def test_reference_folder_is_never_marked(make_window, qtbot, tmp_path):
+    lib = build_library(tmp_path / "library", count=4, edited=1)
+    window = make_window()
+    scan(qtbot, window, lib.root)
+    # the originals become a reference folder: their copies elsewhere are proposed, never they
+    window.library.add_folder(str(lib.root / "originals"), reference=True, scan=False)
+    dupes = window.duplicates
+    wait_for_groups(qtbot, dupes)
+    marked = [p for c in dupes.choices for p in c.paths]
+    assert marked and not any(p.startswith(str(lib.root / "originals")) for p in marked)
+    dupes.list.setCurrentRow(0)
+    protected = [card for card in dupes.cards if card.member.protected]
+    assert protected and all(not card.remove.isEnabled() for card in protected)
+
+
+def test_scan_cancel_then_resume(make_window, qtbot, tmp_path):
+    folder = tmp_path / "many"
+    originals = build_library(tmp_path / "library", count=24, edited=0).originals
+    for i in range(6):  # 144 real photos: several batches, so there is a scan to cancel
+        for photo in originals:
+            target = folder / f"set{i}" / photo.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with Image.open(photo) as img:
+                img.rotate(90 * (i % 4), expand=True).save(target, quality=90 - i)
+    window = make_window()
+    library = window.library
+    library.add_folder(str(folder), scan=False)
+    summaries = []
+    library.scan_finished.connect(summaries.append)
+    started = threading.Event()
+    assert library.start_scan()
+    library.worker.progress.connect(lambda p: p.phase == "hashing" and p.done and started.set())
+    qtbot.waitUntil(started.is_set, timeout=SCAN_TIMEOUT_MS)
+    qtbot.mouseClick(library.scan_button, Qt.MouseButton.LeftButton)  # the Scan button reads "Cancel scan" now
+    qtbot.waitUntil(lambda: bool(summaries) and not library.scanning(), timeout=SCAN_TIMEOUT_MS)
+    assert summaries[0].cancelled and "Scan cancelled" in library.status.text()
+    assert library.scan_button.text() == "Scan"
+    with Catalog(window.context.catalog_path) as catalog:
+        assert catalog.integrity_check() == "ok"
+        hashed_before = catalog.stats()["present"]
+    assert 0 < hashed_before < 144
+    scan(qtbot, window)  # F5's action: the next scan resumes and only hashes what is left
+    assert summaries[-1].skipped == hashed_before and summaries[-1].hashed == 144 - hashed_before
+
+
+def test_unreachable_folder_and_broken_model(make_window, qtbot, tmp_path):
+    window = make_window()
+    gone = tmp_path / "unplugged-drive"
+    window.library.add_folder(str(gone), scan=False)
+    assert not window.library.start_scan()
+    assert "not found" in window.library.status.text()
+    assert window.library.folders.item(0).toolTip().endswith("its photos stay in the catalog")
+
+    bad = tmp_path / "bad-model.onnx"
+    bad.write_bytes(b"not an onnx file")
+    window.context.set_model(str(bad))
+    assert window.model_label.text() == "model: not usable"
+    assert "bad-model.onnx" in window.statusBar().currentMessage()
+    assert "cannot be loaded" in window.duplicates.summary.text()
+
+
+def test_settings_change_radius_rules_and_model(make_window, qtbot, tmp_path):
+    from desktop.settings_dialog import SettingsDialog
+
+    window = make_window()
+    prefs = window.context.prefs
+    dialog = SettingsDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    assert dialog.duplicate_own.isChecked() and not dialog.duplicate.isEnabled()
+    dialog.duplicate_own.setChecked(False)
+    dialog.duplicate.setValue(3)
+    rules = dialog.rules
+    rules.insertItem(0, rules.takeItem(2))  # drag "oldest" to the top
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    dialog.accept()
+    assert prefs.radius_duplicate == 3 and prefs.keeper_rules[0] == "oldest" and prefs.theme == "dark"
+    assert window.context.radius("duplicate") == 3
+    # stored in the settings file: a new window reads them back
+    prefs.qs.sync()
+    again = QSettings(prefs.qs.fileName(), QSettings.Format.IniFormat)
+    assert again.value("radius/duplicate") in (3, "3") and str(again.value("appearance/theme")) == "dark"
+
+    shipped = [dialog.model.itemData(i) for i in range(dialog.model.count())]
+    other = next(p for p in shipped if p != window.context.model_path())
+    dialog = SettingsDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.model.setCurrentIndex(dialog.model.findData(other))
+    with qtbot.waitSignal(window.context.model_changed):
+        dialog.accept()
+    assert Path(window.context.model_path()) == Path(other)
+    assert window.model_label.text().startswith(f"model: {Path(other).name}")
+
+
+def test_geometry_and_tab_restored(make_window, qtbot):
+    window = make_window()
+    window.resize(700, 555)  # within the offscreen screen (800 × 800): restoring never puts a window off-screen
+    window.tabs.setCurrentWidget(window.search)
+    window.close()
+    again = make_window()
+    assert again.tabs.currentWidget() is again.search
+    assert (again.size().width(), again.size().height()) == (700, 555)
+
+
+def test_crash_handler_writes_the_log(make_window, capfd):
+    from desktop.app import log_path
+
+    make_window()
+
+    def fail():
+        raise RuntimeError("the disk went away")
+
+    thread = threading.Thread(target=fail)
+    thread.start()
+    thread.join()
+    assert "RuntimeError: the disk went away" in log_path().read_text(encoding="utf-8")
+    err = capfd.readouterr().err
+    assert "photohash: the disk went away (details in" in err and "Traceback" not in err
+
+
+def test_retrain_explains_when_trainer_missing(make_window, qtbot, monkeypatch):
+    import desktop.main_window as main_window
+
+    window = make_window()
+    monkeypatch.setattr(main_window, "trainer_available", lambda: False)
+    seen: list[str] = []
+    answer_next_box(QMessageBox.StandardButton.Ok, seen)
+    window.retrain()
+    assert "pip install 'photohash[train]'" in seen[0]
+
+
+def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtbot, tmp_path):
+    pytest.importorskip("torch", reason="retraining needs the [train] extra")
+    require(WEIGHTS)
+    from desktop.retrain_dialog import RetrainDialog
+
+    lib = build_library(tmp_path / "library", count=12, edited=2)
+    window = make_window()
+    scan(qtbot, window, lib.root)
+    before = window.context.model_path()
+    with Catalog(window.context.catalog_path) as catalog:
+        photos = catalog.stats()["present"] - catalog.stats()["errors"]
+    dialog = RetrainDialog(window.context, photos, window, weights=str(WEIGHTS))
+    qtbot.addWidget(dialog)
+    dialog.activated.connect(window.activate_model)
+    qtbot.waitUntil(lambda: "should take about" in dialog.eta.text(), timeout=120_000)  # the child's device probe
+    assert "the processor" in dialog.eta.text() or "GPU" in dialog.eta.text()
+    dialog.bits.setCurrentIndex(dialog.bits.findData(16))
+    dialog.epochs.setValue(3)
+    events: list[dict] = []
+    stages: list[str] = []
+
+    # First run: cancel once training has started; the child saves a checkpoint and exits
+    def on_event(e):
+        events.append(e)
+        stages.append(dialog.stage.text())
+        if e.get("event") == "step" and not dialog.process.cancelled:
+            dialog.cancel_or_close()
+
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    dialog.process.event.connect(on_event)
+    with qtbot.waitSignal(dialog.process.finished, timeout=300_000) as finished:
+        pass
+    assert finished.args == [0, True], dialog.log.toPlainText()
+    assert any(s.startswith("Training: epoch 1 of 3") and "loss" in s for s in stages), stages
+    assert dialog.start_button.text() == "Resume training" and "Cancelled" in dialog.stage.text()
+    out = dialog.out
+    assert not out.exists() and window.context.model_path() == before
+
+    # Resume: the same output, picked up from the checkpoint, runs to the end and is activated
+    with qtbot.waitSignal(dialog.activated, timeout=300_000) as activated:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        dialog.process.event.connect(events.append)
+    assert activated.args == [str(out)] and dialog.out == out
+    assert any(e.get("event") == "resumed" for e in events)
+    assert HashModel.load(out).info.bits == 16 and HashModel.load(out).info.method == "wch"
+    assert window.context.model_path() == str(out) and "is now the active model" in dialog.stage.text()
+    assert dialog.progress.value() == 100
+
+    # The library is re-hashed with the new model in the background; the old model stays selectable
+    qtbot.waitUntil(lambda: not window.library.scanning(), timeout=SCAN_TIMEOUT_MS)
+    dupes = window.duplicates
+    wait_for_groups(qtbot, dupes)
+    assert "no codes" not in dupes.summary.text()
+    from desktop.settings_dialog import model_choices
+
+    assert before in model_choices(window.context) and str(out) in model_choices(window.context)
+    shutil.rmtree(out.parent, ignore_errors=True)
