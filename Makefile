@@ -9,15 +9,22 @@ PHOTOS ?= $(SAMPLE)
 CATALOG ?= $(if $(filter $(SAMPLE),$(PHOTOS)),build/sample-catalog.sqlite,)
 CATALOG_ARG := $(if $(CATALOG),--catalog $(CATALOG),)
 
-.PHONY: run test bench bench-train bench-quality clean
+.PHONY: run test app screenshots bench bench-ui bench-train bench-quality package clean
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# The system libraries Qt's wheels load (the offscreen platform the tests use, and a real X11 screen).
+QT_DEBS := libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 \
+	libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 fonts-dejavu-core
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(SUDO) apt-get install -y python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@QT_QPA_PLATFORM=offscreen $(PY) -c 'from PySide6.QtWidgets import QApplication; QApplication([])' 2>/dev/null \
+		|| ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(QT_DEBS))
 	touch $@
 
 $(SAMPLE): | $(VENV)/.installed
@@ -29,7 +36,16 @@ run: $(VENV)/.installed $(if $(filter $(SAMPLE),$(PHOTOS)),$(SAMPLE))
 	$(CLI) dupes $(CATALOG_ARG)
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# The desktop app on your screen (a catalog of your own; the sample library's with PHOTOS unset).
+app: $(VENV)/.installed $(if $(filter $(SAMPLE),$(PHOTOS)),$(SAMPLE))
+	$(VENV)/bin/photohash $(CATALOG_ARG) --add $(PHOTOS)
+
+# docs/screenshots: every screen, light and dark, on a library of the shared photos with edited copies.
+screenshots: $(VENV)/.installed
+	@command -v xvfb-run >/dev/null || $(SUDO) apt-get install -y -qq xvfb xauth
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py docs/screenshots
 
 # Benchmarks print their figures (docs/benchmark.md). The CNN-model scan figure needs the [train]
 # extra: tools/export_random_cnn.py, then bench_scan.py --cnn-model (see docs/benchmark.md).
@@ -38,6 +54,14 @@ bench: $(VENV)/.installed
 	$(PY) tests/bench/bench_index.py --repeats 5
 	$(PY) tests/bench/bench_scan.py --repeats 5
 	$(PY) tests/bench/bench_scan.py --repeats 5 --grain 4 --skip-rescan
+
+# How long the UI thread is ever blocked: during a 1,000-photo scan and scrolling a 50,000-photo grid.
+bench-ui: $(VENV)/.installed
+	QT_QPA_PLATFORM=offscreen $(PY) tests/bench/bench_ui.py --repeats 3
+
+# The Linux app bundle (PyInstaller, without the trainer): dist/photohash/.
+package: $(VENV)/.installed
+	packaging/build.sh
 
 # The trainer's figures (needs ../shared): mAP@1000 tables and PR curves (docs/retrieval/), and the
 # 5,000-photo end-to-end retrain. About 45 minutes on a 2-core CPU, most of it computed once and cached.

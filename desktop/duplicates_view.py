@@ -76,14 +76,15 @@ class PhotoCard(QFrame):
     chosen = Signal(object)  # Member: keep this
     toggled = Signal(object)  # Member: mark / unmark for removal
 
-    def __init__(self, context: AppContext, member: Member, parent=None):
+    def __init__(self, context: AppContext, member: Member, image_height: int = REVIEW_THUMB, parent=None):
         super().__init__(parent)
         self.context, self.member = context, member
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFrameShape(QFrame.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.role = ""
         f = member.file
         self.image = QLabel()
-        self.image.setFixedSize(REVIEW_THUMB, REVIEW_THUMB)
+        self.image.setFixedSize(REVIEW_THUMB, image_height)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._show_thumbnail()
         context.thumbnails.ready.connect(self._ready)
@@ -139,20 +140,36 @@ class PhotoCard(QFrame):
         self.keep.setChecked(keep)
         self.remove.setChecked(self.member.file.id in choice.remove)
         self.remove.setEnabled(not keep and not self.member.protected)
-        role = "keep" if keep else ("trash" if self.member.file.id in choice.remove else "")
-        self.setProperty("role", role)
-        highlight = {"keep": "#2e8b57", "trash": "#c0392b"}.get(role)
-        self.setStyleSheet(f"PhotoCard {{ border: 3px solid {highlight}; border-radius: 6px; }}" if highlight
-                           else "PhotoCard { border: 3px solid transparent; }")
+        self.role = "keep" if keep else ("trash" if self.member.file.id in choice.remove else "")
+        self._restyle()
+
+    def _restyle(self) -> None:
+        """Green frame: kept; red: goes to the trash; a tinted background: the photo the keys act on."""
+        border = {"keep": "#2e8b57", "trash": "#c0392b"}.get(self.role, "palette(mid)")
+        tint = self.palette().color(QPalette.ColorRole.Highlight)
+        background = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, 45)" if self.hasFocus() else "transparent"
+        width = 3 if self.role else 1
+        self.setStyleSheet(f"PhotoCard {{ border: {width}px solid {border}; border-radius: 8px; "
+                           f"background: {background}; }}")
 
     def focusInEvent(self, event):  # noqa: N802
-        self.setAutoFillBackground(True)
-        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
         super().focusInEvent(event)
+        self._restyle()
 
     def focusOutEvent(self, event):  # noqa: N802
-        self.setBackgroundRole(QPalette.ColorRole.Window)
         super().focusOutEvent(event)
+        self._restyle()
+
+    def mousePressEvent(self, event):  # noqa: N802
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        super().mousePressEvent(event)
+
+
+def _shown_height(width: int | None, height: int | None) -> int:
+    """How tall a photo is once fitted in the review square: landscape photos need less than the square."""
+    if not width or not height:
+        return REVIEW_THUMB
+    return min(REVIEW_THUMB, max(REVIEW_THUMB // 3, round(REVIEW_THUMB * height / width)))
 
 
 def _escape(text: str) -> str:
@@ -194,6 +211,8 @@ class DuplicatesView(QWidget):
         self.list = QListWidget()
         self.list.setIconSize(QSize(LIST_THUMB, LIST_THUMB))
         self.list.setSpacing(2)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setFocusProxy(self.list)  # the review keys work as soon as the tab is shown
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.currentRowChanged.connect(self._show_group)
@@ -333,9 +352,8 @@ class DuplicatesView(QWidget):
     @staticmethod
     def _group_text(choice: Choice) -> str:
         g = choice.group
-        kind = "exact copies" if g.kind == "exact" else "similar copies"
-        return (f"{os.path.basename(g.keeper.file.path)}\n{len(g.members)} photos, {kind} · "
-                f"frees {human_bytes(choice.bytes)}")
+        kind = "exact copies" if g.kind == "exact" else "photos"
+        return f"{os.path.basename(g.keeper.file.path)}\n{len(g.members)} {kind} · {human_bytes(choice.bytes)}"
 
     def _group_item(self, choice: Choice) -> QListWidgetItem:
         g = choice.group
@@ -376,8 +394,9 @@ class DuplicatesView(QWidget):
         if choice is None:
             self.group_title.setText("")
             return
+        height = max(_shown_height(m.file.width, m.file.height) for m in choice.group.members)
         for member in choice.group.members:
-            card = PhotoCard(self.context, member)
+            card = PhotoCard(self.context, member, height)
             card.chosen.connect(self._keep)
             card.toggled.connect(self._toggle)
             self.strip_layout.addWidget(card)

@@ -235,7 +235,7 @@ class LibraryView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         title = QLabel("<b>Folders</b> <span style='color:gray'>(✓ = reference, never trashed)</span>")
         lay.addWidget(title)
-        lay.addWidget(self.folders, 2)
+        lay.addWidget(self.folders, 1)
         lay.addLayout(buttons)
         lay.addWidget(self.scan_button)
         lay.addWidget(self.progress)
@@ -403,7 +403,8 @@ class LibraryView(QWidget):
     def _show_failures(self) -> None:
         self.errors.clear()
         for path, reason in self.failures[:5000]:
-            item = QTreeWidgetItem([path, reason])
+            item = QTreeWidgetItem([os.path.basename(path) or path, reason])
+            item.setData(0, PathRole, path)
             item.setToolTip(0, path)
             item.setToolTip(1, reason)
             self.errors.addTopLevelItem(item)

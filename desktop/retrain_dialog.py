@@ -31,9 +31,13 @@ INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have
                 "out to stay small; use the pip installation to retrain.")
 
 
+STARTUP_SECONDS = 30  # loading PyTorch and the backbone, exporting and checking the model
+
+
 def estimate(photos: int, device: str, epochs: int) -> float:
     """Seconds: about 40 % of the benchmark's time is reading the photos, 60 % is 30 epochs of training."""
-    return photos * SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"]) * (0.4 + 0.6 * epochs / 30)
+    per_photo = SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"])
+    return STARTUP_SECONDS + photos * per_photo * (0.4 + 0.6 * epochs / 30)
 
 
 def describe_seconds(seconds: float) -> str:
@@ -176,6 +180,12 @@ class RetrainDialog(QDialog):
 
     def start(self) -> None:
         if self.process is not None and self.process.is_running():
+            return
+        weights = self.weights.text().strip()
+        if not weights or not Path(weights).is_file():
+            self.stage.setText("Choose the backbone's weights first (Browse…): MobileNetV2 ImageNet weights, a .pth "
+                               "file; PhotoHash cannot download them for you." if not weights else
+                               f"{weights}: not found.")
             return
         self.context.prefs.qs.setValue("retrain/epochs", self.epochs.value())
         self.context.prefs.qs.setValue("retrain/weights", self.weights.text().strip())

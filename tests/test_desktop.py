@@ -108,8 +108,11 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
 
     # Library: every readable photo in the grid, the broken one listed with its reason
     qtbot.waitUntil(lambda: window.library.model.rowCount() == len(lib.photos), timeout=30_000)
-    errors = [(window.library.errors.topLevelItem(i).text(0), window.library.errors.topLevelItem(i).text(1))
-              for i in range(window.library.errors.topLevelItemCount())]
+    from desktop.library_view import PathRole
+
+    items = [window.library.errors.topLevelItem(i) for i in range(window.library.errors.topLevelItemCount())]
+    errors = [(item.data(0, PathRole), item.text(1)) for item in items]
+    assert items[0].text(0) == lib.broken.name
     assert [e[0] for e in errors] == [str(lib.broken)]
     assert errors[0][1], "an unreadable file must say why"
     assert "Scan finished" in window.library.status.text()
@@ -389,3 +392,16 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
 
     assert before in model_choices(window.context) and str(out) in model_choices(window.context)
     shutil.rmtree(out.parent, ignore_errors=True)
+
+
+def test_retrain_refuses_to_start_without_weights(make_window, qtbot, tmp_path):
+    from desktop.retrain_dialog import RetrainDialog
+
+    window = make_window()
+    dialog = RetrainDialog(window.context, 500, window, weights=str(tmp_path / "nowhere.pth"))
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.process is None and dialog.stage.text().endswith("nowhere.pth: not found.")
+    dialog.weights.setText("")
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.process is None and "Choose the backbone's weights first" in dialog.stage.text()

@@ -1,0 +1,125 @@
+"""Screenshots of every screen of the desktop app, in the light and the dark palette, for the README.
+
+Run under a real X server (``make screenshots`` uses ``xvfb-run``): builds a library of the shared
+photos with edited copies (tools/make_sample_photos.py), a broken file and a non-image, scans it
+into a throw-away catalog, and saves ``<screen>-<theme>.png`` into the folder given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SIZE = (1440, 900)
+
+
+def build_library(root: Path) -> Path:
+    sys.path.insert(0, str(REPO / "tools"))
+    import make_sample_photos
+
+    sys.argv = ["make_sample_photos", str(root), "--count", "36"]
+    make_sample_photos.main()
+    first = sorted(root.glob("*.jpg"))[0]
+    (root / "camera-import").mkdir()
+    (root / "camera-import" / "IMG_2041.jpg").write_bytes(first.read_bytes()[:30_000])  # cut short by a bad card
+    (root / "camera-import" / "notes.jpg").write_text("not a photo", encoding="utf-8")
+    return root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--themes", nargs="+", default=["light", "dark"])
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="photohash-shots-"))
+    os.environ["PHOTOHASH_DATA_DIR"] = str(work / "data")
+    os.environ["XDG_DATA_HOME"] = str(work / "xdg")  # the trash of this run, never the user's
+    library = build_library(work / "Pictures")
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop.app import apply_theme, build_window, create_app
+    from desktop.retrain_dialog import RetrainDialog
+    from desktop.settings_dialog import SettingsDialog, about_text
+
+    app = create_app()
+
+    def settle(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    window = build_window(str(work / "catalog.sqlite"), settings)
+    window.resize(*SIZE)
+    window.show()
+    window.activateWindow()  # no window manager under xvfb: take the keyboard focus ourselves
+    window.library.add_folder(str(library))
+    while window.library.scanning():
+        settle(0.2)
+    window.context.thumbnails.wait()
+
+    def shoot(widget, name: str, theme: str) -> None:
+        settle(1.5)
+        window.context.thumbnails.wait()
+        settle(0.5)
+        path = args.out / f"{name}-{theme}.png"
+        widget.grab().save(str(path))
+        print(path)
+
+    for theme in args.themes:
+        window.context.prefs.theme = theme
+        apply_theme(theme)
+        window.tabs.setCurrentWidget(window.library)
+        shoot(window, "library", theme)
+
+        dupes = window.duplicates
+        window.tabs.setCurrentWidget(dupes)
+        dupes.refresh()
+        settle(2)
+        big = max(range(len(dupes.choices)), key=lambda i: len(dupes.choices[i].group.members))
+        dupes.list.setCurrentRow(big)
+        settle(0.5)
+        dupes.step_card(1)
+        dupes.step_card(1)
+        shoot(window, "duplicates", theme)
+
+        query = sorted((library / "edited").glob("*-crop.png"))[0]
+        window.find_similar(str(query))
+        shoot(window, "search", theme)
+
+        dialog = SettingsDialog(window.context, window)
+        dialog.show()
+        shoot(dialog, "settings", theme)
+        dialog.close()
+
+        stats = window.context.catalog.stats()
+        dialog = RetrainDialog(window.context, stats["present"] - stats["errors"], window)
+        dialog.show()
+        settle(20)  # the child process that finds the device
+        shoot(dialog, "retrain", theme)
+        dialog.close()
+
+        box = QMessageBox(window)
+        box.setWindowTitle("About PhotoHash")
+        box.setIconPixmap(window.windowIcon().pixmap(64, 64))
+        box.setText(about_text(window.context))
+        box.show()
+        shoot(box, "about", theme)
+        box.close()
+
+    window.close()
+    window.context.close()
+    QApplication.quit()
+
+
+if __name__ == "__main__":
+    main()
