@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--catalog", metavar="PATH", help="catalog file (default: the one in your user data folder)")
     parser.add_argument("--add", metavar="FOLDER", action="append", default=[],
                         help="add this folder to the library and scan it")
+    parser.add_argument("photo", nargs="?", help="find the photos like this one (the file manager's Open With)")
     args = parser.parse_args(argv)
     app = create_app()
     install_crash_handler()
@@ -130,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         window.library.add_folder(folder, scan=False)
     if args.add:
         window.library.start_scan()
+    if args.photo:
+        window.find_similar(args.photo)
     code = app.exec()
     window.context.close()
     return code
