@@ -88,6 +88,9 @@ def install_crash_handler() -> None:
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
+    # Worker threads (scan, thumbnails, engine tasks) run Python too: hand the GIL back to the UI
+    # thread every millisecond instead of every 5, so that it never waits long to paint.
+    sys.setswitchinterval(0.001)
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setOrganizationName("PhotoHash")
     app.setApplicationName("PhotoHash")

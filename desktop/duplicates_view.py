@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QPalette, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QListView,
+                               QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QSplitter, QVBoxLayout,
+                               QWidget)
 
 from engine.catalog import Catalog
 from engine.cli.common import human_bytes
@@ -184,6 +184,72 @@ def _short_folder(path: str) -> str:
     return folder if len(folder) <= 48 else "…" + folder[-47:]
 
 
+class GroupListModel(QAbstractListModel):
+    """The groups for the list on the left; a keeper's thumbnail is asked for only when its row is painted."""
+
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.choices: list[Choice] = []
+        self.rows_of: dict[str, list[int]] = {}
+        context.thumbnails.ready.connect(self._ready)
+
+    def set_choices(self, choices: list[Choice]) -> None:
+        self.beginResetModel()
+        self.choices = choices
+        self.rows_of = {}
+        for row, choice in enumerate(choices):
+            self.rows_of.setdefault(choice.group.keeper.file.path, []).append(row)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.choices)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        choice = self.choices[index.row()]
+        f = choice.group.keeper.file
+        if role == Qt.ItemDataRole.DisplayRole:
+            kind = "exact copies" if choice.group.kind == "exact" else "photos"
+            return f"{os.path.basename(f.path)}\n{len(choice.group.members)} {kind} · {human_bytes(choice.bytes)}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            pixmap = self.context.thumbnails.get(f.path, LIST_THUMB, (f.size, f.mtime_ns))
+            return pixmap if pixmap else placeholder(LIST_THUMB, "", QApplication.palette())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f.path
+        return None
+
+    def changed(self, row: int) -> None:
+        self.dataChanged.emit(self.index(row), self.index(row))
+
+    def _ready(self, path: str, size: int) -> None:
+        if size == LIST_THUMB:
+            for row in self.rows_of.get(path, ()):
+                self.changed(row)
+
+
+class GroupList(QListView):
+    """A list view with the row-based API of QListWidget, over a :class:`GroupListModel`."""
+
+    currentRowChanged = Signal(int)  # noqa: N815 (Qt's naming)
+
+    def __init__(self, model: GroupListModel, parent=None):
+        super().__init__(parent)
+        self.setModel(model)
+        self.setUniformItemSizes(True)
+        self.selectionModel().currentRowChanged.connect(self._current_changed)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.currentRowChanged.emit(current.row())
+
+    def currentRow(self) -> int:  # noqa: N802
+        return self.currentIndex().row()
+
+    def setCurrentRow(self, row: int) -> None:  # noqa: N802
+        self.setCurrentIndex(self.model().index(row))
+
+
 class DuplicatesView(QWidget):
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
@@ -208,7 +274,8 @@ class DuplicatesView(QWidget):
         top.addWidget(QLabel("Similar"))
         top.addWidget(self.radius_text)
 
-        self.list = QListWidget()
+        self.group_model = GroupListModel(context, self)
+        self.list = GroupList(self.group_model)
         self.list.setIconSize(QSize(LIST_THUMB, LIST_THUMB))
         self.list.setSpacing(2)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -273,7 +340,6 @@ class DuplicatesView(QWidget):
                 shortcut.activated.connect(slot)
         context.library_changed.connect(self.refresh)
         context.model_changed.connect(self.reset_radius)
-        context.thumbnails.ready.connect(self._list_thumbnail)
         self.undo_button.setEnabled(False)
         self.reset_radius()
 
@@ -321,7 +387,7 @@ class DuplicatesView(QWidget):
             line = "Scan the library first (Library → Scan): there are no codes for this model yet."
         self.summary.setText(line)
         self.groups, self.choices = [], []
-        self.list.clear()
+        self.group_model.set_choices([])
         self._show_group(-1)
 
     def _show_groups(self, result) -> None:
@@ -336,9 +402,7 @@ class DuplicatesView(QWidget):
             same = previous and {m.file.id for m in previous.group.members} == {m.file.id for m in g.members}
             self.choices.append(Choice(g, previous.keep, set(previous.remove)) if same else Choice.default(g))
         self.list.blockSignals(True)
-        self.list.clear()
-        for choice in self.choices:
-            self.list.addItem(self._group_item(choice))
+        self.group_model.set_choices(self.choices)
         self.list.blockSignals(False)
         extra = sum(len(c.remove) for c in self.choices)
         freed = sum(c.bytes for c in self.choices)
@@ -348,30 +412,6 @@ class DuplicatesView(QWidget):
         if groups:
             self.list.setCurrentRow(min(max(current, 0), len(groups) - 1))
         self._show_group(self.list.currentRow())
-
-    @staticmethod
-    def _group_text(choice: Choice) -> str:
-        g = choice.group
-        kind = "exact copies" if g.kind == "exact" else "photos"
-        return f"{os.path.basename(g.keeper.file.path)}\n{len(g.members)} {kind} · {human_bytes(choice.bytes)}"
-
-    def _group_item(self, choice: Choice) -> QListWidgetItem:
-        g = choice.group
-        item = QListWidgetItem(self._group_text(choice))
-        item.setToolTip(g.keeper.file.path)
-        f = g.keeper.file
-        pixmap = self.context.thumbnails.get(f.path, LIST_THUMB, (f.size, f.mtime_ns))
-        item.setIcon(QIcon(pixmap if pixmap else placeholder(LIST_THUMB, "", QApplication.palette())))
-        return item
-
-    def _list_thumbnail(self, path: str, size: int) -> None:
-        if size != LIST_THUMB:
-            return
-        for row, choice in enumerate(self.choices):
-            if choice.group.keeper.file.path == path and (item := self.list.item(row)) is not None:
-                pixmap = self.context.thumbnails.memory.get((path, LIST_THUMB))
-                if pixmap:
-                    item.setIcon(QIcon(pixmap))
 
     # -- one group ------------------------------------------------------------------------------
 
@@ -412,9 +452,7 @@ class DuplicatesView(QWidget):
         self.group_title.setText(f"Group {self.list.currentRow() + 1} of {len(self.choices)}: "
                                  f"{len(choice.remove)} marked, {human_bytes(choice.bytes)}")
         self.trash_group_button.setEnabled(bool(choice.remove))
-        item = self.list.currentItem()
-        if item is not None:
-            item.setText(self._group_text(choice))
+        self.group_model.changed(self.list.currentRow())
 
     def _keep(self, member: Member) -> None:
         self.current().keep_this(member)

@@ -1,7 +1,7 @@
 """Thumbnails made off the UI thread, kept on disk between runs and in memory while shown.
 
 The newest request runs first (a higher thread-pool priority), so the photos on screen appear
-before those the user has scrolled past. The disk cache key includes the file's size and mtime,
+before those the user has scrolled past, and requests left far behind by fast scrolling are skipped. The disk cache key includes the file's size and mtime,
 so an edited photo gets a new thumbnail; the cache is pruned, oldest first, to its size limit.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import itertools
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -26,17 +25,26 @@ def cache_key(path: str, size: int, stamp: tuple[int, int]) -> str:
                            digest_size=16).hexdigest()
 
 
+STALE_AFTER = 400  # a request this many requests old is for a cell scrolled past: skip it
+
+
 class _Relay(QObject):
     loaded = Signal(str, int, QImage)  # path, size, image (null image: unreadable)
+    skipped = Signal(str, int)  # path, size: no longer on screen, not made
 
 
 class _Job(QRunnable):
-    def __init__(self, relay: _Relay, folder: Path, path: str, size: int, pixels: int, stamp: tuple[int, int]):
+    def __init__(self, store: ThumbnailStore, path: str, size: int, stamp: tuple[int, int]):
         super().__init__()
-        self.relay, self.folder, self.path, self.size, self.stamp = relay, folder, path, size, stamp
-        self.pixels = pixels  # the size in device pixels: sharp on high-DPI screens
+        self.store, self.relay, self.folder = store, store.relay, store.folder
+        self.path, self.size, self.stamp = path, size, stamp
+        self.pixels = round(size * store.scale)  # the size in device pixels: sharp on high-DPI screens
+        self.ticket = store.requests
 
     def run(self) -> None:
+        if self.store.requests - self.ticket > STALE_AFTER:
+            self.relay.skipped.emit(self.path, self.size)
+            return
         key = cache_key(self.path, self.pixels, self.stamp)
         cached = self.folder / key[:2] / f"{key}.jpg"
         image = QImage(str(cached)) if cached.exists() else QImage()
@@ -113,10 +121,11 @@ class ThumbnailStore(QObject):
         self.pool.setMaxThreadCount(threads)
         self.relay = _Relay(self)
         self.relay.loaded.connect(self._loaded)
+        self.relay.skipped.connect(self._skipped)
+        self.requests = 0
         self.memory: OrderedDict[tuple[str, int], QPixmap | None] = OrderedDict()
         self.memory_items = memory_items
         self.pending: set[tuple[str, int]] = set()
-        self._priority = itertools.count()
 
     def get(self, path: str, size: int, stamp: tuple[int, int]) -> QPixmap | None | bool:
         """The pixmap; False while it is being made; None when the file cannot be read."""
@@ -126,10 +135,13 @@ class ThumbnailStore(QObject):
             return self.memory[key]
         if key not in self.pending:
             self.pending.add(key)
-            # newest first; the counter wraps well before it could overflow Qt's int priority
-            job = _Job(self.relay, self.folder, path, size, round(size * self.scale), stamp)
-            self.pool.start(job, next(self._priority) % 2_000_000_000)
+            self.requests += 1
+            # newest first; the priority wraps well before it could overflow Qt's int
+            self.pool.start(_Job(self, path, size, stamp), self.requests % 2_000_000_000)
         return False
+
+    def _skipped(self, path: str, size: int) -> None:
+        self.pending.discard((path, size))  # asked again if it comes back on screen
 
     def _loaded(self, path: str, size: int, image: QImage) -> None:
         key = (path, size)

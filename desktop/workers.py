@@ -68,8 +68,8 @@ def run_task(catalog_path: str, fn: Callable, *args, done: Callable | None = Non
         task.signals.done.connect(done)
     if failed:
         task.signals.failed.connect(failed)
-    for signal in (task.signals.done, task.signals.failed):  # connected last: runs after the callers' slots
-        signal.connect(lambda *_: _in_flight.discard(task))
+    for answered in (task.signals.done, task.signals.failed):  # connected last: runs after the callers' slots
+        answered.connect(lambda *_: _in_flight.discard(task))
     _in_flight.add(task)
     QThreadPool.globalInstance().start(task)
     return task

@@ -5,7 +5,6 @@ retrain dialog running the real trainer in a child process. Cancel paths too."""
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 pytest.importorskip("pytestqt", reason="needs pytest-qt (the dev extra)")
 
 from PIL import Image  # noqa: E402
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
@@ -405,3 +404,21 @@ def test_retrain_refuses_to_start_without_weights(make_window, qtbot, tmp_path):
     dialog.weights.setText("")
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert dialog.process is None and "Choose the backbone's weights first" in dialog.stage.text()
+
+
+def test_signal_emit_keeps_references(qapp):
+    """PySide6 6.12.0 dropped a reference to True on every Signal.emit: after a few thousand
+    thumbnails the interpreter aborted. The installed PySide6 must not."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        ping = Signal(str, int)
+
+    emitter = Emitter()
+    emitter.ping.connect(lambda *_: None)
+    before = sys.getrefcount(True)
+    for _ in range(200):
+        emitter.ping.emit("x", 1)
+    assert sys.getrefcount(True) >= before - 5, "this PySide6 release corrupts reference counts: pin another"
