@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QListView,
                                QListWidget, QListWidgetItem, QMenu, QMessageBox, QProgressBar, QPushButton,
@@ -71,9 +71,15 @@ class ThumbnailModel(QAbstractListModel):
         self.rows: list[Row] = []
         self.position: dict[str, int] = {}
         self._loading = self._unreadable = None
+        self._arrived: set[int] = set()  # rows whose thumbnail came in since the last repaint
+        self._repaint = QTimer(self)
+        self._repaint.setSingleShot(True)
+        self._repaint.setInterval(30)  # one repaint for all the thumbnails of a frame, not one each
+        self._repaint.timeout.connect(self._repaint_arrived)
         context.thumbnails.ready.connect(self._ready)
 
     def set_rows(self, rows: list[Row]) -> None:
+        self._arrived.clear()
         self.beginResetModel()
         self.rows = rows
         self.position = {r[0]: i for i, r in enumerate(rows)}
@@ -110,8 +116,18 @@ class ThumbnailModel(QAbstractListModel):
     def _ready(self, path: str, size: int) -> None:
         row = self.position.get(path)
         if row is not None and size == self.size:
-            index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+            self._arrived.add(row)
+            if not self._repaint.isActive():
+                self._repaint.start()
+
+    def _repaint_arrived(self) -> None:
+        rows = sorted(r for r in self._arrived if r < len(self.rows))
+        self._arrived.clear()
+        start = 0
+        for i in range(1, len(rows) + 1):  # one signal per run of adjacent rows: never a range the view must walk
+            if i == len(rows) or rows[i] != rows[i - 1] + 1:
+                self.dataChanged.emit(self.index(rows[start]), self.index(rows[i - 1]), [Qt.ItemDataRole.DecorationRole])
+                start = i
 
 
 class ThumbnailDelegate(QStyledItemDelegate):

@@ -13,7 +13,7 @@ import os
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 
 from engine.errors import FileError
@@ -30,7 +30,7 @@ STALE_AFTER = 400  # a request this many requests old is for a cell scrolled pas
 
 class _Relay(QObject):
     loaded = Signal(str, int, QImage)  # path, size, image (null image: unreadable)
-    skipped = Signal(str, int)  # path, size: no longer on screen, not made
+    skipped = Signal(str, int, int)  # path, size, ticket: no longer on screen, not made
 
 
 class _Job(QRunnable):
@@ -42,8 +42,11 @@ class _Job(QRunnable):
         self.ticket = store.requests
 
     def run(self) -> None:
+        latest = self.store.pending.get((self.path, self.size))
+        if latest != self.ticket:
+            return  # asked again since: a newer job makes it
         if self.store.requests - self.ticket > STALE_AFTER:
-            self.relay.skipped.emit(self.path, self.size)
+            self.relay.skipped.emit(self.path, self.size, self.ticket)
             return
         key = cache_key(self.path, self.pixels, self.stamp)
         cached = self.folder / key[:2] / f"{key}.jpg"
@@ -55,6 +58,8 @@ class _Job(QRunnable):
                 os.utime(cached)  # recently used: pruned last
             except OSError:
                 pass
+        if not image.isNull():
+            image = image.convertToFormat(QImage.Format.Format_RGB32)  # the screen's format: no work on the UI thread
         self.relay.loaded.emit(self.path, self.size, image)
 
     def _make(self, cached: Path) -> QImage:
@@ -119,13 +124,15 @@ class ThumbnailStore(QObject):
         self.scale = scale or (screen.devicePixelRatio() if screen else 1.0)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
+        # Below the UI thread: on Linux Qt maps this to SCHED_IDLE, so painting always gets the CPU first.
+        self.pool.setThreadPriority(QThread.Priority.IdlePriority)
         self.relay = _Relay(self)
         self.relay.loaded.connect(self._loaded)
         self.relay.skipped.connect(self._skipped)
         self.requests = 0
         self.memory: OrderedDict[tuple[str, int], QPixmap | None] = OrderedDict()
         self.memory_items = memory_items
-        self.pending: set[tuple[str, int]] = set()
+        self.pending: dict[tuple[str, int], int] = {}  # -> the ticket of the job that will make it
 
     def get(self, path: str, size: int, stamp: tuple[int, int]) -> QPixmap | None | bool:
         """The pixmap; False while it is being made; None when the file cannot be read."""
@@ -133,19 +140,22 @@ class ThumbnailStore(QObject):
         if key in self.memory:
             self.memory.move_to_end(key)
             return self.memory[key]
-        if key not in self.pending:
-            self.pending.add(key)
+        ticket = self.pending.get(key)
+        if ticket is None or self.requests - ticket > STALE_AFTER // 2:
+            # new, or asked long ago and still queued behind newer ones: ask again at the front
             self.requests += 1
+            self.pending[key] = self.requests
             # newest first; the priority wraps well before it could overflow Qt's int
             self.pool.start(_Job(self, path, size, stamp), self.requests % 2_000_000_000)
         return False
 
-    def _skipped(self, path: str, size: int) -> None:
-        self.pending.discard((path, size))  # asked again if it comes back on screen
+    def _skipped(self, path: str, size: int, ticket: int) -> None:
+        if self.pending.get((path, size)) == ticket:
+            del self.pending[(path, size)]  # asked again if it comes back on screen
 
     def _loaded(self, path: str, size: int, image: QImage) -> None:
         key = (path, size)
-        self.pending.discard(key)
+        self.pending.pop(key, None)
         if image.isNull():
             self.memory[key] = None
         else:

@@ -108,7 +108,7 @@ class ScanWorker(QThread):
             model = HashModel.load(self.model_path)
             with Catalog(self.catalog_path) as catalog:
                 for event in scan(catalog, self.roots, model, include_hidden=self.include_hidden,
-                                  workers=self.workers, cancel=self.cancel_event):
+                                  workers=self.workers, cancel=self.cancel_event, background=True):
                     if isinstance(event, ScanProgress):
                         self.progress.emit(event)
                     elif isinstance(event, ScanFailure):

@@ -100,6 +100,12 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
+def _lower_priority() -> None:
+    """A decode worker of a background scan yields the CPU to the desktop (POSIX nice; elsewhere as is)."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
 class _Decoder:
     """Decode paths in worker processes (or in this process when workers == 0), restarting a crashed pool.
 
@@ -108,15 +114,17 @@ class _Decoder:
     with a reason.
     """
 
-    def __init__(self, info: ModelInfo, workers: int):
+    def __init__(self, info: ModelInfo, workers: int, background: bool = False):
         self.info = info
         self.workers = workers
+        self.background = background
         self.pool: ProcessPoolExecutor | None = None
         self.in_flight: dict[Future, tuple[FileEntry, int]] = {}
 
     def _start(self) -> None:
         if self.workers and self.pool is None:
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
+                                            initializer=_lower_priority if self.background else None)
 
     def run(self, entries: Iterable[FileEntry], cancel: threading.Event) -> Iterator[tuple[FileEntry, object]]:
         queue: deque[tuple[FileEntry, int]] = deque((e, 0) for e in entries)
@@ -173,10 +181,12 @@ def scan(
     include_hidden: bool = False,
     retry_errors: bool = False,
     cancel: threading.Event | None = None,
+    background: bool = False,
 ) -> Iterator[ScanEvent]:
     """Bring the catalog up to date with the photos under ``roots``; yields progress events.
 
     workers: decode processes (default: one per CPU core; 0 decodes in this process).
+    background: run the decode processes at a lower CPU priority (the desktop app's scans).
     retry_errors: read again files that failed before even if unchanged (e.g. after a chmod).
     """
     cancel = cancel or threading.Event()
@@ -250,7 +260,7 @@ def scan(
         )
 
     walk_failures = summary.failed
-    decoder = _Decoder(model.info, workers if total > 1 else 0)
+    decoder = _Decoder(model.info, workers if total > 1 else 0, background)
     try:
         for entry, result in decoder.run(todo, cancel):
             if isinstance(result, str):

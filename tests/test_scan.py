@@ -87,13 +87,24 @@ def test_rescan_skips_unchanged_and_notices_changes(tmp_path, library, model):
 
 def test_pool_and_in_process_decoding_give_identical_codes(tmp_path, library, model):
     results = []
-    for workers in (0, 2):
-        with Catalog(tmp_path / f"c{workers}.sqlite") as catalog:
-            run_scan(catalog, [library.root], model, workers=workers)
+    for workers, background in ((0, False), (2, False), (2, True)):
+        with Catalog(tmp_path / f"c{workers}{background}.sqlite") as catalog:
+            run_scan(catalog, [library.root], model, workers=workers, background=background)
             ids, codes = catalog.codes(model_row_id(catalog, model))
             paths = [catalog.files([i])[i].path for i in ids.tolist()]
             results.append(dict(zip(paths, map(bytes, codes))))
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="os.nice is POSIX")
+def test_background_scan_workers_run_at_a_lower_priority():
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from engine.scan import _lower_priority
+
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_lower_priority) as pool:
+        assert pool.submit(os.nice, 0).result() == min(19, os.nice(0) + 10)
 
 
 def test_cancel_commits_what_is_done_and_the_next_scan_finishes(tmp_path, library, model):
