@@ -5,6 +5,7 @@ retrain dialog running the real trainer in a child process. Cancel paths too."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -422,3 +423,64 @@ def test_signal_emit_keeps_references(qapp):
     for _ in range(200):
         emitter.ping.emit("x", 1)
     assert sys.getrefcount(True) >= before - 5, "this PySide6 release corrupts reference counts: pin another"
+
+
+def test_thumbnail_store_caches_on_disk_skips_stale_requests_and_prunes(qapp, qtbot, tmp_path, photos_dir):
+    from desktop.thumbnails import STALE_AFTER, ThumbnailStore, prune
+
+    photos = sorted(photos_dir.glob("*.jpg"))[:3]
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(photos[0].read_bytes()[:1000])
+
+    def stamp(p: Path) -> tuple[int, int]:
+        return p.stat().st_size, p.stat().st_mtime_ns
+
+    store = ThumbnailStore(tmp_path / "cache", scale=1.0)
+    assert store.get(str(photos[0]), 160, stamp(photos[0])) is False  # being made
+    assert store.get(str(broken), 160, stamp(broken)) is False
+    qtbot.waitUntil(lambda: not store.pending, timeout=30_000)
+    pixmap = store.get(str(photos[0]), 160, stamp(photos[0]))
+    assert max(pixmap.width(), pixmap.height()) == 160
+    assert store.get(str(broken), 160, stamp(broken)) is None  # cannot be read: says so, never retried in a loop
+    cached = list((tmp_path / "cache").glob("*/*.jpg"))
+    assert len(cached) == 1
+
+    # a new store (the next start) reads the disk cache instead of decoding the photo again
+    again = ThumbnailStore(tmp_path / "cache", scale=1.0)
+    before = cached[0].stat().st_mtime_ns
+    again.get(str(photos[0]), 160, stamp(photos[0]))
+    qtbot.waitUntil(lambda: not again.pending, timeout=30_000)
+    assert list((tmp_path / "cache").glob("*/*.jpg")) == cached and cached[0].stat().st_mtime_ns >= before
+
+    # requests left far behind by scrolling are skipped, and made when asked again
+    from PySide6.QtCore import QRunnable
+
+    class Hold(QRunnable):  # keeps the store's only thread busy until every request is queued
+        def __init__(self, release: threading.Event):
+            super().__init__()
+            self.release = release
+
+        def run(self):
+            self.release.wait(30)
+
+    busy = ThumbnailStore(tmp_path / "cache2", threads=1, scale=1.0)
+    release = threading.Event()
+    busy.pool.start(Hold(release), 2**30)
+    first = str(photos[1])
+    busy.get(first, 160, stamp(photos[1]))
+    for i in range(STALE_AFTER + 1):
+        busy.get(f"{first}?{i}", 160, stamp(photos[1]))  # unreadable names: quick to fail
+    release.set()
+    qtbot.waitUntil(lambda: not busy.pending, timeout=60_000)
+    assert (first, 160) not in busy.memory  # skipped, not made
+    busy.get(first, 160, stamp(photos[1]))
+    qtbot.waitUntil(lambda: (first, 160) in busy.memory, timeout=30_000)
+
+    # prune keeps the cache under its limit, the least recently used first
+    busy.get(str(photos[2]), 160, stamp(photos[2]))
+    qtbot.waitUntil(lambda: not busy.pending, timeout=30_000)
+    old, recent = sorted((tmp_path / "cache2").glob("*/*.jpg"))
+    os.utime(old, (1_000_000, 1_000_000))
+    old_size = old.stat().st_size
+    assert prune(tmp_path / "cache2", recent.stat().st_size) == old_size
+    assert not old.exists() and recent.exists()
