@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QListView,
-                               QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QSplitter, QVBoxLayout,
+                               QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QVBoxLayout,
                                QWidget)
 
 from engine.catalog import Catalog
@@ -21,8 +21,8 @@ from engine.search import model_row_id
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .context import AppContext
-from .library_view import placeholder
-from .workers import run_task
+from .library_view import placeholder, side_by_side
+from .workers import explain_failure, run_task
 
 REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window
 LIST_THUMB = 56
@@ -320,14 +320,9 @@ class DuplicatesView(QWidget):
         rlay.addWidget(self.scroll, 1)
         rlay.addWidget(hint)
 
-        split = QSplitter()
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(1, 3)
-        split.setSizes([280, 920])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(split, 1)
+        layout.addWidget(side_by_side(left, right, (280, 920)), 1)
 
         for keys, slot in ((("Down", "N", "PgDown"), lambda: self.step_group(1)),
                            (("Up", "P", "PgUp"), lambda: self.step_group(-1)),
@@ -383,9 +378,7 @@ class DuplicatesView(QWidget):
                  failed=lambda line: asked == self._asked and self._failed(line))
 
     def _failed(self, line: str) -> None:
-        if "has no codes" in line:
-            line = "Scan the library first (Library → Scan): there are no codes for this model yet."
-        self.summary.setText(line)
+        self.summary.setText(explain_failure(line))
         self.groups, self.choices = [], []
         self.group_model.set_choices([])
         self._show_group(-1)
@@ -516,13 +509,16 @@ class DuplicatesView(QWidget):
         run_task(self.context.catalog_path, _trash, work, done=self._trashed, failed=self._trash_failed)
 
     def _trashed(self, result: TrashResult) -> None:
-        self.busy = False
         for path in result.moved:
             self.context.thumbnails.forget(path)
-        text = f"Moved {len(result.moved):,} photos to the trash. Ctrl+Z puts them back."
-        self.context.message.emit(text)
+        self._report(result, f"Moved {len(result.moved):,} photos to the trash. Ctrl+Z puts them back.",
+                     "Some photos were not moved")
+
+    def _report(self, result: TrashResult, done: str, refused_title: str) -> None:
+        self.busy = False
+        self.context.message.emit(done)
         if result.failed:
-            QMessageBox.warning(self, "Some photos were not moved",
+            QMessageBox.warning(self, refused_title,
                                 "\n".join(f"{os.path.basename(p)}: {r}" for p, r in result.failed[:20]))
         self.context.library_changed.emit()
 
@@ -537,12 +533,7 @@ class DuplicatesView(QWidget):
         run_task(self.context.catalog_path, undo, done=self._undone, failed=self._undo_failed)
 
     def _undone(self, result: TrashResult) -> None:
-        self.busy = False
-        self.context.message.emit(f"Put back {len(result.moved):,} photos.")
-        if result.failed:
-            QMessageBox.warning(self, "Some photos could not be put back",
-                                "\n".join(f"{os.path.basename(p)}: {r}" for p, r in result.failed[:20]))
-        self.context.library_changed.emit()
+        self._report(result, f"Put back {len(result.moved):,} photos.", "Some photos could not be put back")
 
     def _undo_failed(self, line: str) -> None:
         self.busy = False

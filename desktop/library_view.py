@@ -45,6 +45,16 @@ def placeholder(size: int, text: str, palette: QPalette) -> QPixmap:
     return pixmap
 
 
+def side_by_side(left: QWidget, right: QWidget, sizes: tuple[int, int]) -> QSplitter:
+    """The screens' layout: a narrow panel on the left, the photos on the right taking the extra width."""
+    split = QSplitter()
+    split.addWidget(left)
+    split.addWidget(right)
+    split.setStretchFactor(1, 3)
+    split.setSizes(list(sizes))
+    return split
+
+
 def describe_eta(progress: ScanProgress) -> str:
     if progress.phase == "walking":
         return f"Looking for photos: {progress.found:,} found"
@@ -272,13 +282,8 @@ class LibraryView(QWidget):
         rlay.addWidget(self.summary)
         rlay.addWidget(self.grid)
 
-        split = QSplitter()
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(1, 3)
-        split.setSizes([300, 900])
         layout = QVBoxLayout(self)
-        layout.addWidget(split)
+        layout.addWidget(side_by_side(left, right, (300, 900)))
         self.reload_folders()
         self.reload()
 

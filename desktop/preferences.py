@@ -31,21 +31,13 @@ class Preferences:
             return default
 
     # radii: None means "the model's calibrated radius"
-    @property
-    def radius_duplicate(self) -> int | None:
-        return self._int("radius/duplicate", None)
+    radius_duplicate = property(lambda self: self._int("radius/duplicate", None),
+                                lambda self, value: self._set_optional("radius/duplicate", value))
+    radius_similar = property(lambda self: self._int("radius/similar", None),
+                              lambda self, value: self._set_optional("radius/similar", value))
 
-    @radius_duplicate.setter
-    def radius_duplicate(self, value: int | None) -> None:
-        self.qs.setValue("radius/duplicate", "" if value is None else int(value))
-
-    @property
-    def radius_similar(self) -> int | None:
-        return self._int("radius/similar", None)
-
-    @radius_similar.setter
-    def radius_similar(self, value: int | None) -> None:
-        self.qs.setValue("radius/similar", "" if value is None else int(value))
+    def _set_optional(self, key: str, value: int | None) -> None:
+        self.qs.setValue(key, "" if value is None else int(value))
 
     @property
     def keeper_rules(self) -> tuple[str, ...]:

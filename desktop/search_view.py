@@ -15,7 +15,7 @@ from engine.search import LibraryIndex
 
 from .context import AppContext
 from .library_view import PathRole, Row, ThumbnailModel, placeholder, thumbnail_grid
-from .workers import run_task
+from .workers import explain_failure, run_task
 
 RESULTS = 200
 IMAGE_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.bmp *.gif);;All files (*)"
@@ -36,8 +36,7 @@ class SearchView(QWidget):
         super().__init__(parent)
         self.context = context
         self.query: str | None = None
-        self._asked = 0
-        self.setAcceptDrops(True)
+        self._asked = 0  # drops reach the main window, which accepts them on every screen
 
         open_button = QPushButton("Open photo…")
         open_button.setToolTip("Choose a photo to look for (Ctrl+O); you can also drop one on the window")
@@ -138,20 +137,7 @@ class SearchView(QWidget):
 
     def _failed(self, line: str) -> None:
         self.model.set_rows([])
-        if "has no codes" in line:
-            line = "Scan the library first (Library → Scan): there are no codes for this model yet."
-        self.status.setText(line)
-
-    # drops land here directly, or through the main window from any screen
-    def dragEnterEvent(self, event):  # noqa: N802
-        if dropped_file(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event):  # noqa: N802
-        path = dropped_file(event.mimeData())
-        if path:
-            event.acceptProposedAction()
-            self.search(path)
+        self.status.setText(explain_failure(line))
 
 
 def dropped_file(mime) -> str | None:

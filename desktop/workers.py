@@ -33,6 +33,13 @@ def readable(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def explain_failure(line: str) -> str:
+    """An engine error as the app's screens put it: "no codes" means the library was not scanned yet."""
+    if "has no codes" in line:
+        return "Scan the library first (Library → Scan): there are no codes for this model yet."
+    return line
+
+
 class _TaskSignals(QObject):
     done = Signal(object)
     failed = Signal(str)
