@@ -12,9 +12,9 @@ import threading
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QRectF, QSettings, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox, QProxyStyle, QStyle, QStyleFactory
 
 from engine.catalog import default_data_dir
 
@@ -38,13 +38,13 @@ def dark_palette() -> QPalette:
     p = QPalette()
     roles = {
         QPalette.ColorRole.Window: "#2b2b2e", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1f1f22", QPalette.ColorRole.AlternateBase: "#333338",
+        QPalette.ColorRole.Base: "#232326", QPalette.ColorRole.AlternateBase: "#2e2e33",
         QPalette.ColorRole.ToolTipBase: "#3a3a40", QPalette.ColorRole.ToolTipText: "#f0f0f0",
         QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#38383d",
         QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.BrightText: "#ff6b6b",
         QPalette.ColorRole.Highlight: "#3d7bd9", QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.Link: "#6ea8ff", QPalette.ColorRole.PlaceholderText: "#8c8c93",
-        QPalette.ColorRole.Mid: "#55555c", QPalette.ColorRole.Midlight: "#46464c",
+        QPalette.ColorRole.Mid: "#6a6a72", QPalette.ColorRole.Midlight: "#5a5a62",
         QPalette.ColorRole.Dark: "#1a1a1c", QPalette.ColorRole.Shadow: "#000000",
         QPalette.ColorRole.Light: "#505056",
     }
@@ -53,6 +53,28 @@ def dark_palette() -> QPalette:
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a80"))
     return p
+
+
+class _Style(QProxyStyle):
+    """Fusion, with check boxes and radio buttons outlined in a dark palette (Fusion's own outline is
+    darker than the window, so an unchecked box vanishes on a dark background)."""
+
+    INDICATORS = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
+                  QStyle.PrimitiveElement.PE_IndicatorRadioButton)
+
+    def drawPrimitive(self, element, option, painter, widget=None):  # noqa: N802 (Qt's name)
+        super().drawPrimitive(element, option, painter, widget)
+        if element in self.INDICATORS and option.palette.color(QPalette.ColorRole.Window).lightness() < 128:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(option.palette.color(QPalette.ColorRole.Mid))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            box = QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5)
+            if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+                painter.drawEllipse(box)
+            else:
+                painter.drawRoundedRect(box, 2, 2)
+            painter.restore()
 
 
 def apply_theme(theme: str) -> None:
@@ -97,7 +119,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("PhotoHash")
     app.setApplicationDisplayName("PhotoHash")
     app.setDesktopFileName("photohash")
-    app.setStyle("Fusion")
+    app.setStyle(_Style(QStyleFactory.create("Fusion")))
     app.setWindowIcon(app_icon())
     return app
 
