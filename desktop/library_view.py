@@ -225,6 +225,7 @@ class LibraryView(QWidget):
         super().__init__(parent)
         self.context = context
         self.worker: ScanWorker | None = None
+        self.queued: str | None = None  # a model to scan with once the running scan ends
         self.failures: list[tuple[str, str]] = []
 
         # left: folders, scan, unreadable files
@@ -351,8 +352,11 @@ class LibraryView(QWidget):
             self.start_scan()
 
     def start_scan(self, model_path: str | None = None) -> bool:
-        """Scan every library folder with the active model (or ``model_path``); False if one is running."""
+        """Scan every library folder with the active model (or ``model_path``). While a scan runs, a
+        scan with another model (a newly activated one) is queued to follow it; returns False then."""
         if self.scanning():
+            if model_path is not None and model_path != self.worker.model_path:
+                self.queued = model_path
             return False
         folders = [f for f in self.context.folders() if os.path.isdir(f)]
         missing = [f for f in self.context.folders() if not os.path.isdir(f)]
@@ -412,6 +416,10 @@ class LibraryView(QWidget):
     def _stopped(self) -> None:
         self.worker.deleteLater()
         self.worker = None
+        if self.queued is not None:
+            model_path, self.queued = self.queued, None
+            if self.start_scan(model_path):
+                return
         self.progress.hide()
         self.scan_button.setText("Scan")
         self.scan_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))

@@ -484,3 +484,21 @@ def test_thumbnail_store_caches_on_disk_skips_stale_requests_and_prunes(qapp, qt
     old_size = old.stat().st_size
     assert prune(tmp_path / "cache2", recent.stat().st_size) == old_size
     assert not old.exists() and recent.exists()
+
+
+def test_a_model_activated_during_a_scan_rehashes_after_it(make_window, qtbot, tmp_path):
+    from engine.model import resolve_model_name
+    from engine.search import model_row_id
+
+    lib = build_library(tmp_path / "library", count=6, edited=1)
+    window = make_window()
+    summaries = []
+    window.library.scan_finished.connect(summaries.append)
+    window.library.add_folder(str(lib.root))  # a scan with the default model starts
+    learned = str(resolve_model_name("photohash64"))
+    window.activate_model(learned)  # activated while it runs: queued, not lost
+    qtbot.waitUntil(lambda: len(summaries) == 2 and not window.library.scanning(), timeout=SCAN_TIMEOUT_MS)
+    with Catalog(window.context.catalog_path) as catalog:
+        for model in (HashModel.load(resolve_model_name("default")), HashModel.load(learned)):
+            ids, _ = catalog.codes(model_row_id(catalog, model))
+            assert len(ids) == len(lib.photos)
