@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
             if after[:3] != before[:3]:
                 self.duplicates.reset_radius()
                 self.search.reset_radius()
+            self.context.thumbnails.prune_later(self.context.prefs.thumbnail_cache_mb * 1_000_000)
 
     def retrain(self) -> None:
         if not trainer_available():

@@ -139,6 +139,12 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
     choice = dupes.current()
     keeper = dupes.cards[1].member.file
     assert choice.keep == keeper.id and keeper.id not in choice.remove and len(choice.remove) == 3
+    qtbot.keyClick(dupes, Qt.Key.Key_Right)  # the third photo: Space unmarks it, Space marks it again
+    third = dupes.cards[2].member.file.id
+    qtbot.keyClick(dupes, Qt.Key.Key_Space)
+    assert third not in choice.remove and not dupes.cards[2].remove.isChecked()
+    qtbot.keyClick(dupes, Qt.Key.Key_Space)
+    assert third in choice.remove and dupes.cards[2].remove.isChecked()
     marked = [Path(p) for p in choice.paths]
     before = {p: digest(p) for p in marked}
     qtbot.keyClick(dupes, Qt.Key.Key_Delete)
