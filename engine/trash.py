@@ -88,7 +88,8 @@ def _refusals(catalog: Catalog, paths: Sequence[str], groups: Sequence[Group] | 
         for m in group.members:
             if m.file.path in wanted and m.protected:
                 refused[m.file.path] = "it is in a reference folder"
-        staying = [p for p in members if p not in wanted and os.path.exists(p)]
+        # a copy stays only if it is still the photo that was scanned (not since overwritten or removed)
+        staying = [m for m in group.members if m.file.path not in wanted and _unchanged(m.file)]
         if not staying:
             for p in members:
                 if p in wanted:
@@ -101,11 +102,18 @@ def _refusals(catalog: Catalog, paths: Sequence[str], groups: Sequence[Group] | 
             refused[path] = "not in the catalog (scan it first)"
         elif not os.path.lexists(path):
             refused[path] = "no longer on disk"
-        else:
-            st = os.stat(path)
-            if (st.st_size, st.st_mtime_ns) != (row.size, row.mtime_ns):
-                refused[path] = "changed since the last scan (scan again first)"
+        elif not _unchanged(row):
+            refused[path] = "changed since the last scan (scan again first)"
     return refused
+
+
+def _unchanged(row) -> bool:
+    """Is the file on disk still the one the catalog scanned (same size and mtime)?"""
+    try:
+        st = os.stat(row.path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns)
 
 
 def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Group] | None = None) -> TrashResult:

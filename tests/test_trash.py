@@ -95,3 +95,18 @@ def test_refusals(scanned, tmp_path):
     assert reasons[str(outsider)] == "not in the catalog (scan it first)"
     assert reasons[str(tmp_path / "gone.jpg")] == "not in the catalog (scan it first)"
     assert all(os.path.exists(p) for p in every)
+
+
+def test_the_kept_copy_must_still_be_the_scanned_photo(scanned):
+    """If the photo kept in a group was overwritten since the scan, its copies are the last of that
+    photo: trashing them is refused until a new scan."""
+    catalog, library, model_id, model = scanned
+    groups = find_groups(catalog, model_id, model.info.radius_duplicate)
+    group = next(g for g in groups if any(m.file.path == str(library.exact_copy) for m in g.members))
+    keeper = group.keeper.file.path
+    others = [m.file.path for m in group.members if m.file.path != keeper]
+    with open(keeper, "wb") as fh:
+        fh.write(b"the user saved another picture over it")
+    result = trash_files(catalog, others, groups=[group])
+    assert result.moved == [] and all(reason == "it would remove every copy in its group" for _, reason in result.failed)
+    assert all(os.path.exists(p) for p in others)
