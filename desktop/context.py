@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from engine.catalog import Catalog
+from engine.errors import ModelError
 from engine.model import HashModel
 
 from . import preferences
@@ -37,15 +38,27 @@ class AppContext(QObject):
         return preferences.model_path(self.catalog)
 
     def model(self) -> HashModel:
-        """The active model, loaded once (any thread may ask; ONNX Runtime sessions are thread-safe)."""
+        """The active model, loaded once (UI thread; workers are handed the loaded model, whose ONNX
+        Runtime session may run in any thread). Raises ModelError for a missing or broken file."""
         with self._lock:
-            path = self.model_path()
-            if self._model is None or str(self._model.path) != str(Path(path)):
+            path = Path(self.model_path()).resolve()
+            if self._model is None or Path(self._model.path).resolve() != path:
                 self._model = HashModel.load(path)
             return self._model
 
+    def usable_model(self) -> HashModel | None:
+        """The active model, or None after saying on the status bar why it cannot be used."""
+        try:
+            return self.model()
+        except ModelError as exc:
+            self.message.emit(f"The model cannot be loaded: {exc}")
+            return None
+
     def set_model(self, path: str | None) -> None:
+        """Make another model active. Radius overrides were chosen for the previous model's codes
+        (another length, other calibrated radii): they are dropped."""
         preferences.set_model_path(self.catalog, path)
+        self.prefs.radius_duplicate = self.prefs.radius_similar = None
         with self._lock:
             self._model = None
         self.model_changed.emit()

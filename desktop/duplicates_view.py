@@ -341,11 +341,10 @@ class DuplicatesView(QWidget):
     # -- radius and groups ----------------------------------------------------------------------
 
     def reset_radius(self) -> None:
-        try:
-            duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
-        except Exception as exc:  # noqa: BLE001 - a broken model file: say so, keep the window
-            self.summary.setText(f"The model cannot be loaded: {exc}")
+        if self.context.usable_model() is None:  # a broken model file: say so, keep the window
+            self._failed("The model cannot be loaded: choose another one in Settings.")
             return
+        duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(similar, duplicate + 1))
         self.slider.setValue(duplicate)
@@ -358,18 +357,22 @@ class DuplicatesView(QWidget):
 
     def _radius_label(self) -> None:
         r = self.radius()
-        try:
-            duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
-        except Exception:  # noqa: BLE001
-            duplicate = similar = -1
+        model = self.context.usable_model()
+        if model is None:
+            self.radius_text.setText(f"radius {r}")
+            return
+        duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
         meaning = ("same bytes or pixels" if r == 0 else "the model's duplicate radius" if r == duplicate else
                    "the model's similar radius" if r == similar else "stricter than duplicates" if r < duplicate
                    else "between duplicates and similar")
-        self.radius_text.setText(f"radius {r} of {self.context.model().info.bits} bits: {meaning}")
+        self.radius_text.setText(f"radius {r} of {model.info.bits} bits: {meaning}")
 
     def refresh(self) -> None:
         """Ask the engine for the groups at the slider's radius (in a worker thread)."""
-        model = self.context.model()
+        model = self.context.usable_model()
+        if model is None:
+            self._failed("The model cannot be loaded: choose another one in Settings.")
+            return
         self.summary.setText("Finding duplicates…")
         self._asked += 1
         asked = self._asked  # answers to older questions (another radius, before a trash) are dropped
@@ -393,7 +396,8 @@ class DuplicatesView(QWidget):
         for g in groups:
             previous = keepers_before.get(g.keeper.file.path)
             same = previous and {m.file.id for m in previous.group.members} == {m.file.id for m in g.members}
-            self.choices.append(Choice(g, previous.keep, set(previous.remove)) if same else Choice.default(g))
+            removable = {m.file.id for m in g.members if not m.protected}
+            self.choices.append(Choice(g, previous.keep, previous.remove & removable) if same else Choice.default(g))
         self.list.blockSignals(True)
         self.group_model.set_choices(self.choices)
         self.list.blockSignals(False)

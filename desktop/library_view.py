@@ -287,6 +287,7 @@ class LibraryView(QWidget):
         layout.addWidget(side_by_side(left, right, (300, 900)))
         self.reload_folders()
         self.reload()
+        context.library_changed.connect(self.reload)  # trashed or restored photos leave or rejoin the grid
 
     # -- folders --------------------------------------------------------------------------------
 
@@ -353,10 +354,9 @@ class LibraryView(QWidget):
 
     def start_scan(self, model_path: str | None = None) -> bool:
         """Scan every library folder with the active model (or ``model_path``). While a scan runs, a
-        scan with another model (a newly activated one) is queued to follow it; returns False then."""
-        if self.scanning():
-            if model_path is not None and model_path != self.worker.model_path:
-                self.queued = model_path
+        scan (a folder added, a model activated meanwhile) is queued to follow it; returns False then."""
+        if self.scanning():  # queued to follow: a folder added or a model activated meanwhile is not lost
+            self.queued = model_path or self.context.model_path()
             return False
         folders = [f for f in self.context.folders() if os.path.isdir(f)]
         missing = [f for f in self.context.folders() if not os.path.isdir(f)]
@@ -424,8 +424,7 @@ class LibraryView(QWidget):
         self.scan_button.setText("Scan")
         self.scan_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self.context.busy_changed.emit(False)
-        self.reload()
-        self.context.library_changed.emit()
+        self.context.library_changed.emit()  # this grid reloads on it too
 
     # -- the unreadable files and the grid ------------------------------------------------------
 

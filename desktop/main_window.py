@@ -103,7 +103,10 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.context, self)
         before = (self.context.prefs.radius_duplicate, self.context.prefs.radius_similar,
                   self.context.prefs.keeper_rules, self.context.prefs.theme)
+        model_before = self.context.model_path()
         if dialog.exec():
+            if self.context.model_path() != model_before:
+                self.library.start_scan()  # codes for the newly chosen model, in the background
             after = (self.context.prefs.radius_duplicate, self.context.prefs.radius_similar,
                      self.context.prefs.keeper_rules, self.context.prefs.theme)
             if after[3] != before[3]:

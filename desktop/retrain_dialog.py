@@ -61,7 +61,8 @@ class RetrainDialog(QDialog):
         self.out: Path | None = None
         self.started = 0.0
 
-        info = context.model().info
+        model = context.usable_model()  # only for the defaults: a broken active model does not stop a retrain
+        bits_default, method_default = (model.info.bits, model.info.method) if model else (64, "wch")
         self.intro = QLabel(
             f"PhotoHash will teach its hash model what <i>your</i> photos look like. It reads the "
             f"<b>{photos:,} photos</b> of your library (nothing leaves this computer and no photo is changed), "
@@ -77,9 +78,9 @@ class RetrainDialog(QDialog):
         self.bits = QComboBox()
         for bits in (16, 32, 64, 128):
             self.bits.addItem(f"{bits} bits", bits)
-        self.bits.setCurrentIndex(self.bits.findData(info.bits) if self.bits.findData(info.bits) >= 0 else 2)
-        if info.method in ("wch", "nsh"):
-            self.method.setCurrentIndex(self.method.findData(info.method))
+        self.bits.setCurrentIndex(max(self.bits.findData(bits_default), self.bits.findData(64)))
+        if method_default in ("wch", "nsh"):
+            self.method.setCurrentIndex(self.method.findData(method_default))
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 200)
         self.epochs.setValue(int(context.prefs.qs.value("retrain/epochs", 30)))
@@ -121,6 +122,9 @@ class RetrainDialog(QDialog):
         layout.addWidget(self.stage)
         layout.addWidget(self.log)
         layout.addWidget(self.buttons)
+        self.method.currentIndexChanged.connect(self._show_start)
+        self.bits.currentIndexChanged.connect(self._show_start)
+        self._show_start()
         if photos < 4:
             self.start_button.setEnabled(False)
             self.eta.setText("Scan a library of at least a few dozen photos first: there is nothing to learn from yet.")
@@ -163,11 +167,19 @@ class RetrainDialog(QDialog):
 
     # -- during -----------------------------------------------------------------------------------
 
+    def _pending(self) -> Path | None:
+        """The output of a cancelled run with the chosen method and length: starting resumes it."""
+        pending = self.context.prefs.qs.value("retrain/pending", "")
+        method, bits = self.method.currentData(), self.bits.currentData()
+        return Path(pending) if pending and Path(pending).stem.startswith(f"{method}{bits}-") else None
+
+    def _show_start(self) -> None:
+        self.start_button.setText("Resume training" if self._pending() else "Start training")
+
     def arguments(self) -> list[str]:
         method, bits = self.method.currentData(), self.bits.currentData()
-        pending = self.context.prefs.qs.value("retrain/pending", "")
-        if pending and Path(pending).stem.startswith(f"{method}{bits}-"):
-            self.out = Path(pending)  # a cancelled run of the same kind: resume it
+        if self._pending():
+            self.out = self._pending()  # a cancelled run of the same kind: resume it
         else:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             self.out = default_data_dir() / "models" / f"{method}{bits}-{stamp}.onnx"
@@ -230,8 +242,9 @@ class RetrainDialog(QDialog):
         self.cancel_button.setText("Close")
         self.progress.setRange(0, 100)
         if cancelled:
-            self.stage.setText("Cancelled. The work so far is saved: Start training resumes it.")
-            self.start_button.setText("Resume training")
+            self.stage.setText("Cancelled. The work so far is saved: Resume training continues it." if code == 0 else
+                               "Stopped. Resume training continues from the last saved epoch.")
+            self._show_start()
             return
         if code != 0 or self.out is None or not self.out.is_file():
             last = self.log.toPlainText().strip().splitlines()[-1:] or ["the trainer stopped"]
@@ -253,7 +266,12 @@ class RetrainDialog(QDialog):
 
     def cancel_or_close(self) -> None:
         if self.process is not None and self.process.is_running():
-            self.stage.setText("Cancelling: saving a checkpoint…")
+            if self.process.cancelled:  # asked once already and still running: the user wants out now
+                self.stage.setText("Stopping without saving…")
+                self.process.kill()
+                return
+            self.stage.setText("Cancelling: saving a checkpoint… (click Stop now if it does not end)")
+            self.cancel_button.setText("Stop now")
             self.process.cancel()
         else:
             self.reject()

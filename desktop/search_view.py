@@ -77,15 +77,16 @@ class SearchView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.grid, 1)
         context.model_changed.connect(self.reset_radius)
+        context.library_changed.connect(self.run)  # trashed, restored or re-hashed photos: results follow
         context.thumbnails.ready.connect(self._preview_ready)
         self.reset_radius()
 
     def reset_radius(self) -> None:
-        try:
-            bits, similar = self.context.model().info.bits, self.context.radius("similar")
-        except Exception as exc:  # noqa: BLE001
-            self.status.setText(f"The model cannot be loaded: {exc}")
+        model = self.context.usable_model()
+        if model is None:
+            self.status.setText("The model cannot be loaded: choose another one in Settings.")
             return
+        bits, similar = model.info.bits, self.context.radius("similar")
         self.radius.setRange(0, bits // 2)
         self.radius_box.setRange(0, bits // 2)
         self.radius.setValue(similar)
@@ -120,10 +121,14 @@ class SearchView(QWidget):
     def run(self) -> None:
         if not self.query:
             return
+        model = self.context.usable_model()
+        if model is None:
+            self._failed("The model cannot be loaded: choose another one in Settings.")
+            return
         self.status.setText("Searching…")
         self._asked += 1
         asked = self._asked  # a slower answer to an earlier query never replaces the latest
-        run_task(self.context.catalog_path, _search, self.context.model(), self.query, self.radius.value(), RESULTS,
+        run_task(self.context.catalog_path, _search, model, self.query, self.radius.value(), RESULTS,
                  done=lambda rows: asked == self._asked and self._results(rows),
                  failed=lambda line: asked == self._asked and self._failed(line))
 

@@ -164,15 +164,15 @@ class SettingsDialog(QDialog):
             QMessageBox.warning(self, "Model not usable", self.model_info.text())
             return
         prefs = self.context.prefs
+        chosen = self.model.currentData()
+        if chosen != self.context.model_path():  # first: a new model drops the old model's radius overrides
+            self.context.set_model(None if Path(chosen) == default_model_path() else chosen)
         prefs.radius_duplicate = None if self.duplicate_own.isChecked() else self.duplicate.value()
         prefs.radius_similar = None if self.similar_own.isChecked() else self.similar.value()
         prefs.keeper_rules = [self.rules.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.rules.count())]
         prefs.thumbnail_cache_mb = self.cache.value()
         prefs.include_hidden = self.hidden.isChecked()
         prefs.theme = self.theme.currentData()
-        chosen = self.model.currentData()
-        if chosen != self.context.model_path():
-            self.context.set_model(None if Path(chosen) == default_model_path() else chosen)
         super().accept()
 
 

@@ -29,7 +29,7 @@ STALE_AFTER = 400  # a request this many requests old is for a cell scrolled pas
 
 
 class _Relay(QObject):
-    loaded = Signal(str, int, QImage)  # path, size, image (null image: unreadable)
+    loaded = Signal(str, int, object, QImage)  # path, size, stamp, image (null image: unreadable)
     skipped = Signal(str, int, int)  # path, size, ticket: no longer on screen, not made
 
 
@@ -60,7 +60,7 @@ class _Job(QRunnable):
                 pass
         if not image.isNull():
             image = image.convertToFormat(QImage.Format.Format_RGB32)  # the screen's format: no work on the UI thread
-        self.relay.loaded.emit(self.path, self.size, image)
+        self.relay.loaded.emit(self.path, self.size, self.stamp, image)
 
     def _make(self, cached: Path) -> QImage:
         try:
@@ -131,13 +131,14 @@ class ThumbnailStore(QObject):
         self.relay.skipped.connect(self._skipped)
         self.requests = 0
         self.memory: OrderedDict[tuple[str, int], QPixmap | None] = OrderedDict()
+        self.stamps: dict[tuple[str, int], tuple[int, int]] = {}  # (size, mtime) of the file each was made from
         self.memory_items = memory_items
         self.pending: dict[tuple[str, int], int] = {}  # -> the ticket of the job that will make it
 
     def get(self, path: str, size: int, stamp: tuple[int, int]) -> QPixmap | None | bool:
         """The pixmap; False while it is being made; None when the file cannot be read."""
         key = (path, size)
-        if key in self.memory:
+        if key in self.memory and self.stamps.get(key) == stamp:  # an edited photo gets a new thumbnail
             self.memory.move_to_end(key)
             return self.memory[key]
         ticket = self.pending.get(key)
@@ -153,9 +154,10 @@ class ThumbnailStore(QObject):
         if self.pending.get((path, size)) == ticket:
             del self.pending[(path, size)]  # asked again if it comes back on screen
 
-    def _loaded(self, path: str, size: int, image: QImage) -> None:
+    def _loaded(self, path: str, size: int, stamp: tuple[int, int], image: QImage) -> None:
         key = (path, size)
         self.pending.pop(key, None)
+        self.stamps[key] = stamp
         if image.isNull():
             self.memory[key] = None
         else:
@@ -163,7 +165,7 @@ class ThumbnailStore(QObject):
             pixmap.setDevicePixelRatio(self.scale)
             self.memory[key] = pixmap
         while len(self.memory) > self.memory_items:
-            self.memory.popitem(last=False)
+            self.stamps.pop(self.memory.popitem(last=False)[0], None)
         self.ready.emit(path, size)
 
     def forget(self, path: str) -> None:

@@ -44,6 +44,11 @@ class _TaskSignals(QObject):
     done = Signal(object)
     failed = Signal(str)
 
+    def release(self, *_) -> None:
+        """The answer was delivered: let go of this relay (the runnable itself was freed by the pool)."""
+        _in_flight.discard(self)
+        self.deleteLater()
+
 
 class Task(QRunnable):
     """``fn(catalog, *args)`` on the thread pool with a catalog of its own; ``done(result)`` or ``failed(line)``."""
@@ -64,22 +69,21 @@ class Task(QRunnable):
         self.signals.done.emit(result)
 
 
-_in_flight: set[Task] = set()  # tasks whose answer is not delivered yet: their signals must outlive run()
+_in_flight: set[_TaskSignals] = set()  # relays whose answer is not delivered yet: they must outlive run()
 
 
 def run_task(catalog_path: str, fn: Callable, *args, done: Callable | None = None,
-             failed: Callable | None = None) -> Task:
+             failed: Callable | None = None) -> None:
     task = Task(catalog_path, fn, *args)
-    task.setAutoDelete(False)
+    signals = task.signals
     if done:
-        task.signals.done.connect(done)
+        signals.done.connect(done)
     if failed:
-        task.signals.failed.connect(failed)
-    for answered in (task.signals.done, task.signals.failed):  # connected last: runs after the callers' slots
-        answered.connect(lambda *_: _in_flight.discard(task))
-    _in_flight.add(task)
+        signals.failed.connect(failed)
+    for answered in (signals.done, signals.failed):  # connected last: runs after the callers' slots
+        answered.connect(signals.release)
+    _in_flight.add(signals)
     QThreadPool.globalInstance().start(task)
-    return task
 
 
 def _log_exception(exc: BaseException) -> None:
@@ -164,9 +168,18 @@ class TrainProcess(QObject):
         self.process.start(sys.executable, ["-m", "engine.cli", *self.arguments])
 
     def cancel(self) -> None:
+        """Ask the trainer to save a checkpoint and stop. POSIX: SIGINT. Windows has no such signal for
+        a child; there it stops at once and resumes from its last per-epoch checkpoint."""
         if self.process.state() != QProcess.ProcessState.NotRunning:
             self.cancelled = True
-            os.kill(self.process.processId(), signal.SIGINT)
+            if os.name == "nt":
+                self.process.kill()
+            else:
+                os.kill(self.process.processId(), signal.SIGINT)
+
+    def kill(self) -> None:
+        """Stop at once (the trainer keeps its last per-epoch checkpoint)."""
+        self.process.kill()
 
     def is_running(self) -> bool:
         return self.process.state() != QProcess.ProcessState.NotRunning

@@ -448,6 +448,13 @@ def test_thumbnail_store_caches_on_disk_skips_stale_requests_and_prunes(qapp, qt
     pixmap = store.get(str(photos[0]), 160, stamp(photos[0]))
     assert max(pixmap.width(), pixmap.height()) == 160
     assert store.get(str(broken), 160, stamp(broken)) is None  # cannot be read: says so, never retried in a loop
+    size, mtime_ns = stamp(photos[0])
+    assert store.get(str(photos[0]), 160, (size, mtime_ns + 1)) is False  # the photo was edited: made again
+    qtbot.waitUntil(lambda: not store.pending, timeout=30_000)
+    for made in (tmp_path / "cache").glob("*/*.jpg"):
+        made.unlink()  # (the edited photo's thumbnail: not part of what follows)
+    store.get(str(photos[0]), 160, stamp(photos[0]))
+    qtbot.waitUntil(lambda: not store.pending, timeout=30_000)
     cached = list((tmp_path / "cache").glob("*/*.jpg"))
     assert len(cached) == 1
 
@@ -508,3 +515,21 @@ def test_a_model_activated_during_a_scan_rehashes_after_it(make_window, qtbot, t
         for model in (HashModel.load(resolve_model_name("default")), HashModel.load(learned)):
             ids, _ = catalog.codes(model_row_id(catalog, model))
             assert len(ids) == len(lib.photos)
+
+
+def test_engine_tasks_are_freed_once_answered(qapp, qtbot, tmp_path):
+    """Each refresh and search is a task holding the model; answered tasks must not pile up."""
+    import gc
+
+    from desktop import workers
+
+    answers = []
+    catalog = str(tmp_path / "c.sqlite")
+    for i in range(20):
+        workers.run_task(catalog, lambda _catalog, n: n, bytearray(1_000_000), done=answers.append)
+    qtbot.waitUntil(lambda: len(answers) == 20, timeout=30_000)
+    qtbot.waitUntil(lambda: not workers._in_flight, timeout=5_000)
+    qapp.processEvents()
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, workers.Task)]
+    assert len(alive) <= 1, f"{len(alive)} answered tasks still alive"
