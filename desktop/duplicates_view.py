@@ -336,6 +336,7 @@ class DuplicatesView(QWidget):
         context.library_changed.connect(self.refresh)
         context.model_changed.connect(self.reset_radius)
         self.undo_button.setEnabled(False)
+        self.trash_all_button.setEnabled(False)  # until there are groups with marked photos
         self.reset_radius()
 
     # -- radius and groups ----------------------------------------------------------------------
@@ -382,6 +383,7 @@ class DuplicatesView(QWidget):
 
     def _failed(self, line: str) -> None:
         self.summary.setText(explain_failure(line))
+        self.trash_all_button.setEnabled(False)
         self.groups, self.choices = [], []
         self.group_model.set_choices([])
         self._show_group(-1)

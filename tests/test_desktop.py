@@ -258,6 +258,8 @@ def test_scan_cancel_then_resume(make_window, qtbot, tmp_path):
 
 def test_unreachable_folder_and_broken_model(make_window, qtbot, tmp_path):
     window = make_window()
+    qtbot.waitUntil(lambda: "Scan the library first" in window.duplicates.summary.text(), timeout=30_000)
+    assert not window.duplicates.trash_all_button.isEnabled()  # a new, empty library offers nothing to trash
     gone = tmp_path / "unplugged-drive"
     window.library.add_folder(str(gone), scan=False)
     assert not window.library.start_scan()
