@@ -22,7 +22,7 @@ from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .context import AppContext
 from .library_view import placeholder, side_by_side
-from .workers import explain_failure, run_task
+from .workers import MODEL_UNUSABLE, Latest, explain_failure, run_task
 
 REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window
 LIST_THUMB = 56
@@ -258,7 +258,7 @@ class DuplicatesView(QWidget):
         self.choices: list[Choice] = []
         self.cards: list[PhotoCard] = []
         self.busy = False
-        self._asked = 0
+        self.questions = Latest(context.catalog_path)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
@@ -343,7 +343,7 @@ class DuplicatesView(QWidget):
 
     def reset_radius(self) -> None:
         if self.context.usable_model() is None:  # a broken model file: say so, keep the window
-            self._failed("The model cannot be loaded: choose another one in Settings.")
+            self._failed(MODEL_UNUSABLE)
             return
         duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
         self.slider.blockSignals(True)
@@ -372,14 +372,11 @@ class DuplicatesView(QWidget):
         """Ask the engine for the groups at the slider's radius (in a worker thread)."""
         model = self.context.usable_model()
         if model is None:
-            self._failed("The model cannot be loaded: choose another one in Settings.")
+            self._failed(MODEL_UNUSABLE)
             return
         self.summary.setText("Finding duplicates…")
-        self._asked += 1
-        asked = self._asked  # answers to older questions (another radius, before a trash) are dropped
-        run_task(self.context.catalog_path, _groups, model, self.radius(), self.context.reference_folders(),
-                 self.context.prefs.keeper_rules, done=lambda result: asked == self._asked and self._show_groups(result),
-                 failed=lambda line: asked == self._asked and self._failed(line))
+        self.questions.run(_groups, model, self.radius(), self.context.reference_folders(),
+                           self.context.prefs.keeper_rules, done=self._show_groups, failed=self._failed)
 
     def _failed(self, line: str) -> None:
         self.summary.setText(explain_failure(line))

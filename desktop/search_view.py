@@ -15,7 +15,7 @@ from engine.search import LibraryIndex
 
 from .context import AppContext
 from .library_view import PathRole, Row, ThumbnailModel, placeholder, thumbnail_grid
-from .workers import explain_failure, run_task
+from .workers import MODEL_UNUSABLE, Latest, explain_failure
 
 RESULTS = 200
 IMAGE_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.bmp *.gif);;All files (*)"
@@ -36,7 +36,7 @@ class SearchView(QWidget):
         super().__init__(parent)
         self.context = context
         self.query: str | None = None
-        self._asked = 0  # drops reach the main window, which accepts them on every screen
+        self.questions = Latest(context.catalog_path)  # drops reach the main window, on every screen
 
         open_button = QPushButton("Open photo…")
         open_button.setToolTip("Choose a photo to look for (Ctrl+O); you can also drop one on the window")
@@ -84,7 +84,7 @@ class SearchView(QWidget):
     def reset_radius(self) -> None:
         model = self.context.usable_model()
         if model is None:
-            self.status.setText("The model cannot be loaded: choose another one in Settings.")
+            self.status.setText(MODEL_UNUSABLE)
             return
         bits, similar = model.info.bits, self.context.radius("similar")
         self.radius.setRange(0, bits // 2)
@@ -123,14 +123,11 @@ class SearchView(QWidget):
             return
         model = self.context.usable_model()
         if model is None:
-            self._failed("The model cannot be loaded: choose another one in Settings.")
+            self._failed(MODEL_UNUSABLE)
             return
         self.status.setText("Searching…")
-        self._asked += 1
-        asked = self._asked  # a slower answer to an earlier query never replaces the latest
-        run_task(self.context.catalog_path, _search, model, self.query, self.radius.value(), RESULTS,
-                 done=lambda rows: asked == self._asked and self._results(rows),
-                 failed=lambda line: asked == self._asked and self._failed(line))
+        self.questions.run(_search, model, self.query, self.radius.value(), RESULTS, done=self._results,
+                           failed=self._failed)
 
     def _results(self, rows) -> None:
         self.model.set_rows(rows)

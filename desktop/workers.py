@@ -33,6 +33,9 @@ def readable(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+MODEL_UNUSABLE = "The model cannot be loaded: choose another one in Settings."
+
+
 def explain_failure(line: str) -> str:
     """An engine error as the app's screens put it: "no codes" means the library was not scanned yet."""
     if "has no codes" in line:
@@ -84,6 +87,29 @@ def run_task(catalog_path: str, fn: Callable, *args, done: Callable | None = Non
         answered.connect(signals.release)
     _in_flight.add(signals)
     QThreadPool.globalInstance().start(task)
+
+
+class Latest:
+    """A screen's engine questions: each runs as a task, and only the newest one's answer is
+    delivered (a slower answer to an older radius or query never replaces a newer one)."""
+
+    def __init__(self, catalog_path: str):
+        self.catalog_path = catalog_path
+        self.asked = 0
+
+    def run(self, fn: Callable, *args, done: Callable, failed: Callable) -> None:
+        self.asked += 1
+        asked = self.asked
+
+        def deliver(result) -> None:
+            if asked == self.asked:
+                done(result)
+
+        def refuse(line: str) -> None:
+            if asked == self.asked:
+                failed(line)
+
+        run_task(self.catalog_path, fn, *args, done=deliver, failed=refuse)
 
 
 def _log_exception(exc: BaseException) -> None:
