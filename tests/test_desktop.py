@@ -150,6 +150,7 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
     qtbot.keyClick(dupes, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: not any(p.exists() for p in marked), timeout=30_000)
     assert Path(keeper.path).exists()
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == len(lib.photos) - 3, timeout=30_000)  # grid follows
     assert len(list((user_trash() / "files").iterdir())) >= 3  # in the system trash, not deleted
     qtbot.waitUntil(lambda: dupes.undo_button.isEnabled(), timeout=30_000)
 
@@ -157,6 +158,7 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
     qtbot.keyClick(dupes, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: all(p.exists() for p in marked), timeout=30_000)
     assert {p: digest(p) for p in marked} == before
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == len(lib.photos), timeout=30_000)
 
     # Trash extras in all groups: the confirmation states the count and the space; Cancel moves nothing
     wait_for_groups(qtbot, dupes)
@@ -303,6 +305,7 @@ def test_settings_change_radius_rules_and_model(make_window, qtbot, tmp_path):
     with qtbot.waitSignal(window.context.model_changed):
         dialog.accept()
     assert Path(window.context.model_path()) == Path(other)
+    assert prefs.radius_duplicate is None  # the override was chosen for the other model's codes
     assert window.model_label.text().startswith(f"model: {Path(other).name}")
 
 
