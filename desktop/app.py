@@ -27,6 +27,15 @@ def log_path() -> Path:
     return folder / "photohash.log"
 
 
+def log_error(exc: BaseException) -> None:
+    """The full traceback into the log file; the user is shown one line elsewhere."""
+    try:
+        with open(log_path(), "a", encoding="utf-8") as log:
+            log.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        pass
+
+
 def app_icon() -> QIcon:
     icon = QIcon()
     for png in sorted(ICONS.glob("photohash-*.png")):
@@ -94,11 +103,8 @@ def install_crash_handler() -> None:
         pass
 
     def report(exc_type, exc, tb) -> None:
-        try:
-            with open(log, "a", encoding="utf-8") as f:
-                f.write("".join(traceback.format_exception(exc_type, exc, tb)))
-        except OSError:
-            pass
+        exc = exc if exc is not None else exc_type()  # threading's hook may pass no value
+        log_error(exc.with_traceback(tb))
         line = str(exc).splitlines()[0] if str(exc) else exc_type.__name__
         if QApplication.instance() is not None and threading.current_thread() is threading.main_thread():
             QMessageBox.critical(None, "PhotoHash", f"Something went wrong: {line}\n\nThe details were written to "

@@ -19,7 +19,7 @@ from .thumbnails import ThumbnailStore
 class AppContext(QObject):
     library_changed = Signal()  # files were added, hashed, trashed or restored: screens reload
     model_changed = Signal()  # another model became active
-    busy_changed = Signal(bool)  # a scan or re-hash is running
+    references_changed = Signal()  # reference folders were (un)ticked: which photos may be trashed
     message = Signal(str)  # a line for the status bar
 
     def __init__(self, catalog_path: str | Path | None, prefs: Preferences, thumbnails_dir: Path,

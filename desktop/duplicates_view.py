@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from html import escape
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
@@ -88,7 +89,7 @@ class PhotoCard(QFrame):
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._show_thumbnail()
         context.thumbnails.ready.connect(self._ready)
-        name = QLabel(f"<b>{_escape(os.path.basename(f.path))}</b>")
+        name = QLabel(f"<b>{escape(os.path.basename(f.path))}</b>")
         name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         name.setToolTip(f.path)
         facts = [f"{f.width} × {f.height}" if f.width else "size unknown", human_bytes(f.size), f.format or "?"]
@@ -96,8 +97,8 @@ class PhotoCard(QFrame):
                     "exact copy (same bytes)" if member.exact else f"distance {member.distance} from the keeper")
         details = QLabel("<br>".join([
             " · ".join(facts),
-            _escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else "no capture date",
-            f"<span style='color:gray'>{_escape(_short_folder(f.path))}</span>",
+            escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else "no capture date",
+            f"<span style='color:gray'>{escape(_short_folder(f.path))}</span>",
             distance,
         ]))
         details.setToolTip(os.path.dirname(f.path))
@@ -126,9 +127,9 @@ class PhotoCard(QFrame):
         f = self.member.file
         pixmap = self.context.thumbnails.get(f.path, REVIEW_THUMB, (f.size, f.mtime_ns))
         if pixmap is False:
-            pixmap = placeholder(REVIEW_THUMB, "loading…", QApplication.palette())
+            pixmap = placeholder(REVIEW_THUMB, "loading…")
         elif pixmap is None:
-            pixmap = placeholder(REVIEW_THUMB, "cannot read", QApplication.palette())
+            pixmap = placeholder(REVIEW_THUMB, "cannot read")
         self.image.setPixmap(pixmap)
 
     def _ready(self, path: str, size: int) -> None:
@@ -172,10 +173,6 @@ def _shown_height(width: int | None, height: int | None) -> int:
     return min(REVIEW_THUMB, max(REVIEW_THUMB // 3, round(REVIEW_THUMB * height / width)))
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _short_folder(path: str) -> str:
     folder = os.path.dirname(path)
     home = os.path.expanduser("~")
@@ -215,7 +212,7 @@ class GroupListModel(QAbstractListModel):
             return f"{os.path.basename(f.path)}\n{len(choice.group.members)} {kind} · {human_bytes(choice.bytes)}"
         if role == Qt.ItemDataRole.DecorationRole:
             pixmap = self.context.thumbnails.get(f.path, LIST_THUMB, (f.size, f.mtime_ns))
-            return pixmap if pixmap else placeholder(LIST_THUMB, "", QApplication.palette())
+            return pixmap if pixmap else placeholder(LIST_THUMB)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f.path
         return None
@@ -334,6 +331,7 @@ class DuplicatesView(QWidget):
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 shortcut.activated.connect(slot)
         context.library_changed.connect(self.refresh)
+        context.references_changed.connect(self.refresh)
         context.model_changed.connect(self.reset_radius)
         self.undo_button.setEnabled(False)
         self.trash_all_button.setEnabled(False)  # until there are groups with marked photos

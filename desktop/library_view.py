@@ -4,6 +4,7 @@ the thumbnails on screen are asked for, and they are made off the UI thread)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -27,8 +28,15 @@ BadgeRole = Qt.ItemDataRole.UserRole + 2  # a short text drawn on the thumbnail 
 Row = tuple[str, int, int, str, str | None]  # path, size, mtime_ns, caption, badge
 
 
-def placeholder(size: int, text: str, palette: QPalette) -> QPixmap:
-    """The square shown while a thumbnail is made, or for a file that cannot be read."""
+def placeholder(size: int, text: str = "") -> QPixmap:
+    """The square shown while a thumbnail is made, or for a file that cannot be read (in the
+    current palette; painted once per size, text and palette)."""
+    return _placeholder(size, text, QApplication.palette().cacheKey())
+
+
+@functools.lru_cache(maxsize=32)
+def _placeholder(size: int, text: str, _palette_key: int) -> QPixmap:
+    palette = QApplication.palette()
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -80,7 +88,6 @@ class ThumbnailModel(QAbstractListModel):
         self.size = size
         self.rows: list[Row] = []
         self.position: dict[str, int] = {}
-        self._loading = self._unreadable = None
         self._arrived: set[int] = set()  # rows whose thumbnail came in since the last repaint
         self._repaint = QTimer(self)
         self._repaint.setSingleShot(True)
@@ -107,14 +114,8 @@ class ThumbnailModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             pixmap = self.context.thumbnails.get(path, self.size, (size, mtime_ns))
             if pixmap is False:
-                if self._loading is None:
-                    self._loading = placeholder(self.size, "", QApplication.palette())
-                return self._loading
-            if pixmap is None:
-                if self._unreadable is None:
-                    self._unreadable = placeholder(self.size, "cannot read", QApplication.palette())
-                return self._unreadable
-            return pixmap
+                return placeholder(self.size)
+            return placeholder(self.size, "cannot read") if pixmap is None else pixmap
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{path}\n{human_bytes(size)}"
         if role == PathRole:
@@ -225,7 +226,7 @@ class LibraryView(QWidget):
         super().__init__(parent)
         self.context = context
         self.worker: ScanWorker | None = None
-        self.queued: str | None = None  # a model to scan with once the running scan ends
+        self.queued: str | None = None  # the model of a scan asked for while one ran: it follows
         self.failures: list[tuple[str, str]] = []
 
         # left: folders, scan, unreadable files
@@ -313,7 +314,7 @@ class LibraryView(QWidget):
 
     def _reference_toggled(self, _item) -> None:
         self._save_folders()
-        self.context.library_changed.emit()
+        self.context.references_changed.emit()  # the groups change, the grid does not: no reload
 
     def add_folder_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
@@ -378,7 +379,6 @@ class LibraryView(QWidget):
         self.progress.setRange(0, 0)
         self.progress.show()
         self.status.setText("Looking for photos…")
-        self.context.busy_changed.emit(True)
         self.worker.start()
         return True
 
@@ -423,7 +423,6 @@ class LibraryView(QWidget):
         self.progress.hide()
         self.scan_button.setText("Scan")
         self.scan_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
-        self.context.busy_changed.emit(False)
         self.context.library_changed.emit()  # this grid reloads on it too
 
     # -- the unreadable files and the grid ------------------------------------------------------
@@ -457,9 +456,6 @@ class LibraryView(QWidget):
             known = {p for p, _ in self.failures}
             self.failures += [(p, r) for p, r in errors if p not in known]
             self._show_failures()
-
-    def selected_paths(self) -> list[str]:
-        return [i.data(PathRole) for i in self.grid.selectionModel().selectedIndexes()]
 
     def _grid_menu(self, pos) -> None:
         index = self.grid.indexAt(pos)

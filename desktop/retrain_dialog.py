@@ -57,6 +57,7 @@ class RetrainDialog(QDialog):
         self.setMinimumWidth(560)
         self.context, self.photos = context, photos
         self.device = "cpu"
+        self.device_name: str | None = None  # known once the probe answers
         self.process: TrainProcess | None = None
         self.out: Path | None = None
         self.started = 0.0
@@ -153,7 +154,7 @@ class RetrainDialog(QDialog):
         self._show_estimate()
 
     def _show_estimate(self) -> None:
-        if not hasattr(self, "device_name"):
+        if self.device_name is None:
             return
         seconds = estimate(self.photos, self.device, self.epochs.value())
         self.eta.setText(f"It runs on <b>{self.device_name}</b> and should take about "
@@ -179,17 +180,12 @@ class RetrainDialog(QDialog):
 
     def arguments(self) -> list[str]:
         method, bits = self.method.currentData(), self.bits.currentData()
-        if self._pending():
-            self.out = self._pending()  # a cancelled run of the same kind: resume it
-        else:
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            self.out = default_data_dir() / "models" / f"{method}{bits}-{stamp}.onnx"
-        args = ["train", "--catalog", self.context.catalog_path, "--from-catalog", "--method", method,
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        # a cancelled run of the same kind is resumed: same output, same checkpoint
+        self.out = self._pending() or default_data_dir() / "models" / f"{method}{bits}-{stamp}.onnx"
+        return ["train", "--catalog", self.context.catalog_path, "--from-catalog", "--method", method,
                 "--bits", str(bits), "--epochs", str(self.epochs.value()), "--augment", "duplicates",
-                "--progress", "json", "--out", str(self.out)]
-        if self.weights.text().strip():
-            args += ["--weights", self.weights.text().strip()]
-        return args
+                "--progress", "json", "--out", str(self.out), "--weights", self.weights.text().strip()]
 
     def start(self) -> None:
         if self.process is not None and self.process.is_running():

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from engine.catalog import Catalog
 from engine.search import LibraryIndex
@@ -18,6 +18,7 @@ from .library_view import PathRole, Row, ThumbnailModel, placeholder, thumbnail_
 from .workers import MODEL_UNUSABLE, Latest, explain_failure
 
 RESULTS = 200
+PREVIEW = 128  # the query photo's thumbnail
 IMAGE_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.bmp *.gif);;All files (*)"
 
 
@@ -30,8 +31,6 @@ def _search(catalog: Catalog, model, path: str, radius: int, k: int) -> list[Row
 
 
 class SearchView(QWidget):
-    find_similar = Signal(str)
-
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
         self.context = context
@@ -42,9 +41,9 @@ class SearchView(QWidget):
         open_button.setToolTip("Choose a photo to look for (Ctrl+O); you can also drop one on the window")
         open_button.clicked.connect(self.open_dialog)
         self.preview = QLabel()
-        self.preview.setFixedSize(128, 128)
+        self.preview.setFixedSize(PREVIEW, PREVIEW)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setPixmap(placeholder(128, "drop a photo", QApplication.palette()))
+        self.preview.setPixmap(placeholder(PREVIEW, "drop a photo"))
         self.query_label = QLabel("Drop a photo here, open one, or right-click a photo in the library → Find similar.")
         self.query_label.setWordWrap(True)
         self.radius = QSlider(Qt.Orientation.Horizontal)
@@ -102,21 +101,21 @@ class SearchView(QWidget):
         self.query = os.path.abspath(path)
         self.query_label.setText(f"<b>Photos like</b> {os.path.basename(self.query)}"
                                  f"<br><span style='color:gray'>{os.path.dirname(self.query)}</span>")
-        self._preview_ready(self.query, 128)
+        self._preview_ready(self.query, PREVIEW)
         self.run()
 
     def _preview_ready(self, path: str, size: int) -> None:
-        if path != self.query or size != 128:
+        if path != self.query or size != PREVIEW:
             return
         try:
             st = os.stat(self.query)
         except OSError:
             return
-        pixmap = self.context.thumbnails.get(self.query, 128, (st.st_size, st.st_mtime_ns))
+        pixmap = self.context.thumbnails.get(self.query, PREVIEW, (st.st_size, st.st_mtime_ns))
         if pixmap:
             self.preview.setPixmap(pixmap)
         elif pixmap is None:
-            self.preview.setPixmap(placeholder(128, "cannot read", QApplication.palette()))
+            self.preview.setPixmap(placeholder(PREVIEW, "cannot read"))
 
     def run(self) -> None:
         if not self.query:

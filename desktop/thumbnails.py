@@ -1,14 +1,14 @@
 """Thumbnails made off the UI thread, kept on disk between runs and in memory while shown.
 
 The newest request runs first (a higher thread-pool priority), so the photos on screen appear
-before those the user has scrolled past, and requests left far behind by fast scrolling are skipped. The disk cache key includes the file's size and mtime,
-so an edited photo gets a new thumbnail; the cache is pruned, oldest first, to its size limit.
+before those the user has scrolled past, and requests left far behind by fast scrolling are
+skipped. The disk cache key includes the file's size and mtime, so an edited photo gets a new
+thumbnail; the cache is pruned, oldest first, to its size limit.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -67,17 +67,16 @@ class _Job(QRunnable):
             img = thumbnail(self.path, self.pixels)
         except FileError:
             return QImage()
-        buffer = io.BytesIO()
-        img.save(buffer, "JPEG", quality=85)
-        data = buffer.getvalue()
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(".tmp")
-            tmp.write_bytes(data)
+            img.save(tmp, "JPEG", quality=85)
             os.replace(tmp, cached)
         except OSError:
             pass  # a read-only cache only costs speed
-        return QImage.fromData(data, "JPEG")
+        pixels = img.tobytes()  # RGB; converted (a copy) while ``pixels`` is alive
+        return QImage(pixels, img.width, img.height, 3 * img.width, QImage.Format.Format_RGB888).convertToFormat(
+            QImage.Format.Format_RGB32)
 
 
 class _Prune(QRunnable):
@@ -130,17 +129,18 @@ class ThumbnailStore(QObject):
         self.relay.loaded.connect(self._loaded)
         self.relay.skipped.connect(self._skipped)
         self.requests = 0
-        self.memory: OrderedDict[tuple[str, int], QPixmap | None] = OrderedDict()
-        self.stamps: dict[tuple[str, int], tuple[int, int]] = {}  # (size, mtime) of the file each was made from
+        # (path, size) -> ((size, mtime) of the file it was made from, the pixmap or None: unreadable)
+        self.memory: OrderedDict[tuple[str, int], tuple[tuple[int, int], QPixmap | None]] = OrderedDict()
         self.memory_items = memory_items
         self.pending: dict[tuple[str, int], int] = {}  # -> the ticket of the job that will make it
 
     def get(self, path: str, size: int, stamp: tuple[int, int]) -> QPixmap | None | bool:
         """The pixmap; False while it is being made; None when the file cannot be read."""
         key = (path, size)
-        if key in self.memory and self.stamps.get(key) == stamp:  # an edited photo gets a new thumbnail
+        made_from, pixmap = self.memory.get(key, (None, None))
+        if made_from == stamp:  # an edited photo gets a new thumbnail
             self.memory.move_to_end(key)
-            return self.memory[key]
+            return pixmap
         ticket = self.pending.get(key)
         if ticket is None or self.requests - ticket > STALE_AFTER // 2:
             # new, or asked long ago and still queued behind newer ones: ask again at the front
@@ -157,15 +157,14 @@ class ThumbnailStore(QObject):
     def _loaded(self, path: str, size: int, stamp: tuple[int, int], image: QImage) -> None:
         key = (path, size)
         self.pending.pop(key, None)
-        self.stamps[key] = stamp
-        if image.isNull():
-            self.memory[key] = None
-        else:
+        pixmap = None
+        if not image.isNull():
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(self.scale)
-            self.memory[key] = pixmap
+        self.memory[key] = (stamp, pixmap)
+        self.memory.move_to_end(key)
         while len(self.memory) > self.memory_items:
-            self.stamps.pop(self.memory.popitem(last=False)[0], None)
+            self.memory.popitem(last=False)
         self.ready.emit(path, size)
 
     def forget(self, path: str) -> None:

@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QRunnable, QThread, QThreadPool, Signal
@@ -21,6 +20,8 @@ from engine.catalog import Catalog
 from engine.errors import PhotoHashError
 from engine.model import HashModel
 from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
+
+from .app import log_error
 
 
 def readable(exc: BaseException) -> str:
@@ -66,7 +67,7 @@ class Task(QRunnable):
             with Catalog(self.catalog_path) as catalog:
                 result = self.fn(catalog, *self.args)
         except Exception as exc:  # noqa: BLE001 - reported to the user as one line, logged in full
-            _log_exception(exc)
+            log_error(exc)
             self.signals.failed.emit(readable(exc))
             return
         self.signals.done.emit(result)
@@ -112,16 +113,6 @@ class Latest:
         run_task(self.catalog_path, fn, *args, done=deliver, failed=refuse)
 
 
-def _log_exception(exc: BaseException) -> None:
-    from .app import log_path
-
-    try:
-        with open(log_path(), "a", encoding="utf-8") as log:
-            log.write("".join(traceback.format_exception(exc)))
-    except OSError:
-        pass
-
-
 class ScanWorker(QThread):
     """Runs :func:`engine.scan.scan` over the library folders and forwards its events."""
 
@@ -153,7 +144,7 @@ class ScanWorker(QThread):
                     elif isinstance(event, ScanSummary):
                         self.finished_scan.emit(event)
         except Exception as exc:  # noqa: BLE001
-            _log_exception(exc)
+            log_error(exc)
             self.failed.emit(readable(exc))
 
 

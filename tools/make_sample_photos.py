@@ -39,14 +39,10 @@ def originals(count: int) -> list[tuple[str, Image.Image]]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("dest", type=Path)
-    parser.add_argument("--count", type=int, default=12)
-    args = parser.parse_args()
-    dest = args.dest
+def write_sample(dest: Path, count: int = 12) -> Path:
+    """``count`` photos in ``dest``, edited copies of every third in ``dest/edited``, one exact copy."""
     (dest / "edited").mkdir(parents=True, exist_ok=True)
-    for i, (stem, img) in enumerate(originals(args.count)):
+    for i, (stem, img) in enumerate(originals(count)):
         img.save(dest / f"{stem}.jpg", quality=92)
         if i % 3:
             continue
@@ -56,7 +52,15 @@ def main() -> None:
         img.crop((w // 20, h // 20, w - w // 20, h - h // 20)).save(dest / "edited" / f"{stem}-crop.png")
         ImageEnhance.Brightness(img).enhance(1.2).save(dest / "edited" / f"{stem}-bright.jpg", quality=90)
     (dest / "edited" / "copy-of-first.jpg").write_bytes(next(dest.glob("*.jpg")).read_bytes())
-    print(dest)
+    return dest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("dest", type=Path)
+    parser.add_argument("--count", type=int, default=12)
+    args = parser.parse_args()
+    print(write_sample(args.dest, args.count))
 
 
 if __name__ == "__main__":

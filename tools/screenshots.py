@@ -24,8 +24,7 @@ def build_library(root: Path) -> Path:
     sys.path.insert(0, str(REPO / "tools"))
     import make_sample_photos
 
-    sys.argv = ["make_sample_photos", str(root), "--count", "36"]
-    make_sample_photos.main()
+    make_sample_photos.write_sample(root, count=36)
     first = sorted(root.glob("*.jpg"))[0]
     (root / "camera-import").mkdir()
     (root / "camera-import" / "IMG_2041.jpg").write_bytes(first.read_bytes()[:30_000])  # cut short by a bad card
