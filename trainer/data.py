@@ -17,7 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 from torch.utils.data import Dataset
 from torchvision.transforms import v2 as T
 
@@ -26,6 +28,7 @@ from engine.errors import FileError
 from engine.images import FileEntry, decode_image, read_image, walk
 
 from .backbones import IMAGENET_MEAN, IMAGENET_STD
+from .edits import random_edit
 from .errors import TrainerError
 
 # Decode photos at least this large; the augmentations crop and resize to the model's input.
@@ -91,9 +94,35 @@ def duplicate_view_transform(size: int = 224) -> Callable:
     ])
 
 
-VIEW_TRANSFORMS = {"standard": view_transform, "duplicates": duplicate_view_transform}
+class UserEdit:
+    """The whole photo (p ``clean``) or ``trainer.edits.random_edit`` of it, squashed as the engine does."""
+
+    def __init__(self, size: int, clean: float):
+        self.size, self.clean = size, clean
+
+    def __call__(self, image):
+        if torch.rand(()) >= self.clean:
+            image = random_edit(image, np.random.default_rng(int(torch.randint(2**62, ()))))
+        return image.convert("RGB").resize((self.size, self.size), Image.BILINEAR, reducing_gap=None)
+
+
+def edit_view_transform(size: int = 224, clean: float = 0.25) -> Callable:
+    """Views of the same photo as the engine would see a user's copy of it: the whole photo, squashed
+    (what ``prepare`` does with the ``squash`` rule), either untouched or after one to three random
+    edits of the benchmark's kinds (``random_edit``: crops, tilts, quarter turns, flips, colour, blur,
+    noise, text, borders, app windows, JPEG). A pair of views is then an original and its copy, or two
+    copies, rather than two random crops: the engine never crops, so training should not either."""
+    return T.Compose([
+        UserEdit(size, clean),
+        T.ToImage(),
+        T.ToDtype(torch.float32, scale=True),
+        T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+    ])
+
+
+VIEW_TRANSFORMS = {"standard": view_transform, "duplicates": duplicate_view_transform, "edits": edit_view_transform}
 # The engine's resize rule (engine.model.prepare) that matches each set of training views.
-RESIZE_RULES = {"standard": "center-crop", "duplicates": "squash"}
+RESIZE_RULES = {"standard": "center-crop", "duplicates": "squash", "edits": "squash"}
 
 
 def eval_transform(size: int = 224) -> Callable:

@@ -21,6 +21,7 @@ Only PIL and numpy: the benchmark and the tests build these files without torch.
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import os
 from collections.abc import Callable
@@ -195,3 +196,120 @@ def write_edits(image: Image.Image, key: str, dest: str | os.PathLike[str], edit
             os.replace(tmp, path)
         out.append(path)
     return out
+
+
+# -- random edits for training views ----------------------------------------------------------------
+# The same kinds of edit as EDITS, with strengths, places and texts drawn at random, so that a model
+# trained on them learns the kinds and not the benchmark's exact files.
+
+_WORDS = ("Holiday", "2024", "Beach day", "Family", "IMG_0412", "Sunset", "© studio", "Shared via app",
+          "Best friends", "Trip", "Weekend", "Garden", "Happy birthday!", "Day 2", "Vacation")
+
+
+def _random_text(img, rng):
+    """A caption band, a corner watermark or both, in random sizes, places and words."""
+    out = img.copy()
+    draw = ImageDraw.Draw(out, "RGBA")
+    w, h = out.size
+    size = max(8, int(h * rng.uniform(0.04, 0.1)))
+    if rng.random() < 0.6:
+        band = int(size * rng.uniform(1.3, 2.0))
+        top = h - band if rng.random() < 0.7 else 0
+        draw.rectangle((0, top, w, top + band), fill=(0, 0, 0, int(rng.integers(90, 220))))
+        draw.text((size // 2, top + size // 4), " ".join(rng.choice(_WORDS, 2)), font=_font(size),
+                  fill=(255, 255, 255, 255))
+    if rng.random() < 0.6:
+        x, y = int(rng.uniform(0, 0.7) * w), int(rng.uniform(0, 0.9) * h)
+        shade = int(rng.choice((20, 255)))
+        draw.text((x, y), str(rng.choice(_WORDS)), font=_font(int(size * rng.uniform(0.6, 1.5))),
+                  fill=(shade, shade, shade, int(rng.integers(110, 230))))
+    return out
+
+
+def _random_border(img, rng):
+    colour = tuple(int(c) for c in rng.choice(((0, 0, 0), (255, 255, 255), (250, 250, 250), (40, 40, 40),
+                                                (128, 128, 128))))
+    if rng.random() < 0.5:  # letterbox to a square or to another frame shape
+        ratio = rng.choice((1.0, 16 / 9, 9 / 16, 4 / 5))
+        w, h = img.size
+        cw, ch = (max(w, round(h * ratio)), max(h, round(w / ratio)))
+        canvas = Image.new("RGB", (cw, ch), colour)
+        canvas.paste(img, ((cw - w) // 2, (ch - h) // 2))
+        return canvas
+    return ImageOps.expand(img, border=max(1, round(max(img.size) * rng.uniform(0.02, 0.1))), fill=colour)
+
+
+def _random_window(img, rng):
+    """The photo shown smaller inside an app window with bars of random sizes, saved whole."""
+    shown = img.resize((max(1, round(img.width * rng.uniform(0.45, 0.85))),
+                        max(1, round(img.height * rng.uniform(0.45, 0.85)))), Image.BILINEAR)
+    unit = max(img.size) / 800
+    title, side, status, pad = (round(unit * rng.uniform(0, 50)), round(unit * rng.uniform(0, 220)),
+                                round(unit * rng.uniform(0, 40)), round(unit * rng.uniform(0, 30)))
+    grey = int(rng.integers(20, 245))
+    w, h = side + shown.width + 2 * pad, title + shown.height + 2 * pad + status
+    window = Image.new("RGB", (w, h), (grey, grey, grey))
+    draw = ImageDraw.Draw(window)
+    bar = int(rng.integers(20, 245))
+    draw.rectangle((0, 0, w, title), fill=(bar, bar, bar + 10 if bar < 245 else bar))
+    for row in range(int(rng.integers(0, 10))):
+        y = title + round(unit * (14 + row * 28))
+        draw.rectangle((round(unit * 14), y, max(round(unit * 14), side - round(unit * 30)), y + round(unit * 12)),
+                       fill=(grey - 30 if grey > 30 else grey + 30,) * 3)
+    window.paste(shown, (side + pad, title + pad))
+    return window
+
+
+def _random_crop(img, rng):
+    w, h = img.size
+    keep = math.sqrt(1 - rng.uniform(0.02, 0.35))
+    cw, ch = max(1, round(w * keep)), max(1, round(h * keep))
+    left, top = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+    return img.crop((left, top, left + cw, top + ch))
+
+
+def _random_colour(img, rng):
+    kind = int(rng.integers(5))
+    if kind == 3:
+        return _gamma(float(rng.uniform(0.5, 1.8)))(img, rng)
+    if kind == 4:
+        return ImageOps.grayscale(img).convert("RGB")
+    enhancer = (ImageEnhance.Brightness, ImageEnhance.Contrast, ImageEnhance.Color)[kind]
+    return enhancer(img).enhance(float(rng.uniform(0.55, 1.45)))
+
+
+def _random_noise(img, rng):
+    pixels = np.asarray(img, np.float32) + rng.normal(0, rng.uniform(3, 16), (img.height, img.width, 3))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+# (kind, weight, edit): one kind per draw
+RANDOM_EDITS = (
+    ("downscale", 1.0, lambda img, rng: _scale(float(rng.uniform(0.2, 0.9)))(img, rng)),
+    ("crop", 2.0, _random_crop),
+    ("straighten", 1.0, lambda img, rng: _straighten(float(rng.uniform(1, 12) * rng.choice((-1, 1))))(img, rng)),
+    ("turn", 1.5, lambda img, rng: img.transpose((Image.ROTATE_90, Image.ROTATE_180, Image.ROTATE_270)[
+        int(rng.integers(3))])),
+    ("flip", 1.0, lambda img, rng: img.transpose(Image.FLIP_LEFT_RIGHT)),
+    ("colour", 2.0, _random_colour),
+    ("blur", 1.0, lambda img, rng: img.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 4))))),
+    ("noise", 0.7, _random_noise),
+    ("text", 1.0, _random_text),
+    ("border", 1.0, _random_border),
+    ("window", 0.7, _random_window),
+)
+
+
+def random_edit(img: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """One to three random edits in a random order, then (p 0.5) a JPEG re-encode at quality 10-95."""
+    weights = np.array([w for _, w, _ in RANDOM_EDITS])
+    count = int(rng.choice((1, 2, 3), p=(0.6, 0.3, 0.1)))
+    for k in rng.choice(len(RANDOM_EDITS), size=count, replace=False, p=weights / weights.sum()):
+        img = RANDOM_EDITS[k][2](img.convert("RGB"), rng)
+    if rng.random() < 0.5:
+        buffer = io.BytesIO()
+        img.convert("RGB").save(buffer, "JPEG", quality=int(rng.integers(10, 96)))
+        buffer.seek(0)
+        img = Image.open(buffer)
+        img.load()
+    return img.convert("RGB")
