@@ -112,3 +112,36 @@ def test_cli_train_emits_json_progress_and_a_model_the_cli_uses(tmp_path, photos
     assert main(["dupes", "--catalog", str(catalog), "--model", str(out), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["model"] == str(out) and result["radius"] == 2
+
+
+def test_cli_fits_whitening_in_closed_form_on_edit_views(tmp_path, photos_dir, capsys):
+    """The shipped model's method end to end: edit views cached, one closed-form fit (no epochs, no
+    checkpoint), exported, and a resized copy stays within a few bits of its photo."""
+    import json
+
+    from PIL import Image
+
+    from engine.cli import main
+
+    out = tmp_path / "white.onnx"
+    code = main(["train", "--method", "whitening", "--bits", "16", "--augment", "edits", "--views", "4", "--images",
+                 str(photos_dir), "--weights", str(require(WEIGHTS)), "--work-dir", str(tmp_path / "work"),
+                 "--progress", "json", "--out", str(out)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    assert {e["event"] for e in lines} >= {"cache", "fit", "done"} and not any(e["event"] == "step" for e in lines)
+    assert lines[-1]["final_loss"] is None and lines[-1]["parity_bit_agreement"] >= 0.999
+    assert not (tmp_path / "work" / "checkpoint.pt").exists()
+    model = HashModel.load(out)
+    assert model.info.method == "whitening" and model.info.resize == "squash"
+    first = sorted(photos_dir.iterdir())[0]
+    small = tmp_path / "small.jpg"
+    Image.open(first).resize((300, 200)).save(small, quality=80)
+    assert codes.hamming(encode_file(model, first), encode_file(model, small)[None])[0] <= 4
+
+
+def test_whitening_is_refused_where_it_cannot_apply(tmp_path, photos_dir):
+    with pytest.raises(TrainerError, match="closed form on a frozen backbone"):
+        FitConfig(method="whitening", mode="finetune").check()
+    with pytest.raises(TrainerError, match="no temperature"):
+        FitConfig(method="whitening", tau=0.05).check()

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from engine.images import read_image
-from trainer.edits import EDIT_NAMES, EDITS, apply_edit, write_edits
+from trainer.edits import EDIT_NAMES, EDITS, RANDOM_EDITS, apply_edit, random_edit, write_edits
 from trainer.evaluate import (NearDupItems, calibrate_radius, near_duplicate_counts, near_duplicate_curve,
                               near_duplicate_report)
 
@@ -60,6 +60,33 @@ def test_edit_geometry():
     corners = [turned.getpixel((x, y)) for x in (0, w - 1) for y in (0, h - 1)]
     assert all(math.dist(c, (120, 80, 40)) < 10 for c in corners)
     assert size("letterbox") == (1000, 1000)
+
+
+def test_random_edits_for_training_are_seeded_and_keep_the_photo(photo):
+    with Image.open(photo) as img:
+        img = img.convert("RGB")
+        img.thumbnail((256, 256))
+    first = [np.asarray(random_edit(img, np.random.default_rng(s))) for s in range(12)]
+    again = [np.asarray(random_edit(img, np.random.default_rng(s))) for s in range(12)]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert len({a.tobytes() for a in first}) == 12  # each seed its own copy
+    for kind, _, edit in RANDOM_EDITS:
+        out = edit(img, np.random.default_rng(0))
+        assert out.mode == "RGB" and min(out.size) >= 0.2 * min(img.size) - 1, kind
+    turned = dict((k, e) for k, _, e in RANDOM_EDITS)["turn"](img, np.random.default_rng(1))
+    assert turned.size in (img.size, img.size[::-1])
+
+
+def test_edit_views_are_the_whole_photo_squashed():
+    import torch
+
+    from trainer.data import edit_view_transform
+
+    img = Image.new("RGB", (300, 200), (200, 30, 30))
+    torch.manual_seed(0)
+    views = [edit_view_transform(224, clean=1.0)(img) for _ in range(2)]
+    assert views[0].shape == (3, 224, 224) and torch.equal(views[0], views[1])  # clean: the engine's squash
+    assert views[0][0].mean() > 1 > views[0][1].mean()  # ImageNet-normalised red
 
 
 def _hand_made():
@@ -112,7 +139,7 @@ def test_shipped_learned_model_and_its_card_are_complete():
     path = resolve_model_name(LEARNED)
     model = HashModel.load(path, device="cpu")
     info = model.info
-    assert info.method == "baseline" and info.bits == 64 and info.resize == "squash"
+    assert info.method == "whitening" and info.bits == 64 and info.resize == "squash"
     assert 0 < info.radius_duplicate < info.radius_similar < info.bits
     assert path.stat().st_size <= 20 * 1024 * 1024
     card = json.loads(path.with_suffix(".json").read_text())

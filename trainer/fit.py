@@ -70,6 +70,10 @@ class FitConfig:
             raise TrainerError(f"mode must be frozen or finetune, got {self.mode!r}")
         if self.method not in METHODS:
             raise TrainerError(f"unknown method {self.method!r}; known: {', '.join(METHODS)}")
+        if self.mode == "finetune" and getattr(METHODS[self.method], "closed_form", False):
+            raise TrainerError(f"{self.method} is fitted in closed form on a frozen backbone; use the frozen mode")
+        if self.tau is not None and getattr(METHODS[self.method], "closed_form", False):
+            raise TrainerError(f"{self.method} has no temperature (it is fitted in closed form)")
         if self.bits not in (16, 32, 64, 128):
             raise TrainerError(f"bits must be 16, 32, 64 or 128, got {self.bits}")
         if self.augment not in VIEW_TRANSFORMS:
@@ -295,6 +299,10 @@ def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_
            progress: Callable[[dict], None], stop: _StopFlag):
     torch.manual_seed(config.seed)
     method = config.make_method(dim).to(device)
+    if getattr(method, "closed_form", False):
+        progress({"event": "fit", "method": config.method, "photos": cache["pooled"].shape[0]})
+        method.fit(cache["pooled"].to(device))
+        return method.eval(), [], False
     optimizer = torch.optim.Adam(method.parameters(), lr=config.lr)
     features = cache["tokens"] if method.needs_tokens else cache["pooled"]
     n, views = features.shape[0], features.shape[1]

@@ -25,7 +25,8 @@ def _trainer():
 
 def register(sub, common) -> None:
     p = sub.add_parser("train", parents=[common], help="train a hash model on your own photos (needs [train])")
-    p.add_argument("--method", choices=["wch", "nsh", "baseline"], default="wch", help="hashing method (default wch)")
+    p.add_argument("--method", choices=["wch", "nsh", "baseline", "whitening"], default="wch",
+                   help="hashing method (default wch; whitening is closed-form, frozen mode only)")
     p.add_argument("--bits", type=int, choices=[16, 32, 64, 128], default=64, help="code length (default 64)")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--images", metavar="DIR", help="train on the photos in this folder")
@@ -41,9 +42,10 @@ def register(sub, common) -> None:
     p.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
     p.add_argument("--batch-size", type=int, default=64, help="photos per step (default 64)")
     p.add_argument("--views", type=int, default=4, help="augmented views cached per photo (default 4)")
-    p.add_argument("--augment", choices=["standard", "duplicates"], default="standard",
-                   help="training views: standard (MoCo v2: same subject) or duplicates (a user's edits: turns, "
-                        "flips, crops, recompression; the model then sees the whole photo)")
+    p.add_argument("--augment", choices=["standard", "duplicates", "edits"], default="standard",
+                   help="training views: standard (MoCo v2: same subject); duplicates (random crops with a "
+                        "user's edits: turns, flips, recompression); edits (the whole photo, untouched or after "
+                        "random edits of the benchmark's kinds: what the shipped whitening model was fitted on)")
     p.add_argument("--tau", type=float, default=None,
                    help="contrastive temperature (default: the method's, 0.3); the shipped model uses 0.05 with "
                         "--batch-size 512 so that different photos of one subject get different codes")
@@ -93,12 +95,15 @@ def run_train(args) -> int:
         return 0
     from PIL import Image
 
+    closed_form = getattr(result.method, "closed_form", False)
     sample = [Image.open(p).convert("RGB") for p in photos.paths[:16] if p not in {s[0] for s in result.skipped}]
-    info = export.model_info(args.method, args.backbone, args.bits, f"{source} ({args.mode}, {args.epochs} epochs)",
+    info = export.model_info(args.method, args.backbone, args.bits, f"{source} ({args.mode}, "
+                             + (f"{args.views} {args.augment} views, closed form)" if closed_form else f"{args.epochs} epochs)"),
                              image_size=args.image_size, resize=data.RESIZE_RULES[args.augment])
     parity = export.export_onnx(export.HashEncoder(result.backbone, result.method), info, out, sample)
     summary = {"event": "done", "model": str(out), "method": args.method, "bits": args.bits, "photos": result.photos,
-               "skipped": len(result.skipped), "final_loss": round(result.losses[-1], 5),
+               "skipped": len(result.skipped),
+               "final_loss": round(result.losses[-1], 5) if result.losses else None,  # None: closed form
                "seconds": round(result.seconds, 1), "parity_bit_agreement": parity.bit_agreement,
                "parity_max_abs_diff": parity.max_abs_diff}
     if args.progress == "json" or args.json:
