@@ -34,18 +34,10 @@ INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have
 STARTUP_SECONDS = 10  # loading PyTorch and the backbone, exporting and checking the model (85 photos, 5 epochs: 12 s)
 
 
-def estimate(photos: int, device: str, epochs: int, method: str = "wch") -> float:
-    """Seconds: about 40 % of the benchmark's time is reading the photos (4 views each), 60 % is 30 epochs
-    of training. Whitening reads 8 views of each photo and then fits in a few seconds, without epochs."""
+def estimate(photos: int, device: str, epochs: int) -> float:
+    """Seconds: about 40 % of the benchmark's time is reading the photos, 60 % is 30 epochs of training."""
     per_photo = SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"])
-    if method == "whitening":
-        return STARTUP_SECONDS + photos * per_photo * 0.8
     return STARTUP_SECONDS + photos * per_photo * (0.4 + 0.6 * epochs / 30)
-
-
-# The training views and how many of them each method reads per photo (engine.cli train's --augment/--views).
-VIEWS = {"whitening": ["--augment", "edits", "--views", "8"]}
-DEFAULT_VIEWS = ["--augment", "duplicates"]
 
 
 def describe_seconds(seconds: float) -> str:
@@ -84,13 +76,11 @@ class RetrainDialog(QDialog):
         self.method = QComboBox()
         self.method.addItem("WCH: Weighted Contrastive Hashing", "wch")
         self.method.addItem("NSH: Naturally-Sorted Hashing", "nsh")
-        self.method.addItem("Whitening: keep what edits do not change (the shipped model's method; no epochs)",
-                            "whitening")
         self.bits = QComboBox()
         for bits in (16, 32, 64, 128):
             self.bits.addItem(f"{bits} bits", bits)
         self.bits.setCurrentIndex(max(self.bits.findData(bits_default), self.bits.findData(64)))
-        if self.method.findData(method_default) >= 0:
+        if method_default in ("wch", "nsh"):
             self.method.setCurrentIndex(self.method.findData(method_default))
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 200)
@@ -134,9 +124,9 @@ class RetrainDialog(QDialog):
         layout.addWidget(self.stage)
         layout.addWidget(self.log)
         layout.addWidget(self.buttons)
-        self.method.currentIndexChanged.connect(self._method_changed)
+        self.method.currentIndexChanged.connect(self._show_start)
         self.bits.currentIndexChanged.connect(self._show_start)
-        self._method_changed()
+        self._show_start()
         if photos < 4:
             self.start_button.setEnabled(False)
             self.eta.setText("Scan a library of at least a few dozen photos first: there is nothing to learn from yet.")
@@ -166,7 +156,7 @@ class RetrainDialog(QDialog):
     def _show_estimate(self) -> None:
         if self.device_name is None:
             return
-        seconds = estimate(self.photos, self.device, self.epochs.value(), self.method.currentData())
+        seconds = estimate(self.photos, self.device, self.epochs.value())
         self.eta.setText(f"It runs on <b>{self.device_name}</b> and should take about "
                          f"<b>{describe_seconds(seconds)}</b> for {self.photos:,} photos. You can keep using "
                          f"PhotoHash meanwhile, and cancel at any time: starting again resumes.")
@@ -185,11 +175,6 @@ class RetrainDialog(QDialog):
         method, bits = self.method.currentData(), self.bits.currentData()
         return Path(pending) if pending and Path(pending).stem.startswith(f"{method}{bits}-") else None
 
-    def _method_changed(self) -> None:
-        self.epochs.setEnabled(self.method.currentData() != "whitening")  # fitted once: epochs do not apply
-        self._show_estimate()
-        self._show_start()
-
     def _show_start(self) -> None:
         self.start_button.setText("Resume training" if self._pending() else "Start training")
 
@@ -199,7 +184,7 @@ class RetrainDialog(QDialog):
         # a cancelled run of the same kind is resumed: same output, same checkpoint
         self.out = self._pending() or default_data_dir() / "models" / f"{method}{bits}-{stamp}.onnx"
         return ["train", "--catalog", self.context.catalog_path, "--from-catalog", "--method", method,
-                "--bits", str(bits), "--epochs", str(self.epochs.value()), *VIEWS.get(method, DEFAULT_VIEWS),
+                "--bits", str(bits), "--epochs", str(self.epochs.value()), "--augment", "duplicates",
                 "--progress", "json", "--out", str(self.out), "--weights", self.weights.text().strip()]
 
     def start(self) -> None:
@@ -240,9 +225,6 @@ class RetrainDialog(QDialog):
             self.progress.setValue(40 + int(58 * done))
             loss = f" · loss {e['loss']:.4f}" if e.get("loss") is not None else ""
             self.stage.setText(f"Training: epoch {e['epoch']} of {e['epochs']}{loss}{left}")
-        elif kind == "fit":
-            self.progress.setValue(90)
-            self.stage.setText(f"Fitting the model to {e['photos']:,} photos…")
         elif kind == "resumed":
             self.log.appendPlainText(f"resumed from the checkpoint at epoch {e['epoch']}")
         elif kind == "done":
@@ -252,9 +234,8 @@ class RetrainDialog(QDialog):
                                      f"of bits")
 
     def _finished(self, code: int, cancelled: bool) -> None:
-        for w in (self.method, self.bits, self.weights, self.browse, self.start_button):
+        for w in (self.method, self.bits, self.epochs, self.weights, self.browse, self.start_button):
             w.setEnabled(True)
-        self._method_changed()
         self.cancel_button.setText("Close")
         self.progress.setRange(0, 100)
         if cancelled:

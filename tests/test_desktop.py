@@ -362,7 +362,6 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
     dialog.activated.connect(window.activate_model)
     qtbot.waitUntil(lambda: "should take about" in dialog.eta.text(), timeout=120_000)  # the child's device probe
     assert "the processor" in dialog.eta.text() or "GPU" in dialog.eta.text()
-    dialog.method.setCurrentIndex(dialog.method.findData("wch"))
     dialog.bits.setCurrentIndex(dialog.bits.findData(16))
     dialog.epochs.setValue(3)
     events: list[dict] = []
@@ -404,35 +403,6 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
 
     assert before in model_choices(window.context) and str(out) in model_choices(window.context)
     shutil.rmtree(out.parent, ignore_errors=True)
-
-
-def test_retrain_fits_whitening_without_epochs_and_activates_it(make_window, qtbot, tmp_path):
-    pytest.importorskip("torch", reason="retraining needs the [train] extra")
-    require(WEIGHTS)
-    from desktop.retrain_dialog import RetrainDialog, estimate
-
-    lib = build_library(tmp_path / "library", count=12, edited=2)
-    window = make_window()
-    scan(qtbot, window, lib.root)
-    dialog = RetrainDialog(window.context, len(lib.photos), window, weights=str(WEIGHTS))
-    qtbot.addWidget(dialog)
-    dialog.activated.connect(window.activate_model)
-    qtbot.waitUntil(lambda: "should take about" in dialog.eta.text(), timeout=120_000)
-    dialog.method.setCurrentIndex(dialog.method.findData("whitening"))
-    assert not dialog.epochs.isEnabled()
-    assert estimate(5000, "cpu", 30, "whitening") < estimate(5000, "cpu", 30, "wch")  # 8 views, no epochs
-    assert dialog.arguments()[dialog.arguments().index("--augment") + 1] == "edits"
-    dialog.bits.setCurrentIndex(dialog.bits.findData(32))
-    stages: list[str] = []
-    with qtbot.waitSignal(dialog.activated, timeout=300_000) as activated:
-        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-        dialog.process.event.connect(lambda e: stages.append(dialog.stage.text()))
-    out = activated.args[0]
-    assert HashModel.load(out).info.method == "whitening" and HashModel.load(out).info.bits == 32
-    assert any(s.startswith("Fitting the model to") for s in stages), stages
-    assert window.context.model_path() == out and not dialog.epochs.isEnabled()
-    qtbot.waitUntil(lambda: not window.library.scanning(), timeout=SCAN_TIMEOUT_MS)
-    shutil.rmtree(Path(out).parent, ignore_errors=True)
 
 
 def test_retrain_refuses_to_start_without_weights(make_window, qtbot, tmp_path):
