@@ -139,7 +139,7 @@ def test_shipped_learned_model_and_its_card_are_complete():
     path = resolve_model_name(LEARNED)
     model = HashModel.load(path, device="cpu")
     info = model.info
-    assert info.method == "whitening" and info.bits == 64 and info.resize == "squash"
+    assert info.method == "baseline" and info.bits == 64 and info.resize == "squash"
     assert 0 < info.radius_duplicate < info.radius_similar < info.bits
     assert path.stat().st_size <= 20 * 1024 * 1024
     card = json.loads(path.with_suffix(".json").read_text())

@@ -45,7 +45,7 @@ def register(sub, common) -> None:
     p.add_argument("--augment", choices=["standard", "duplicates", "edits"], default="standard",
                    help="training views: standard (MoCo v2: same subject); duplicates (random crops with a "
                         "user's edits: turns, flips, recompression); edits (the whole photo, untouched or after "
-                        "random edits of the benchmark's kinds: what the shipped whitening model was fitted on)")
+                        "random edits of the benchmark's kinds)")
     p.add_argument("--tau", type=float, default=None,
                    help="contrastive temperature (default: the method's, 0.3); the shipped model uses 0.05 with "
                         "--batch-size 512 so that different photos of one subject get different codes")
