@@ -259,6 +259,8 @@ def train(method: str, augment: str, photos: list[str], epochs: int = 1, views: 
     (work / CHECKPOINT).unlink(missing_ok=True)
     start = time.monotonic()
     result = fit_frozen(UnlabeledPhotos(photos, eval_transform()), config, weights=WEIGHTS, work_dir=work)
+    if result.cancelled:  # the trainer turns Ctrl-C / SIGTERM into a clean stop: the whole bench stops too
+        sys.exit(f"stopped while training {method} ({augment} views); a rerun starts that row again")
     print(f"  trained {method} ({augment} views): {time.monotonic() - start:.0f} s incl. the view cache when built",
           flush=True)
     return result
