@@ -87,9 +87,11 @@ def _gamma(value: float):
     return lambda img, rng: img.point(table)
 
 
-def _noise(img, rng):
-    pixels = np.asarray(img, np.float32) + rng.normal(0, 12, (img.height, img.width, 3))
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+def _noise(sigma: float):
+    def apply(img, rng):
+        pixels = np.asarray(img, np.float32) + rng.normal(0, sigma, (img.height, img.width, 3))
+        return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    return apply
 
 
 def _font(size: int) -> ImageFont.ImageFont:
@@ -163,7 +165,7 @@ EDITS: tuple[Edit, ...] = (
     Edit("gamma-1.6", "colour", _gamma(1.6)),
     Edit("grayscale", "colour", lambda img, rng: ImageOps.grayscale(img).convert("RGB")),
     Edit("blur", "blur/noise", lambda img, rng: img.filter(ImageFilter.GaussianBlur(3))),
-    Edit("noise", "blur/noise", _noise),
+    Edit("noise", "blur/noise", _noise(12)),
     Edit("caption", "text overlay", _caption),
     Edit("letterbox", "borders", _letterbox),
     Edit("frame", "borders", _frame),
@@ -278,11 +280,6 @@ def _random_colour(img, rng):
     return enhancer(img).enhance(float(rng.uniform(0.55, 1.45)))
 
 
-def _random_noise(img, rng):
-    pixels = np.asarray(img, np.float32) + rng.normal(0, rng.uniform(3, 16), (img.height, img.width, 3))
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
-
-
 # (kind, weight, edit): one kind per draw
 RANDOM_EDITS = (
     ("downscale", 1.0, lambda img, rng: _scale(float(rng.uniform(0.2, 0.9)))(img, rng)),
@@ -293,7 +290,7 @@ RANDOM_EDITS = (
     ("flip", 1.0, lambda img, rng: img.transpose(Image.FLIP_LEFT_RIGHT)),
     ("colour", 2.0, _random_colour),
     ("blur", 1.0, lambda img, rng: img.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 4))))),
-    ("noise", 0.7, _random_noise),
+    ("noise", 0.7, lambda img, rng: _noise(float(rng.uniform(3, 16)))(img, rng)),
     ("text", 1.0, _random_text),
     ("border", 1.0, _random_border),
     ("window", 0.7, _random_window),

@@ -70,10 +70,11 @@ class FitConfig:
             raise TrainerError(f"mode must be frozen or finetune, got {self.mode!r}")
         if self.method not in METHODS:
             raise TrainerError(f"unknown method {self.method!r}; known: {', '.join(METHODS)}")
-        if self.mode == "finetune" and getattr(METHODS[self.method], "closed_form", False):
-            raise TrainerError(f"{self.method} is fitted in closed form on a frozen backbone; use the frozen mode")
-        if self.tau is not None and getattr(METHODS[self.method], "closed_form", False):
-            raise TrainerError(f"{self.method} has no temperature (it is fitted in closed form)")
+        if getattr(METHODS[self.method], "closed_form", False):
+            if self.mode == "finetune":
+                raise TrainerError(f"{self.method} is fitted in closed form on a frozen backbone; use the frozen mode")
+            if self.tau is not None:
+                raise TrainerError(f"{self.method} has no temperature (it is fitted in closed form)")
         if self.bits not in (16, 32, 64, 128):
             raise TrainerError(f"bits must be 16, 32, 64 or 128, got {self.bits}")
         if self.augment not in VIEW_TRANSFORMS:

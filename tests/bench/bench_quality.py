@@ -255,7 +255,7 @@ SHIPPED_RECIPE = {"method": "baseline", "augment": "duplicates", "tau": 0.05, "b
 
 def train(method: str, augment: str, photos: list[str], epochs: int = 1, views: int = 4, **settings):
     config = FitConfig(method=method, bits=BITS, epochs=epochs, views=views, workers=2, augment=augment, **settings)
-    work = WORK / (f"train-{augment}" if views == 4 else f"train-{augment}-v{views}")
+    work = WORK / f"train-{augment}"  # one view count per augment, so one cache per folder
     (work / CHECKPOINT).unlink(missing_ok=True)
     start = time.monotonic()
     result = fit_frozen(UnlabeledPhotos(photos, eval_transform()), config, weights=WEIGHTS, work_dir=work)
@@ -316,11 +316,9 @@ def main() -> None:
         result = train(method, augment, photos, args.epochs)
         name = method if augment == "duplicates" else f"{method} (standard views)"
         add_head(name, result.method)
-    recipe = dict(SHIPPED_RECIPE)
-    result = train(recipe.pop("method"), recipe.pop("augment"), photos, **recipe)
+    result = train(**SHIPPED_RECIPE, photos=photos)
     add_head(SHIPPED_ROW, result.method)
-    recipe = {**SHIPPED_RECIPE, **EDIT_VIEWS}
-    add_head(f"{SHIPPED_ROW} (edits views)", train(**recipe, photos=photos).method)
+    add_head(f"{SHIPPED_ROW} (edits views)", train(**{**SHIPPED_RECIPE, **EDIT_VIEWS}, photos=photos).method)
     add_head("whitening (edits views)", train("whitening", photos=photos, **EDIT_VIEWS).method)
 
     radii = {name: calibrate_radius(c["positive_by_edit"].sum(axis=0), c["negative"], DUPLICATE_PRECISION)
