@@ -4,6 +4,13 @@ The contract (DESIGN.md section 3): input ``images`` float32 [N, 3, H, W] (RGB, 
 normalised as the metadata says), output ``codes`` float32 [N, bits] whose sign is the bit. The
 metadata is read once into a frozen :class:`ModelInfo` and checked on load; a model that breaks
 the contract is refused with one line saying what is wrong, never run with guessed settings.
+
+A model may also say which way up a photo is: an optional output ``turn`` float32 [N, 4], the
+logits of "this image is the upright photo turned k quarter turns counter-clockwise" (k = 0..3),
+with the metadata ``photohash.upright_confidence``. Where the softmax is at least that sure of a
+turn, the engine encodes the image turned back, so a copy that a viewer's "rotate" button wrote
+gets its original's code (frozen CNN features are not rotation invariant). The two come together
+or not at all.
 """
 
 from __future__ import annotations
@@ -52,11 +59,14 @@ class ModelInfo:
     radius_duplicate: int  # Hamming radius for "same photo"
     radius_similar: int  # Hamming radius for "similar photo"
     format_version: int = FORMAT_VERSION
+    upright_confidence: float = 0.0  # 0: the model has no ``turn`` output; else the softmax needed to turn a photo back
 
     def to_metadata(self) -> dict[str, str]:
         """The ``photohash.*`` metadata_props that describe this model (exporters write these)."""
         out = {}
         for key, value in asdict(self).items():
+            if key == "upright_confidence" and not value:
+                continue  # optional: written only by models that have the ``turn`` output
             name = PREFIX + key.replace("radius_", "radius.")
             out[name] = json.dumps(list(value)) if isinstance(value, tuple) else str(value)
         return out
@@ -84,6 +94,13 @@ class ModelInfo:
                 raise ModelError(path, f"metadata '{PREFIX}{key}' must be a list of 3 numbers, got {get(key)!r}")
             return values
 
+        def confidence() -> float:
+            name = PREFIX + "upright_confidence"
+            try:
+                return float(props.get(name, "0"))
+            except ValueError:
+                raise ModelError(path, f"metadata '{name}' must be a number, got {props[name]!r}") from None
+
         version = integer("format_version")
         if version != FORMAT_VERSION:
             raise ModelError(path, f"model format version {version} is not supported (this PhotoHash reads {FORMAT_VERSION})")
@@ -101,6 +118,7 @@ class ModelInfo:
             radius_duplicate=integer("radius_duplicate"),
             radius_similar=integer("radius_similar"),
             format_version=version,
+            upright_confidence=confidence(),
         )
         info.check(path)
         return info
@@ -122,6 +140,8 @@ class ModelInfo:
         for name, radius in (("duplicate", self.radius_duplicate), ("similar", self.radius_similar)):
             if not 0 <= radius <= self.bits:
                 raise ModelError(path, f"radius.{name} must be between 0 and {self.bits}, got {radius}")
+        if not 0 <= self.upright_confidence <= 1:
+            raise ModelError(path, f"upright_confidence must be between 0 and 1, got {self.upright_confidence}")
         if self.radius_duplicate > self.radius_similar:
             raise ModelError(
                 path, f"radius.duplicate ({self.radius_duplicate}) is larger than radius.similar ({self.radius_similar})"
@@ -271,23 +291,48 @@ class HashModel:
             raise ModelError(path, f"output 'codes' must be [N, bits], found {out_dims}")
         if out_dims[1] is not None and out_dims[1] != info.bits:
             raise ModelError(path, f"output has {out_dims[1]} values per image but metadata says bits = {info.bits}")
+        turn = next((o for o in graph.output if o.name == "turn"), None)
+        if (turn is None) != (info.upright_confidence == 0):
+            raise ModelError(path, "output 'turn' and metadata 'photohash.upright_confidence' must come together")
+        if turn is not None and dims(turn)[1:] != [4]:
+            raise ModelError(path, f"output 'turn' must be [N, 4], found {dims(turn)}")
 
-    def encode_raw(self, batch: np.ndarray) -> np.ndarray:
-        """uint8 [N, H, W, 3] from :func:`prepare` -> the float32 [N, bits] model outputs."""
+    def outputs(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """uint8 [N, H, W, 3] from :func:`prepare` -> one pass of the model: float32 codes [N, bits], and
+        the softmax over quarter turns [N, 4] when the model has a ``turn`` output (else None)."""
         batch = np.asarray(batch)
         mean = np.asarray(self.info.mean, dtype=np.float32) * 255.0
         inv_std = 1.0 / (np.asarray(self.info.std, dtype=np.float32) * 255.0)
-        outputs = []
+        names = ["codes", "turn"] if self.info.upright_confidence else ["codes"]
+        results: list[list[np.ndarray]] = [[] for _ in names]
         for start in range(0, len(batch), self.batch_size):
             chunk = (batch[start : start + self.batch_size].astype(np.float32) - mean) * inv_std
             chunk = np.ascontiguousarray(chunk.transpose(0, 3, 1, 2))
-            (result,) = self.session.run(["codes"], {"images": chunk})
-            outputs.append(result)
-        if not outputs:
-            return np.zeros((0, self.info.bits), dtype=np.float32)
-        out = np.concatenate(outputs)
+            for kept, result in zip(results, self.session.run(names, {"images": chunk})):
+                kept.append(result)
+        if not results[0]:
+            return np.zeros((0, self.info.bits), dtype=np.float32), None
+        out = np.concatenate(results[0])
         if out.shape[1] != self.info.bits:
             raise ModelError(self.path, f"model returned {out.shape[1]} values per image, metadata says {self.info.bits}")
+        if len(names) == 1:
+            return out, None
+        logits = np.concatenate(results[1]).astype(np.float64)
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return out, (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def encode_raw(self, batch: np.ndarray) -> np.ndarray:
+        """uint8 [N, H, W, 3] from :func:`prepare` -> the float32 [N, bits] codes, of each image turned
+        upright first where the model is sure it is turned (see the module docstring)."""
+        out, turn = self.outputs(batch)
+        if turn is None:
+            return out
+        quarter = turn.argmax(axis=1)
+        turned = np.nonzero((quarter != 0) & (turn.max(axis=1) >= self.info.upright_confidence))[0]
+        if len(turned):
+            # both resize rules commute with quarter turns, so turning the prepared pixels = preparing the turned photo
+            upright = np.stack([np.rot90(np.asarray(batch)[i], -quarter[i], axes=(0, 1)) for i in turned])
+            out[turned] = self.outputs(np.ascontiguousarray(upright))[0]
         return out
 
     def encode(self, batch: np.ndarray) -> np.ndarray:

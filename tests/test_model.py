@@ -146,3 +146,58 @@ def test_center_crop_resize_rule():
     img.paste((255, 255, 255), (100, 0, 200, 100))  # white middle third
     out = prepare(img, info)
     assert out.shape == (32, 32, 3) and out.mean() > 240  # the crop keeps only the white middle
+
+
+def with_turn_output(path, model, confidence: str | None = "0.9", channels: int = 4):
+    """The pHash model plus a ``turn`` output that reads where a bright band is: top, left, bottom or right
+    (the upright photo turned 0, 1, 2 or 3 quarter turns counter-clockwise). pHash's bits change with a turn."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    proto = onnx.load(str(PHASH))
+    weights = np.zeros((channels, 3, 32, 32), np.float32)
+    for k, cells in enumerate([np.s_[:4, :], np.s_[:, :4], np.s_[-4:, :], np.s_[:, -4:]][:channels]):
+        weights[(k, slice(None)) + cells] = 20 / (3 * 4 * 32)  # 20 × the band's mean
+    proto.graph.initializer.append(numpy_helper.from_array(weights, "turn_weights"))
+    proto.graph.node.extend([helper.make_node("Conv", ["images", "turn_weights"], ["turn_cells"]),
+                             helper.make_node("Flatten", ["turn_cells"], ["turn"], axis=1)])
+    proto.graph.output.append(helper.make_tensor_value_info("turn", TensorProto.FLOAT, ["N", channels]))
+    meta = model.info.to_metadata()
+    if confidence is not None:
+        meta["photohash.upright_confidence"] = confidence
+    del proto.metadata_props[:]
+    for key, value in meta.items():
+        proto.metadata_props.add(key=key, value=value)
+    path.write_bytes(proto.SerializeToString())
+    return path
+
+
+def test_a_turned_copy_is_encoded_turned_back(tmp_path, model):
+    turner = HashModel.load(with_turn_output(tmp_path / "turner.onnx", model))
+    assert turner.info.upright_confidence == 0.9 and ModelInfo.from_metadata(turner.info.to_metadata()) == turner.info
+    pixels = np.random.default_rng(0).integers(0, 200, (32, 32, 3), dtype=np.uint8)
+    pixels[:4] = 255  # the bright band says which way is up
+    turns = np.stack([np.rot90(pixels, k, axes=(0, 1)) for k in range(4)])
+    flat = np.full((1, 32, 32, 3), 128, np.uint8)  # no band: no verdict the model is sure of
+    raw, probs = turner.outputs(np.concatenate([turns, flat]))
+    assert list(probs[:4].argmax(axis=1)) == [0, 1, 2, 3] and probs[:4].max(axis=1).min() >= 0.9
+    assert probs[4].max() < 0.9
+    plain = codes.pack(raw)
+    assert all(codes.hamming(plain[k], plain[:1])[0] > 0 for k in (1, 2, 3))  # pHash alone tells the turns apart
+    packed = turner.encode(np.concatenate([turns, flat]))
+    assert np.array_equal(packed[:4], np.repeat(plain[:1], 4, axis=0))  # each turn got the upright photo's code
+    assert np.array_equal(packed[4], plain[4])  # an unsure verdict leaves the image as it is
+    assert np.array_equal(packed, model.encode(np.concatenate([turns[:1].repeat(4, axis=0), flat])))
+
+
+def test_turn_output_and_its_metadata_come_together(tmp_path, model):
+    with pytest.raises(ModelError, match="must come together"):
+        HashModel.load(with_turn_output(tmp_path / "no-meta.onnx", model, confidence=None))
+    meta = {**model.info.to_metadata(), "photohash.upright_confidence": "0.9"}
+    with pytest.raises(ModelError, match="must come together"):
+        HashModel.load(write_model(tmp_path / "no-output.onnx", meta))
+    with pytest.raises(ModelError, match=r"output 'turn' must be \[N, 4\]"):
+        HashModel.load(with_turn_output(tmp_path / "three.onnx", model, channels=3))
+    with pytest.raises(ModelError, match="upright_confidence must be between 0 and 1"):
+        HashModel.load(with_turn_output(tmp_path / "big.onnx", model, confidence="1.5"))
+    with pytest.raises(ModelError, match="must be a number"):
+        HashModel.load(with_turn_output(tmp_path / "word.onnx", model, confidence="sure"))
