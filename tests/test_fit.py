@@ -102,7 +102,9 @@ def test_cli_train_emits_json_progress_and_a_model_the_cli_uses(tmp_path, photos
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0
     kinds = {e["event"] for e in lines}
-    assert {"cache", "step", "epoch", "done"} <= kinds
+    assert {"cache", "step", "epoch", "upright", "done"} <= kinds
+    assert 0.5 <= lines[-1]["upright"]["confidence"] <= 0.99 and lines[-1]["upright"]["photos"] >= 4
+    assert HashModel.load(out).info.upright_confidence == lines[-1]["upright"]["confidence"]
     step = next(e for e in lines if e["event"] == "step")
     assert {"epoch", "epochs", "step", "steps", "loss", "rate", "eta_s"} <= set(step)
     assert lines[-1]["model"] == str(out) and lines[-1]["parity_bit_agreement"] >= 0.999
@@ -126,7 +128,7 @@ def test_cli_fits_whitening_in_closed_form_on_edit_views(tmp_path, photos_dir, c
     out = tmp_path / "white.onnx"
     code = main(["train", "--method", "whitening", "--bits", "16", "--augment", "edits", "--views", "4", "--images",
                  str(photos_dir), "--weights", str(require(WEIGHTS)), "--work-dir", str(tmp_path / "work"),
-                 "--progress", "json", "--out", str(out)])
+                 "--progress", "json", "--no-upright", "--out", str(out)])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0
     assert {e["event"] for e in lines} >= {"cache", "fit", "done"} and not any(e["event"] == "step" for e in lines)
@@ -134,6 +136,7 @@ def test_cli_fits_whitening_in_closed_form_on_edit_views(tmp_path, photos_dir, c
     assert not (tmp_path / "work" / "checkpoint.pt").exists()
     model = HashModel.load(out)
     assert model.info.method == "whitening" and model.info.resize == "squash"
+    assert model.info.upright_confidence == 0 and lines[-1]["upright"] is None  # --no-upright
     first = sorted(photos_dir.iterdir())[0]
     small = tmp_path / "small.jpg"
     Image.open(first).resize((300, 200)).save(small, quality=80)

@@ -297,12 +297,14 @@ RANDOM_EDITS = (
 )
 
 
-def random_edit(img: Image.Image, rng: np.random.Generator) -> Image.Image:
-    """One to three random edits in a random order, then (p 0.5) a JPEG re-encode at quality 10-95."""
-    weights = np.array([w for _, w, _ in RANDOM_EDITS])
+def random_edit(img: Image.Image, rng: np.random.Generator, exclude: tuple[str, ...] = ()) -> Image.Image:
+    """One to three random edits in a random order (none of the kinds in ``exclude``), then (p 0.5) a JPEG
+    re-encode at quality 10-95."""
+    kinds = [edit for edit in RANDOM_EDITS if edit[0] not in exclude]
+    weights = np.array([w for _, w, _ in kinds])
     count = int(rng.choice((1, 2, 3), p=(0.6, 0.3, 0.1)))
-    for k in rng.choice(len(RANDOM_EDITS), size=count, replace=False, p=weights / weights.sum()):
-        img = RANDOM_EDITS[k][2](img.convert("RGB"), rng)
+    for k in rng.choice(len(kinds), size=count, replace=False, p=weights / weights.sum()):
+        img = kinds[k][2](img.convert("RGB"), rng)
     if rng.random() < 0.5:
         buffer = io.BytesIO()
         img.convert("RGB").save(buffer, "JPEG", quality=int(rng.integers(10, 96)))

@@ -27,15 +27,21 @@ MIN_BIT_AGREEMENT = 0.999
 
 
 class HashEncoder(nn.Module):
-    """images [N, 3, H, W] (normalised) -> pre-sign codes [N, bits] in (-1, 1)."""
+    """images [N, 3, H, W] (normalised) -> pre-sign codes [N, bits] in (-1, 1), and with an ``upright``
+    head (trainer.orientation) also the quarter-turn logits [N, 4] of the engine's optional ``turn`` output."""
 
-    def __init__(self, backbone: Backbone, method: nn.Module):
+    def __init__(self, backbone: Backbone, method: nn.Module, upright: nn.Module | None = None):
         super().__init__()
-        self.backbone, self.method = backbone, method
+        self.backbone, self.method, self.upright = backbone, method, upright
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor):
         pooled, tokens = self.backbone(images)
-        return self.method.encode(tokens if self.method.needs_tokens else pooled)
+        codes = self.method.encode(tokens if self.method.needs_tokens else pooled)
+        return codes if self.upright is None else (codes, self.upright(tokens))
+
+    @property
+    def outputs(self) -> list[str]:
+        return ["codes"] if self.upright is None else ["codes", "turn"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Parity:
     max_abs_diff: float
     bit_agreement: float
     photos: int
+    turn_agreement: float | None = None  # models with a ``turn`` output: share of photos with the same verdict
 
 
 def model_info(method_name: str, backbone: str, bits: int, trained_on: str, image_size: int = 224,
@@ -69,7 +76,7 @@ def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[st
             warnings.simplefilter("ignore", DeprecationWarning)
             torch.onnx.export(
                 encoder, torch.zeros(1, 3, info.input_size, info.input_size), str(tmp), input_names=["images"],
-                output_names=["codes"], dynamic_axes={"images": {0: "batch"}, "codes": {0: "batch"}},
+                output_names=encoder.outputs, dynamic_axes={name: {0: "batch"} for name in ["images", *encoder.outputs]},
                 opset_version=17, dynamo=False,
             )
         proto = onnx.load(str(tmp))
@@ -83,10 +90,12 @@ def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[st
     if not check_images:
         return None
     parity = check_parity(encoder, model, check_images)
-    if parity.bit_agreement < MIN_BIT_AGREEMENT:
+    if parity.bit_agreement < MIN_BIT_AGREEMENT or (parity.turn_agreement or 1.0) < MIN_BIT_AGREEMENT:
         raise TrainerError(
             f"exported model {out} disagrees with torch on {1 - parity.bit_agreement:.3%} of bits "
-            f"(max output difference {parity.max_abs_diff:.2e}); it was not accepted"
+            f"(max output difference {parity.max_abs_diff:.2e}"
+            + ("" if parity.turn_agreement is None else f", same turn verdict on {parity.turn_agreement:.1%} of photos")
+            + "); it was not accepted"
         )
     return parity
 
@@ -101,7 +110,13 @@ def to_batch(pixels: np.ndarray, info: ModelInfo) -> torch.Tensor:
 def check_parity(encoder: HashEncoder, model: HashModel, images: list) -> Parity:
     """Same photos, same preprocessing (the engine's), through ONNX Runtime and through torch."""
     pixels = np.stack([prepare(img, model.info) for img in images])
-    ours = model.encode_raw(pixels)
+    ours, turn = model.outputs(pixels)
     with torch.no_grad():
-        reference = encoder.eval()(to_batch(pixels, model.info)).numpy()
-    return Parity(float(np.abs(ours - reference).max()), float(np.mean((ours > 0) == (reference > 0))), len(images))
+        reference = encoder.eval()(to_batch(pixels, model.info))
+    turn_agreement = None
+    if turn is not None:  # the engine's turn verdicts must agree with torch's as well as the bits
+        reference, logits = reference[0], reference[1].numpy()
+        turn_agreement = float(np.mean(turn.argmax(axis=1) == logits.argmax(axis=1)))
+    reference = reference.numpy()
+    return Parity(float(np.abs(ours - reference).max()), float(np.mean((ours > 0) == (reference > 0))), len(images),
+                  turn_agreement)

@@ -36,9 +36,11 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from .backbones import Backbone, frozen_runner
-from .data import VIEW_TRANSFORMS, TwoViews, UnlabeledPhotos, collate
+from .data import RESIZE_RULES, VIEW_TRANSFORMS, TwoViews, UnlabeledPhotos, collate
 from .errors import TrainerError
+from .export import model_info
 from .methods import METHODS
+from .orientation import Upright, fit_upright
 
 CHECKPOINT = "checkpoint.pt"
 CACHE = "features.pt"
@@ -105,6 +107,7 @@ class FitResult:
     photos: int = 0
     cancelled: bool = False
     seconds: float = 0.0
+    upright: Upright | None = None  # the which-way-up head (learn_upright), exported as the model's ``turn`` output
 
 
 def choose_device(name: str = "auto") -> torch.device:
@@ -293,6 +296,23 @@ def fit_frozen(
         result.method, result.losses, result.cancelled = _train(cache, backbone.dim, config, dev, work_dir,
                                                                 progress, stop)
     result.seconds = time.monotonic() - started
+    return result
+
+
+def learn_upright(photos: UnlabeledPhotos, result: FitResult, config: FitConfig, *, work_dir: str | os.PathLike[str],
+                  device: str = "auto", progress: Callable[[dict], None] = lambda event: None) -> FitResult:
+    """After the hash head, on the same photos and the trained backbone: the head that tells a photo's quarter
+    turn (trainer.orientation), so that the engine encodes turned copies turned back. Ctrl-C / SIGTERM cancel it."""
+    info = model_info(config.method, config.backbone, config.bits, "", config.image_size, RESIZE_RULES[config.augment])
+    started = time.monotonic()
+    with _StopFlag() as stop:
+        try:
+            result.upright = fit_upright(photos, result.backbone.eval(), info, device=choose_device(device),
+                                         work_dir=_writable(Path(work_dir)), workers=config.workers, seed=config.seed,
+                                         progress=progress, stop=lambda: stop.raised)
+        except KeyboardInterrupt:
+            result.cancelled = True
+    result.seconds += time.monotonic() - started
     return result
 
 
