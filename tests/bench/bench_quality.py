@@ -17,12 +17,14 @@ Run: .venv/bin/python tests/bench/bench_quality.py [--epochs 30] [--ship]   (mak
    shipped recipe (SHIPPED_RECIPE: the baseline at temperature 0.05 over batches of 512); then, on 8
    "edits" views per photo (the whole photo, untouched or randomly edited), the shipped recipe again and
    learned whitening (trainer/methods/whitening.py), which won on the calibration half but not on the test half.
-   The shipped model (resources/models) is run end to end through the engine.
+   The shipped model (resources/models) is run end to end through the engine: the shipped recipe's head
+   plus the which-way-up head (trainer/orientation.py), so its quarter turns differ from the head's row.
 4. For each method the duplicate radius is the largest whose precision on the calibration half is
    ≥ 0.99; the test half is reported at that radius: precision, recall, F1, recall per edit type,
    recall@1/@10 of the original, and the rate of "duplicates" between different photos of one
    Imagenette class. Imagenette mAP@1000 (queries/database of DESIGN.md 8.4) is given per learned row.
-   --ship exports the shipped recipe's model with both calibrated radii into resources/models, and its card.
+   --ship learns which way up on the training photos, exports the shipped recipe's model with it, calibrates both
+   radii on the calibration half through the engine, re-exports it into resources/models, and writes its card.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from trainer.edits import EDITS, write_edits  # noqa: E402
 from trainer.evaluate import (NearDupItems, calibrate_radius, evaluate_model, mean_average_precision,  # noqa: E402
                               near_duplicate_counts, near_duplicate_curve, near_duplicate_report, plot_pr_curves)
 from trainer.export import HashEncoder, export_onnx, model_info, to_batch  # noqa: E402
-from trainer.fit import CHECKPOINT, FitConfig, fit_frozen  # noqa: E402
+from trainer.fit import CHECKPOINT, FitConfig, fit_frozen, learn_upright  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -323,9 +325,7 @@ def main() -> None:
 
     radii = {name: calibrate_radius(c["positive_by_edit"].sum(axis=0), c["negative"], DUPLICATE_PRECISION)
              for name, c in counts["calibration"].items()}
-    if args.ship:
-        ship(result, radii[SHIPPED_ROW], similar_radius(counts["calibration"][SHIPPED_ROW], radii[SHIPPED_ROW]),
-             args.ship_name, len(photos))
+    upright = ship_with_upright(result, photos, halves["calibration"], args.ship_name) if args.ship else None
     shipped = HashModel.load(resolve_model_name(args.ship_name), device="cpu")
     name = f"shipped {shipped.path.stem}"
     # the shipped learned model, end to end through the engine
@@ -343,7 +343,7 @@ def main() -> None:
 
     rows = report(counts, radii, maps, time.monotonic() - began)
     if args.ship:
-        write_card(shipped, rows[name], rows["pHash"], maps[name], cifar)
+        write_card(shipped, rows[name], rows["pHash"], maps[name], cifar, upright)
 
 
 def _imagenette_train_folder() -> list[str]:
@@ -354,23 +354,44 @@ def _imagenette_train_folder() -> list[str]:
     return [str(p) for p in sorted(folder.glob("*.JPEG"))]
 
 
-def ship(result, duplicate: int, similar: int, name: str, photos: int) -> Path:
+def ship_with_upright(result, photos: list[str], calibration, name: str):
+    """Learn which way up on the training photos, export the shipped recipe's head with it, then calibrate both
+    radii on the calibration half through the engine (the turned-back photos change some codes) and re-export."""
+    start = time.monotonic()
+    config = FitConfig(method=SHIPPED_RECIPE["method"], bits=BITS, workers=2, augment=SHIPPED_RECIPE["augment"])
+    upright = learn_upright(UnlabeledPhotos(photos, eval_transform()), result, config, work_dir=WORK, device="cpu").upright
+    if upright is None:
+        sys.exit("stopped while learning which way up; a rerun starts it again")
+    print(f"  which way up: {upright.held_out} on held-out photos at confidence {upright.confidence} "
+          f"({time.monotonic() - start:.0f} s)", flush=True)
+    out = ship(result, upright, 6, 16, name, len(photos))  # provisional radii, calibrated below
+    paths, items = calibration
+    counts = hamming_counts(engine_codes(HashModel.load(out, device="cpu"), paths), items)
+    duplicate = calibrate_radius(counts["positive_by_edit"].sum(axis=0), counts["negative"], DUPLICATE_PRECISION)
+    ship(result, upright, duplicate, similar_radius(counts, duplicate), name, len(photos))
+    return upright
+
+
+def ship(result, upright, duplicate: int, similar: int, name: str, photos: int) -> Path:
     from PIL import Image
 
     info = model_info(SHIPPED_RECIPE["method"], "mobilenet_v2", BITS,
                       f"Imagenette train (5,000) + {photos - 5000} free photos, unlabeled; frozen backbone, "
                       f"duplicates views, tau {SHIPPED_RECIPE['tau']}, batch {SHIPPED_RECIPE['batch_size']}, "
-                      f"{SHIPPED_RECIPE['epochs']} epochs", resize=RESIZE_RULES["duplicates"])
-    info = ModelInfo(**{**info.__dict__, "radius_duplicate": duplicate, "radius_similar": similar})
+                      f"{SHIPPED_RECIPE['epochs']} epochs; which-way-up head on the same photos",
+                      resize=RESIZE_RULES["duplicates"])
+    info = ModelInfo(**{**info.__dict__, "radius_duplicate": duplicate, "radius_similar": similar,
+                        "upright_confidence": upright.confidence})
     out = REPO / "resources" / "models" / f"{name}.onnx"
     sample = [Image.open(p).convert("RGB") for p in sorted((WORK / "calibration" / "originals").glob("*.jpg"))[:16]]
-    parity = export_onnx(HashEncoder(result.backbone, result.method), info, out, sample)
+    parity = export_onnx(HashEncoder(result.backbone, result.method, upright.head), info, out, sample)
     print(f"shipped {out.relative_to(REPO)}: {out.stat().st_size / 1e6:.1f} MB, radii {duplicate}/{similar}, "
-          f"ONNX = torch on {parity.bit_agreement:.2%} of bits", flush=True)
+          f"ONNX = torch on {parity.bit_agreement:.2%} of bits and {parity.turn_agreement:.0%} of turn verdicts",
+          flush=True)
     return out
 
 
-def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar_map: float | None) -> Path:
+def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar_map: float | None, upright) -> Path:
     """The model card next to the ONNX file: what it is, what it was trained on, what it measures."""
     groups = defaultdict(list)
     for edit in EDITS:
@@ -386,7 +407,12 @@ def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar
                        "frozen MobileNetV2, trained without labels on views that imitate a user's edits (turns, "
                        "flips, crops, borders, recompression, colour). It beat WCH and NSH on the calibration half: "
                        "at their default temperature 0.3 no radius reaches precision 0.99, because different photos "
-                       "of one subject share codes. The whole photo is squashed to 224×224.",
+                       "of one subject share codes. The whole photo is squashed to 224×224. A second head tells "
+                       "which way up a photo is (a logistic regression on the 3×3-pooled feature grid, trained "
+                       "without labels on the four turns of the same photos); where it is sure a photo is turned, "
+                       "the engine encodes it turned back, so copies turned by a viewer are found.",
+        "upright": {"confidence": model.info.upright_confidence, "held_out_photos": upright.held_out,
+                    "rule": "the lowest softmax at which at most 2 % of held-out upright images are turned"},
         "radius": {"duplicate": model.info.radius_duplicate, "similar": model.info.radius_similar},
         "radius_note": f"calibrated on the calibration half of the near-duplicate benchmark: duplicate = the largest "
                        f"radius with pair precision ≥ {DUPLICATE_PRECISION}; similar = the largest radius where at "
