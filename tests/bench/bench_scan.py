@@ -33,7 +33,7 @@ PHOTOS_ZIP = REPO.parent / "shared" / "data" / "photos-free-1024.zip"
 WORK = REPO / "build" / "bench"
 
 
-def make_12mp(dest: Path, count: int, grain: float = 0.0) -> list[Path]:
+def make_12mp(dest: Path, count: int, grain: float = 0.0, turned: bool = False) -> list[Path]:
     """Upscale the shared photos to 4000×3000 and save at quality 90 (cached between runs).
 
     Upscaled photos are smoother than a camera's (about 0.9 MB each at q90); ``grain`` adds
@@ -60,6 +60,8 @@ def make_12mp(dest: Path, count: int, grain: float = 0.0) -> list[Path]:
             if i >= len(names):  # a different picture, not a byte copy: mirror and shift the crop
                 img = img.transpose(Image.FLIP_LEFT_RIGHT).crop((i % 7, 0, img.width, img.height))
             img = img.resize((4000, 3000), Image.BICUBIC)
+            if turned:  # as a viewer's "rotate" button writes it: a model with a ``turn`` output encodes it twice
+                img = img.transpose(Image.ROTATE_90)
             if grain:
                 noise = np.random.default_rng(i).normal(0, grain, (3000, 4000, 3))
                 img = Image.fromarray(np.clip(np.asarray(img) + noise, 0, 255).astype(np.uint8))
@@ -77,14 +79,14 @@ def timed_scan(folder: Path, model: HashModel, workers: int | None) -> tuple[flo
 
 
 def bench_full_scan(args) -> None:
-    folder_name = f"photos-12mp-grain{args.grain:g}" if args.grain else "photos-12mp"
-    files = make_12mp(WORK / folder_name, args.photos, args.grain)
+    folder_name = (f"photos-12mp-grain{args.grain:g}" if args.grain else "photos-12mp") + ("-turned" if args.turned else "")
+    files = make_12mp(WORK / folder_name, args.photos, args.grain, args.turned)
     folder = files[0].parent
     mean_mb = sum(p.stat().st_size for p in files) / len(files) / 1e6
     models = [("perceptual-hash default", default_model_path())]
-    if args.cnn_model:
-        models.append(("MobileNetV2 (random weights)", Path(args.cnn_model)))
-    print(f"\nFull scan of {len(files)} 12 MP JPEGs (4000×3000, q90, grain σ={args.grain:g}, mean {mean_mb:.1f} MB), "
+    models += [(Path(path).stem, Path(path)) for path in args.cnn_model]
+    print(f"\nFull scan of {len(files)} 12 MP JPEGs (4000×3000{', turned a quarter' if args.turned else ''}, q90, "
+          f"grain σ={args.grain:g}, mean {mean_mb:.1f} MB), "
           f"{os.cpu_count()} cores")
     for label, path in models:
         model = HashModel.load(path)
@@ -160,7 +162,9 @@ def main() -> None:
     parser.add_argument("--grain", type=float, default=0.0, help="sensor-like noise σ added to the 12 MP files")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--rescan-files", type=int, default=100_000)
-    parser.add_argument("--cnn-model", default=None, help="a MobileNet-sized ONNX hash model to time as well")
+    parser.add_argument("--cnn-model", action="append", default=[],
+                        help="a MobileNet-sized ONNX hash model to time as well (repeatable)")
+    parser.add_argument("--turned", action="store_true", help="every 12 MP photo turned a quarter (3000×4000)")
     parser.add_argument("--skip-full", action="store_true")
     parser.add_argument("--skip-rescan", action="store_true")
     args = parser.parse_args()
