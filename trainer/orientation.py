@@ -38,6 +38,7 @@ HELD_OUT = 0.2  # share of the photos kept out of the fit to set the confidence
 MAX_WRONGLY_TURNED = 0.02  # at most this share of held-out upright images may be turned by the engine
 WEIGHT_DECAY = 0.1  # on the standardised features; 0.001-0.01 fit the training photos too closely
 MIN_PHOTOS = 20
+MAX_PHOTOS = 6000  # enough to learn it; bounds the time and the memory (about 0.4 MB per photo while fitting)
 CONFIDENCES = np.round(np.arange(0.5, 0.995, 0.01), 2)
 
 
@@ -101,13 +102,14 @@ class FourTurns:
 
 def turned_cells(photos: UnlabeledPhotos, head: UprightHead, run: Callable, info: ModelInfo, *, workers: int,
                  seed: int, progress: Callable[[dict], None], stop: Callable[[], bool]):
-    """The pooled grid cells of every readable photo at its four turns: float16 [n, 4, GRID² · D]."""
+    """The pooled grid cells of every readable photo at its four turns (float16 [n, 4, GRID² · D]), and the
+    [path, reason] of the photos that could not be read."""
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     photos.transform = FourTurns(info)
     loader = DataLoader(photos, batch_size=32, shuffle=False, num_workers=workers, collate_fn=collate,
                         generator=generator)
-    cells, kept, skipped = [], [], []
+    cells, skipped = [], []
     done, start = 0, time.monotonic()
     with torch.no_grad():
         for indices, views, bad in loader:
@@ -116,25 +118,28 @@ def turned_cells(photos: UnlabeledPhotos, head: UprightHead, run: Callable, info
             skipped += [[s.path, s.reason] for s in bad]
             done += len(indices) + len(bad)
             if len(indices):
-                kept += indices.tolist()
                 turns = [head.cells(run(view)[1].float()).half() for view in views]
                 cells.append(torch.stack(turns, dim=1))
             rate = done / max(time.monotonic() - start, 1e-9)
             progress({"event": "upright", "done": done, "total": len(photos), "rate": round(rate, 2),
                       "eta_s": round((len(photos) - done) / rate, 1) if rate else None})
-    return (torch.cat(cells) if cells else torch.zeros(0, 4, 0)), kept, skipped
+    return (torch.cat(cells) if cells else torch.zeros(0, 4, 0)), skipped
 
 
 def fit_upright(photos: UnlabeledPhotos, backbone, info: ModelInfo, *, device: torch.device, work_dir,
                 workers: int = 0, seed: int = 0, progress: Callable[[dict], None] = lambda event: None,
                 stop: Callable[[], bool] = lambda: False) -> Upright | None:
-    """Learn the turn head on ``photos`` (no labels needed) and set its confidence on held-out photos;
-    None when fewer than MIN_PHOTOS photos can be read (too few to hold some out and trust the verdicts)."""
+    """Learn the turn head on ``photos`` (no labels needed; at most MAX_PHOTOS of them, a seeded sample) and
+    set its confidence on held-out photos; None when fewer than MIN_PHOTOS photos can be read (too few to hold
+    some out and trust the verdicts)."""
     if len(photos) < MIN_PHOTOS:
         return None
+    if len(photos) > MAX_PHOTOS:
+        chosen = np.sort(np.random.default_rng(seed).choice(len(photos), MAX_PHOTOS, replace=False))
+        photos = UnlabeledPhotos([photos.paths[i] for i in chosen], photos.transform)
     run = frozen_runner(backbone, device, work_dir, info.input_size)
     head = UprightHead(backbone.dim, math.isqrt(run(torch.zeros(1, 3, info.input_size, info.input_size))[1].shape[1]))
-    cells, _, skipped = turned_cells(photos, head, run, info, workers=workers, seed=seed, progress=progress,
+    cells, skipped = turned_cells(photos, head, run, info, workers=workers, seed=seed, progress=progress,
                                      stop=stop)
     if len(cells) < MIN_PHOTOS:
         return None
