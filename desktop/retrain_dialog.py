@@ -36,10 +36,11 @@ STARTUP_SECONDS = 10  # loading PyTorch and the backbone, exporting and checking
 
 def estimate(photos: int, device: str, epochs: int) -> float:
     """Seconds: about 40 % of the benchmark's time is reading the photos, 60 % is 30 epochs of training; learning
-    which way up adds a fifth (113 s for 5,052 photos on the 2-core CPU), from 20 photos on."""
+    which way up (trainer.orientation: from 250 photos, on at most 6,000) adds a fifth of a photo's share
+    (113 s for 5,052 photos on the 2-core CPU)."""
     per_photo = SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"])
-    upright = 0.2 if photos >= 20 else 0.0
-    return STARTUP_SECONDS + photos * per_photo * (0.4 + 0.6 * epochs / 30 + upright)
+    upright = 0.2 * min(photos, 6000) if photos >= 250 else 0.0
+    return STARTUP_SECONDS + per_photo * (photos * (0.4 + 0.6 * epochs / 30) + upright)
 
 
 def describe_seconds(seconds: float) -> str:

@@ -5,12 +5,12 @@ normalised as the metadata says), output ``codes`` float32 [N, bits] whose sign 
 metadata is read once into a frozen :class:`ModelInfo` and checked on load; a model that breaks
 the contract is refused with one line saying what is wrong, never run with guessed settings.
 
-A model may also say which way up a photo is: an optional output ``turn`` float32 [N, 4], the
-logits of "this image is the upright photo turned k quarter turns counter-clockwise" (k = 0..3),
-with the metadata ``photohash.upright_confidence``. Where the softmax is at least that sure of a
-turn, the engine encodes the image turned back, so a copy that a viewer's "rotate" button wrote
-gets its original's code (frozen CNN features are not rotation invariant). The two come together
-or not at all.
+A model may also say which way up a photo is (format version 2): an optional output ``turn``
+float32 [N, 4], the logits of "this image is the upright photo turned k quarter turns counter-clockwise"
+(k = 0..3), with the metadata ``photohash.upright_confidence``. Where the softmax is at least that
+sure of a turn, the engine encodes the image turned back, so a copy that a viewer's "rotate" button
+wrote gets its original's code (frozen CNN features are not rotation invariant). The output, the
+metadata and the version come together or not at all.
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ from PIL import Image
 from . import codes
 from .errors import ModelError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # codes only
+# A model with the ``turn`` output is version 2, so that a PhotoHash that predates it refuses the model rather
+# than ignore the output (it would give turned photos other codes under the same model key).
+UPRIGHT_FORMAT_VERSION = 2
 PREFIX = "photohash."
 RESIZE_RULES = ("squash", "center-crop")
 INTERPOLATIONS = {
@@ -102,8 +105,9 @@ class ModelInfo:
                 raise ModelError(path, f"metadata '{name}' must be a number, got {props[name]!r}") from None
 
         version = integer("format_version")
-        if version != FORMAT_VERSION:
-            raise ModelError(path, f"model format version {version} is not supported (this PhotoHash reads {FORMAT_VERSION})")
+        if version not in (FORMAT_VERSION, UPRIGHT_FORMAT_VERSION):
+            raise ModelError(path, f"model format version {version} is not supported (this PhotoHash reads "
+                                   f"{FORMAT_VERSION} and {UPRIGHT_FORMAT_VERSION})")
         info = cls(
             bits=integer("bits"),
             input_size=integer("input_size"),
@@ -142,6 +146,9 @@ class ModelInfo:
                 raise ModelError(path, f"radius.{name} must be between 0 and {self.bits}, got {radius}")
         if not 0 <= self.upright_confidence <= 1:
             raise ModelError(path, f"upright_confidence must be between 0 and 1, got {self.upright_confidence}")
+        if (self.format_version == UPRIGHT_FORMAT_VERSION) != (self.upright_confidence > 0):
+            raise ModelError(path, f"format version {self.format_version} does not fit upright_confidence "
+                                   f"{self.upright_confidence} (version {UPRIGHT_FORMAT_VERSION} is for models that tell turns)")
         if self.radius_duplicate > self.radius_similar:
             raise ModelError(
                 path, f"radius.duplicate ({self.radius_duplicate}) is larger than radius.similar ({self.radius_similar})"
@@ -330,7 +337,8 @@ class HashModel:
         quarter = turn.argmax(axis=1)
         turned = np.nonzero((quarter != 0) & (turn.max(axis=1) >= self.info.upright_confidence))[0]
         if len(turned):
-            # both resize rules commute with quarter turns, so turning the prepared pixels = preparing the turned photo
+            # turning the prepared pixels stands for preparing the turned-back photo: exact but for resampling
+            # rounding with "squash", and a one-pixel shift with "center-crop" when the crop offset is odd
             upright = np.stack([np.rot90(np.asarray(batch)[i], -quarter[i], axes=(0, 1)) for i in turned])
             out[turned] = self.outputs(np.ascontiguousarray(upright))[0]
         return out

@@ -418,6 +418,28 @@ def test_retrain_refuses_to_start_without_weights(make_window, qtbot, tmp_path):
     assert dialog.process is None and "Choose the backbone's weights first" in dialog.stage.text()
 
 
+def test_retrain_progress_stages_move_forward(make_window, qtbot, tmp_path):
+    """The trainer's JSON events, in the order a run of a 5,000-photo library sends them (which way up is learned
+    from 250 photos on, so the real-trainer test above, on 12 photos, never reaches that stage)."""
+    from desktop.retrain_dialog import RetrainDialog
+
+    window = make_window()
+    dialog = RetrainDialog(window.context, 5000, window, weights=str(tmp_path / "w.pth"))
+    qtbot.addWidget(dialog)
+    events = [{"event": "cache", "done": 2500, "total": 5000, "eta_s": 60},
+              {"event": "step", "epoch": 30, "epochs": 30, "step": 78, "steps": 78, "loss": 1.5, "eta_s": 1},
+              {"event": "upright", "done": 1200, "total": 5000, "eta_s": 40},
+              {"event": "upright", "done": 5000, "total": 5000, "eta_s": 0}]
+    values = []
+    for e in events:
+        dialog._event(e)
+        values.append(dialog.progress.value())
+    assert values == sorted(values) and values[-1] < 100, values
+    assert dialog.stage.text() == "Learning which way up your photos are: 5,000 of 5,000"
+    dialog._event(events[2])
+    assert dialog.stage.text() == "Learning which way up your photos are: 1,200 of 5,000 · about 40 seconds left"
+
+
 def test_signal_emit_keeps_references(qapp):
     """PySide6 6.12.0 dropped a reference to True on every Signal.emit: after a few thousand
     thumbnails the interpreter aborted. The installed PySide6 must not."""

@@ -90,10 +90,13 @@ def test_bad_inputs_give_one_clear_error(tmp_path, photos_dir):
         fit_frozen(photos(photos_dir), FitConfig(bits=20), weights=weights, work_dir=tmp_path / "w")
 
 
-def test_cli_train_emits_json_progress_and_a_model_the_cli_uses(tmp_path, photos_dir, capsys):
+def test_cli_train_emits_json_progress_and_a_model_the_cli_uses(tmp_path, photos_dir, capsys, monkeypatch):
     import json
 
     from engine.cli import main
+    from trainer import orientation
+
+    monkeypatch.setattr(orientation, "MIN_PHOTOS", 20)  # 24 photos stand for a library of thousands
 
     out = tmp_path / "mine.onnx"
     code = main(["train", "--method", "nsh", "--bits", "16", "--images", str(photos_dir), "--weights",

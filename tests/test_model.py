@@ -110,7 +110,7 @@ def write_model(path, metadata: dict[str, str], *, input_name="images", output_n
         ({"photohash.mean": "[0.5]"}, "must be a list of 3 numbers"),
         ({"photohash.std": "[1, 0, 1]"}, "std values must be positive"),
         ({"photohash.resize": "stretch"}, "unknown resize rule 'stretch'"),
-        ({"photohash.format_version": "9"}, "format version 9 is not supported"),
+        ({"photohash.format_version": "9"}, "format version 9 is not supported .this PhotoHash reads 1 and 2"),
     ],
 )
 def test_inconsistent_metadata_is_refused(tmp_path, model, change, message):
@@ -164,6 +164,7 @@ def with_turn_output(path, model, confidence: str | None = "0.9", channels: int 
     meta = model.info.to_metadata()
     if confidence is not None:
         meta["photohash.upright_confidence"] = confidence
+        meta["photohash.format_version"] = "2"
     del proto.metadata_props[:]
     for key, value in meta.items():
         proto.metadata_props.add(key=key, value=value)
@@ -192,9 +193,13 @@ def test_a_turned_copy_is_encoded_turned_back(tmp_path, model):
 def test_turn_output_and_its_metadata_come_together(tmp_path, model):
     with pytest.raises(ModelError, match="must come together"):
         HashModel.load(with_turn_output(tmp_path / "no-meta.onnx", model, confidence=None))
-    meta = {**model.info.to_metadata(), "photohash.upright_confidence": "0.9"}
+    meta = {**model.info.to_metadata(), "photohash.upright_confidence": "0.9", "photohash.format_version": "2"}
     with pytest.raises(ModelError, match="must come together"):
         HashModel.load(write_model(tmp_path / "no-output.onnx", meta))
+    with pytest.raises(ModelError, match="format version 1 does not fit upright_confidence 0.9"):
+        HashModel.load(write_model(tmp_path / "version-1.onnx", {**meta, "photohash.format_version": "1"}))
+    with pytest.raises(ModelError, match="format version 2 does not fit upright_confidence 0.0"):
+        HashModel.load(write_model(tmp_path / "version-2.onnx", {**model.info.to_metadata(), "photohash.format_version": "2"}))
     with pytest.raises(ModelError, match=r"output 'turn' must be \[N, 4\]"):
         HashModel.load(with_turn_output(tmp_path / "three.onnx", model, channels=3))
     with pytest.raises(ModelError, match="upright_confidence must be between 0 and 1"):

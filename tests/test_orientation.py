@@ -8,12 +8,12 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the trainer needs the [train] extra")
 
-from engine.model import HashModel, ModelInfo  # noqa: E402
+from engine.model import HashModel  # noqa: E402
 from trainer.backbones import Backbone  # noqa: E402
 from trainer.data import UnlabeledPhotos, eval_transform  # noqa: E402
-from trainer.export import HashEncoder, export_onnx, model_info  # noqa: E402
+from trainer.export import HashEncoder, export_onnx, model_info, with_upright  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
-from trainer.orientation import MIN_PHOTOS, choose_confidence, fit_upright, pool_matrix  # noqa: E402
+from trainer.orientation import choose_confidence, fit_upright, pool_matrix  # noqa: E402
 
 from .conftest import SHARED, require  # noqa: E402
 
@@ -50,11 +50,11 @@ def test_learned_head_exports_as_the_turn_output(tmp_path, photos_dir, monkeypat
 
     from trainer import orientation
 
+    monkeypatch.setattr(orientation, "MIN_PHOTOS", 20)  # 24 photos stand for a library of thousands
     monkeypatch.setattr(orientation, "MAX_PHOTOS", 22)  # a big library is sampled
     backbone = Backbone("mobilenet_v2", require(WEIGHTS)).eval()
     info = model_info("baseline", "mobilenet_v2", 16, "test", resize="squash")
     paths = [str(p) for p in sorted(photos_dir.iterdir())]
-    assert len(paths) >= MIN_PHOTOS
     events = []
     upright = fit_upright(UnlabeledPhotos(paths, eval_transform()), backbone, info, device=torch.device("cpu"),
                           work_dir=tmp_path, progress=events.append)
@@ -65,12 +65,12 @@ def test_learned_head_exports_as_the_turn_output(tmp_path, photos_dir, monkeypat
 
     torch.manual_seed(0)
     encoder = HashEncoder(backbone, METHODS["baseline"](dim=backbone.dim, bits=16), upright.head)
-    info = ModelInfo(**{**info.__dict__, "upright_confidence": upright.confidence})
+    info = with_upright(info, upright.confidence)
     sample = [Image.open(p).convert("RGB") for p in paths[:8]]
     parity = export_onnx(encoder, info, tmp_path / "turns.onnx", sample)
     assert parity.bit_agreement >= 0.999 and parity.turn_agreement == 1.0
     model = HashModel.load(tmp_path / "turns.onnx")
-    assert model.info.upright_confidence == upright.confidence
+    assert model.info.upright_confidence == upright.confidence and model.info.format_version == 2
 
     # the engine's verdicts are the head's: an image it is sure is turned is encoded turned back
     pixels = np.stack([np.asarray(img.resize((224, 224), Image.BILINEAR, reducing_gap=None)) for img in sample])
@@ -83,9 +83,27 @@ def test_learned_head_exports_as_the_turn_output(tmp_path, photos_dir, monkeypat
     assert np.array_equal(model.encode_raw(pixels), expected)
 
 
-def test_too_few_photos_learn_nothing(tmp_path, photos_dir):
+def test_too_few_readable_photos_learn_nothing(tmp_path, photos_dir, monkeypatch):
+    from trainer import orientation
+
+    monkeypatch.setattr(orientation, "MIN_PHOTOS", 20)
     backbone = Backbone("mobilenet_v2", require(WEIGHTS)).eval()
     info = model_info("baseline", "mobilenet_v2", 16, "test", resize="squash")
-    few = [str(p) for p in sorted(photos_dir.iterdir())[:MIN_PHOTOS - 1]]
-    assert fit_upright(UnlabeledPhotos(few, eval_transform()), backbone, info, device=torch.device("cpu"),
-                       work_dir=tmp_path) is None
+    good = [str(p) for p in sorted(photos_dir.iterdir())]
+    assert fit_upright(UnlabeledPhotos(good[:19], eval_transform()), backbone, info, device=torch.device("cpu"),
+                       work_dir=tmp_path) is None  # too few listed: nothing is read
+    broken = []
+    for k in range(3):
+        broken.append(tmp_path / f"broken-{k}.jpg")
+        broken[-1].write_bytes(b"not a photo")
+    listed = good[:18] + [str(b) for b in broken]
+    assert fit_upright(UnlabeledPhotos(listed, eval_transform()), backbone, info, device=torch.device("cpu"),
+                       work_dir=tmp_path) is None  # 21 listed, 18 readable
+
+
+def test_a_head_that_turns_too_many_upright_photos_gets_no_confidence():
+    turns = np.tile(np.arange(4), 100)
+    probs = np.full((400, 4), 0.0)
+    probs[np.arange(400), (turns + 1) % 4] = 1.0  # always sure, always wrong
+    confidence, measured = choose_confidence(probs, turns)
+    assert confidence is None and measured["upright_turned"] == 1.0

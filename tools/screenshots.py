@@ -3,8 +3,7 @@
 Run under a real X server (``make screenshots`` uses ``xvfb-run``): builds a library of the shared
 photos with edited copies (tools/make_sample_photos.py), a broken file and a non-image, scans it
 into a throw-away catalog, and saves ``<screen>-<theme>.png`` into the folder given. With the ``[train]`` extra and the shared
-MobileNetV2 weights, the retrain dialog is also caught in the middle of a real training run, and again
-while it learns which way up the photos are.
+MobileNetV2 weights, the retrain dialog is also caught in the middle of a real training run.
 """
 
 from __future__ import annotations
@@ -69,11 +68,10 @@ def main() -> None:
         settle(0.2)
     window.context.thumbnails.wait()
 
-    def shoot(widget, name: str, theme: str, settled: bool = True) -> None:
-        if settled:  # a passing stage (settled=False) is taken at once
-            settle(1.5)
-            window.context.thumbnails.wait()
-            settle(0.5)
+    def shoot(widget, name: str, theme: str) -> None:
+        settle(1.5)
+        window.context.thumbnails.wait()
+        settle(0.5)
         path = args.out / f"{name}-{theme}.png"
         widget.grab().save(str(path))
         print(path)
@@ -117,14 +115,6 @@ def main() -> None:
             while "Training: epoch" not in dialog.stage.text() and time.monotonic() < deadline:
                 settle(0.2)
             shoot(dialog, "retrain-progress", theme)
-            dialog.cancel_or_close()
-            while dialog.process.is_running():
-                settle(0.2)
-            dialog.start()  # resumed from the checkpoint, then caught learning which way up
-            deadline = time.monotonic() + 600
-            while "which way up" not in dialog.stage.text() and time.monotonic() < deadline:
-                settle(0.05)
-            shoot(dialog, "retrain-upright", theme, settled=False)  # a few seconds on a small library
             dialog.cancel_or_close()
             while dialog.process.is_running():
                 settle(0.2)

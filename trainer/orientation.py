@@ -37,7 +37,7 @@ EDITED = 0.5  # share of training images changed by a random user edit before th
 HELD_OUT = 0.2  # share of the photos kept out of the fit to set the confidence
 MAX_WRONGLY_TURNED = 0.02  # at most this share of held-out upright images may be turned by the engine
 WEIGHT_DECAY = 0.1  # on the standardised features; 0.001-0.01 fit the training photos too closely
-MIN_PHOTOS = 20
+MIN_PHOTOS = 250  # the held-out fifth then has 50 upright images: the 2 % rule allows one wrongly turned, not 0 of 4
 MAX_PHOTOS = 6000  # enough to learn it; bounds the time and the memory (about 0.4 MB per photo while fitting)
 CONFIDENCES = np.round(np.arange(0.5, 0.995, 0.01), 2)
 
@@ -118,7 +118,7 @@ def turned_cells(photos: UnlabeledPhotos, head: UprightHead, run: Callable, info
             skipped += [[s.path, s.reason] for s in bad]
             done += len(indices) + len(bad)
             if len(indices):
-                turns = [head.cells(run(view)[1].float()).half() for view in views]
+                turns = [head.cells(run(view)[1].float().cpu()).half() for view in views]  # an accelerator's tokens too
                 cells.append(torch.stack(turns, dim=1))
             rate = done / max(time.monotonic() - start, 1e-9)
             progress({"event": "upright", "done": done, "total": len(photos), "rate": round(rate, 2),
@@ -130,8 +130,8 @@ def fit_upright(photos: UnlabeledPhotos, backbone, info: ModelInfo, *, device: t
                 workers: int = 0, seed: int = 0, progress: Callable[[dict], None] = lambda event: None,
                 stop: Callable[[], bool] = lambda: False) -> Upright | None:
     """Learn the turn head on ``photos`` (no labels needed; at most MAX_PHOTOS of them, a seeded sample) and
-    set its confidence on held-out photos; None when fewer than MIN_PHOTOS photos can be read (too few to hold
-    some out and trust the verdicts)."""
+    set its confidence on held-out photos. None when fewer than MIN_PHOTOS photos can be read (too few to hold
+    some out and trust the verdicts), or when no confidence keeps the held-out upright photos upright."""
     if len(photos) < MIN_PHOTOS:
         return None
     if len(photos) > MAX_PHOTOS:
@@ -162,15 +162,18 @@ def fit_upright(photos: UnlabeledPhotos, backbone, info: ModelInfo, *, device: t
         return value
 
     optimizer.step(loss)
+    if stop():
+        raise KeyboardInterrupt
     with torch.no_grad():
         probs = head.linear((held.reshape(-1, held.shape[-1]) - head.mean) / head.std).softmax(1).numpy()
     confidence, measured = choose_confidence(probs, np.tile(np.arange(4), len(held)))
-    return Upright(head.eval(), confidence, measured, skipped)
+    return None if confidence is None else Upright(head.eval(), confidence, measured, skipped)
 
 
-def choose_confidence(probs: np.ndarray, turns: np.ndarray) -> tuple[float, dict]:
+def choose_confidence(probs: np.ndarray, turns: np.ndarray) -> tuple[float | None, dict]:
     """The lowest confidence at which at most MAX_WRONGLY_TURNED of the upright images would be turned,
-    and what it gives: the share of turned images that would be turned back right."""
+    and what it gives: the share of turned images that would be turned back right. None when even the
+    highest confidence turns too many (such a head is not exported)."""
     sure, guess = probs.max(axis=1), probs.argmax(axis=1)
     upright = turns == 0
     for confidence in CONFIDENCES:
@@ -178,6 +181,8 @@ def choose_confidence(probs: np.ndarray, turns: np.ndarray) -> tuple[float, dict
         wrongly = float(acted[upright].mean())
         if wrongly <= MAX_WRONGLY_TURNED:
             break
+    else:
+        confidence = None
     righted = float((acted & (guess == turns))[~upright].mean())
-    return float(confidence), {"photos": len(turns) // 4, "accuracy": round(float((guess == turns).mean()), 4),
+    return (None if confidence is None else float(confidence)), {"photos": len(turns) // 4, "accuracy": round(float((guess == turns).mean()), 4),
                                "upright_turned": round(wrongly, 4), "turned_righted": round(righted, 4)}

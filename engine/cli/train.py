@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from ..catalog import default_data_dir
@@ -53,7 +52,7 @@ def register(sub, common) -> None:
                         "--batch-size 512 so that different photos of one subject get different codes")
     p.add_argument("--upright", action=argparse.BooleanOptionalAction, default=True,
                    help="also learn which way up a photo is, so that copies turned by a quarter turn are found "
-                        "(default on; about 1 min per 1,000 photos on a 2-core CPU)")
+                        "(default on, from 250 photos; about 1 min per 2,500 photos on a 2-core CPU)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--device", default="auto", help="auto (cuda, mps, cpu), cpu, cuda or mps")
     p.add_argument("--work-dir", metavar="DIR", help="checkpoints and feature cache (default: in the data folder)")
@@ -109,7 +108,7 @@ def run_train(args) -> int:
                              image_size=args.image_size, resize=data.RESIZE_RULES[args.augment])
     upright = result.upright
     if upright is not None:
-        info = replace(info, upright_confidence=upright.confidence)
+        info = export.with_upright(info, upright.confidence)
     parity = export.export_onnx(export.HashEncoder(result.backbone, result.method, upright and upright.head), info,
                                 out, sample)
     summary = {"event": "done", "model": str(out), "method": args.method, "bits": args.bits, "photos": result.photos,
@@ -124,7 +123,8 @@ def run_train(args) -> int:
         print(f"wrote {out}: {args.method}, {args.bits} bits, {result.photos} photos, {result.seconds:.0f} s; "
               f"ONNX matches torch on {parity.bit_agreement:.2%} of bits")
         if args.upright and upright is None:
-            print("which way up: too few readable photos to learn it (20 needed); the model has no turn output")
+            print("which way up: not learned (fewer than 250 readable photos, or no verdict sure enough on the "
+                  "held-out ones); the model has no turn output")
         elif upright is not None:
             print(f"which way up: on {upright.held_out['photos']} held-out photos, {upright.held_out['turned_righted']:.0%} "
                   f"of quarter turns are turned back and {upright.held_out['upright_turned']:.1%} of upright photos "

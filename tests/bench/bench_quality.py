@@ -53,7 +53,7 @@ from trainer.data import RESIZE_RULES, UnlabeledPhotos, eval_transform, imagenet
 from trainer.edits import EDITS, write_edits  # noqa: E402
 from trainer.evaluate import (NearDupItems, calibrate_radius, evaluate_model, mean_average_precision,  # noqa: E402
                               near_duplicate_counts, near_duplicate_curve, near_duplicate_report, plot_pr_curves)
-from trainer.export import HashEncoder, export_onnx, model_info, to_batch  # noqa: E402
+from trainer.export import HashEncoder, export_onnx, model_info, to_batch, with_upright  # noqa: E402
 from trainer.fit import CHECKPOINT, FitConfig, fit_frozen, learn_upright  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
 
@@ -380,8 +380,8 @@ def ship(result, upright, duplicate: int, similar: int, name: str, photos: int) 
                       f"duplicates views, tau {SHIPPED_RECIPE['tau']}, batch {SHIPPED_RECIPE['batch_size']}, "
                       f"{SHIPPED_RECIPE['epochs']} epochs; which-way-up head on the same photos",
                       resize=RESIZE_RULES["duplicates"])
-    info = ModelInfo(**{**info.__dict__, "radius_duplicate": duplicate, "radius_similar": similar,
-                        "upright_confidence": upright.confidence})
+    info = with_upright(ModelInfo(**{**info.__dict__, "radius_duplicate": duplicate, "radius_similar": similar}),
+                        upright.confidence)
     out = REPO / "resources" / "models" / f"{name}.onnx"
     sample = [Image.open(p).convert("RGB") for p in sorted((WORK / "calibration" / "originals").glob("*.jpg"))[:16]]
     parity = export_onnx(HashEncoder(result.backbone, result.method, upright.head), info, out, sample)
