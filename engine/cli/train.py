@@ -123,8 +123,10 @@ def run_train(args) -> int:
         print(f"wrote {out}: {args.method}, {args.bits} bits, {result.photos} photos, {result.seconds:.0f} s; "
               f"ONNX matches torch on {parity.bit_agreement:.2%} of bits")
         if args.upright and upright is None:
-            print("which way up: not learned (fewer than 250 readable photos, or no verdict sure enough on the "
-                  "held-out ones); the model has no turn output")
+            from trainer.orientation import MIN_PHOTOS
+
+            print(f"which way up: not learned (fewer than {MIN_PHOTOS} readable photos, or no verdict sure enough "
+                  "on the held-out ones); the model has no turn output")
         elif upright is not None:
             print(f"which way up: on {upright.held_out['photos']} held-out photos, {upright.held_out['turned_righted']:.0%} "
                   f"of quarter turns are turned back and {upright.held_out['upright_turned']:.1%} of upright photos "
