@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -185,7 +186,7 @@ class Catalog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._use_wal(busy_timeout)
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
@@ -193,6 +194,20 @@ class Catalog:
             raise CatalogError(self._explain(exc)) from exc
         except OSError as exc:
             raise CatalogError(f"cannot open catalog {self.path}: {exc.strerror or exc}") from exc
+
+    def _use_wal(self, timeout: float) -> None:
+        """Switch to WAL. A new file's switch needs it alone for a moment and SQLite answers "locked" at once
+        rather than wait (no busy handler), so two programs creating one catalog together retry here."""
+        deadline, pause = time.monotonic() + timeout, 0.005
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.1)
 
     def _explain(self, exc: sqlite3.DatabaseError) -> str:
         text = str(exc)

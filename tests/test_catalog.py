@@ -127,3 +127,27 @@ def test_journal_batches(catalog):
     catalog.journal_mark_restored(e1)
     pending = catalog.journal(b, only_pending=True)
     assert [e.original_path for e in pending] == ["/b.jpg"]
+
+
+def test_programs_creating_one_catalog_together_all_open_it(tmp_path):
+    """A new file's switch to WAL answered "database is locked" at once instead of waiting (it has no busy
+    handler): the GUI's first engine tasks on a fresh catalog, and two programs started together, failed."""
+    import threading
+
+    failures = []
+    for trial in range(60):
+        path = tmp_path / f"{trial}.sqlite"
+
+        def open_it():
+            try:
+                with Catalog(path) as catalog:
+                    catalog.schema_version  # noqa: B018 - a read through the new connection
+            except CatalogError as exc:
+                failures.append(str(exc))
+
+        threads = [threading.Thread(target=open_it) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []
