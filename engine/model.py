@@ -331,17 +331,23 @@ class HashModel:
     def encode_raw(self, batch: np.ndarray) -> np.ndarray:
         """uint8 [N, H, W, 3] from :func:`prepare` -> the float32 [N, bits] codes, of each image turned
         upright first where the model is sure it is turned (see the module docstring)."""
+        batch = np.asarray(batch)
         out, turn = self.outputs(batch)
         if turn is None:
             return out
-        quarter = turn.argmax(axis=1)
-        turned = np.nonzero((quarter != 0) & (turn.max(axis=1) >= self.info.upright_confidence))[0]
+        quarter = self.quarter_turns(turn)
+        turned = np.nonzero(quarter)[0]
         if len(turned):
             # turning the prepared pixels stands for preparing the turned-back photo: exact but for resampling
             # rounding with "squash", and a one-pixel shift with "center-crop" when the crop offset is odd
-            upright = np.stack([np.rot90(np.asarray(batch)[i], -quarter[i], axes=(0, 1)) for i in turned])
+            upright = np.stack([np.rot90(batch[i], -quarter[i], axes=(0, 1)) for i in turned])
             out[turned] = self.outputs(np.ascontiguousarray(upright))[0]
         return out
+
+    def quarter_turns(self, turn: np.ndarray) -> np.ndarray:
+        """The softmax of the ``turn`` output [N, 4] -> the quarter turns the engine undoes (0: the image is
+        encoded as it is, because it looks upright or the model is not sure enough)."""
+        return np.where(turn.max(axis=1) >= self.info.upright_confidence, turn.argmax(axis=1), 0)
 
     def encode(self, batch: np.ndarray) -> np.ndarray:
         """uint8 [N, H, W, 3] -> packed codes uint8 [N, bits / 8] (bit = output > 0)."""

@@ -122,12 +122,7 @@ def check_parity(encoder: HashEncoder, model: HashModel, images: list) -> Parity
     turn_agreement = None
     if turn is not None:  # the engine must turn back the same photos, the same way, as torch
         reference, theirs = reference[0], reference[1].softmax(1).numpy()
-        turn_agreement = float(np.mean(_turned(turn, model.info) == _turned(theirs, model.info)))
+        turn_agreement = float(np.mean(model.quarter_turns(turn) == model.quarter_turns(theirs)))
     reference = reference.numpy()
     return Parity(float(np.abs(ours - reference).max()), float(np.mean((ours > 0) == (reference > 0))), len(images),
                   turn_agreement)
-
-
-def _turned(probs: np.ndarray, info: ModelInfo) -> np.ndarray:
-    """The quarter turns the engine undoes (0: none) for these turn probabilities."""
-    return np.where(probs.max(axis=1) >= info.upright_confidence, probs.argmax(axis=1), 0)

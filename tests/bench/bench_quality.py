@@ -359,9 +359,12 @@ def ship_with_upright(result, photos: list[str], calibration, name: str):
     radii on the calibration half through the engine (the turned-back photos change some codes) and re-export."""
     start = time.monotonic()
     config = FitConfig(method=SHIPPED_RECIPE["method"], bits=BITS, workers=2, augment=SHIPPED_RECIPE["augment"])
-    upright = learn_upright(UnlabeledPhotos(photos, eval_transform()), result, config, work_dir=WORK, device="cpu").upright
-    if upright is None:
+    learned = learn_upright(UnlabeledPhotos(photos, eval_transform()), result, config, work_dir=WORK, device="cpu")
+    if learned.cancelled:
         sys.exit("stopped while learning which way up; a rerun starts it again")
+    upright = learned.upright
+    if upright is None:
+        sys.exit("no which-way-up head: no confidence keeps the held-out upright photos upright (trainer/orientation.py)")
     print(f"  which way up: {upright.held_out} on held-out photos at confidence {upright.confidence} "
           f"({time.monotonic() - start:.0f} s)", flush=True)
     out = ship(result, upright, 6, 16, name, len(photos))  # provisional radii, calibrated below
