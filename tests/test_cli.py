@@ -8,6 +8,7 @@ import os
 import pytest
 
 from engine.cli import build_parser, main
+from engine.model import resolve_model_name
 
 
 def cli(capsys, *args) -> tuple[int, str, str]:
@@ -104,6 +105,16 @@ def test_trash_is_a_dry_run_unless_yes_and_undo_restores(scanned, capsys):
     code, out, err = cli(capsys, "undo", "--catalog", catalog, "--yes")
     assert code == 0, err
     assert {p: p.read_bytes() for p in library.photos} == before
+
+
+def test_commands_take_a_shipped_model_by_name(tmp_path, library, capsys):
+    """scan, dupes and search take ``--model photohash64`` as ``models use`` does (they took only paths)."""
+    code, out, err = cli(capsys, "scan", "--catalog", tmp_path / "c.sqlite", "--model", "phash64", "--json",
+                         library.root)
+    assert code == 0, err
+    assert json.loads(out)["model"] == str(resolve_model_name("phash64"))
+    code, out, err = cli(capsys, "dupes", "--catalog", tmp_path / "c.sqlite", "--model", "phash64", "--json")
+    assert code == 0 and json.loads(out)["model"] == str(resolve_model_name("phash64")), err
 
 
 def test_stats_and_models(scanned, capsys):

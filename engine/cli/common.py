@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from ..errors import ModelError
-from ..model import HashModel, default_model_path
+from ..model import HashModel, default_model_path, resolve_model_name
 
 ACTIVE_MODEL_SETTING = "active_model"
 
@@ -25,9 +25,10 @@ def active_model_path(catalog: Catalog) -> Path:
 
 
 def load_model(catalog: Catalog, path: str | None) -> HashModel:
-    """The model named on the command line, else the active one. A vanished active model says what to do."""
+    """The model named on the command line (a file, ``default`` or a shipped model's name, as ``models use``
+    takes it), else the active one. A vanished active model says what to do."""
     if path:
-        return HashModel.load(path)
+        return HashModel.load(resolve_model_name(path))
     chosen = active_model_path(catalog)
     try:
         return HashModel.load(chosen)
