@@ -17,7 +17,7 @@ from engine.search import encode_file  # noqa: E402
 from trainer.data import UnlabeledPhotos, eval_transform  # noqa: E402
 from trainer.errors import TrainerError  # noqa: E402
 from trainer.export import HashEncoder, export_onnx, model_info  # noqa: E402
-from trainer.fit import FitConfig, fit_frozen  # noqa: E402
+from trainer.fit import CACHE, FitConfig, fit_frozen, train_on_cache  # noqa: E402
 
 from .conftest import WEIGHTS, require  # noqa: E402
 
@@ -47,6 +47,18 @@ def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(tmp_path, phot
     rest = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b", progress=events.append)
     assert any(e.get("event") == "resumed" for e in events)
     assert rest.losses == pytest.approx(whole.losses, rel=1e-4), "resuming must continue the same run"
+
+
+def test_heads_trained_on_a_saved_cache_equal_the_fit_that_made_it(tmp_path, photos_dir):
+    """bench_selection.py compares recipes on the bench's view caches through train_on_cache: it must train
+    exactly what fit_frozen trains on the same views."""
+    config = FitConfig(method="baseline", **TINY)
+    whole = fit_frozen(photos(photos_dir), config, weights=require(WEIGHTS), work_dir=tmp_path / "a")
+    cache = torch.load(tmp_path / "a" / CACHE, weights_only=True)
+    again = train_on_cache(cache, config, tmp_path / "b")
+    pooled = cache["pooled"][:, 0].float()
+    with torch.no_grad():
+        assert torch.equal(again.encode(pooled), whole.method.encode(pooled))
 
 
 def test_export_parity_and_the_engine_scans_with_the_model(tmp_path, photos_dir):

@@ -299,6 +299,18 @@ def fit_frozen(
     return result
 
 
+def train_on_cache(cache: dict, config: FitConfig, work_dir: Path, device: str = "cpu") -> nn.Module:
+    """The heads alone, trained on views already cached (``build_cache``'s dict): for benches that compare
+    recipes on the same views. Ctrl-C / SIGTERM raise KeyboardInterrupt."""
+    config.check()
+    with _StopFlag() as stop:
+        method, _, cancelled = _train(cache, cache["pooled"].shape[-1], config, choose_device(device),
+                                      _writable(Path(work_dir)), lambda event: None, stop)
+    if cancelled:
+        raise KeyboardInterrupt
+    return method
+
+
 def learn_upright(photos: UnlabeledPhotos, result: FitResult, config: FitConfig, *, work_dir: str | os.PathLike[str],
                   device: str = "auto", progress: Callable[[dict], None] = lambda event: None) -> FitResult:
     """After the hash head, on the same photos and the trained backbone: the head that tells a photo's quarter
