@@ -9,7 +9,7 @@ PHOTOS ?= $(SAMPLE)
 CATALOG ?= $(if $(filter $(SAMPLE),$(PHOTOS)),build/sample-catalog.sqlite,)
 CATALOG_ARG := $(if $(CATALOG),--catalog $(CATALOG),)
 
-.PHONY: run test app screenshots bench bench-ui bench-train bench-quality package clean
+.PHONY: run test app screenshots bench bench-ui bench-train bench-quality bench-selection package clean
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -76,6 +76,11 @@ bench-train: $(VENV)/.installed
 # Add ARGS=--ship to re-export resources/models/photohash64.onnx and its card.
 bench-quality: $(VENV)/.installed
 	$(PY) tests/bench/bench_quality.py $(ARGS)
+
+# How the shipped recipe's views were chosen: 500 held-out Imagenette photos with the 41 edits, three seeds
+# per candidate (about 10 min; needs the view caches bench-quality leaves in build/bench/quality).
+bench-selection: $(VENV)/.installed
+	$(PY) tests/bench/bench_selection.py $(ARGS)
 
 clean:
 	rm -rf build $(VENV)

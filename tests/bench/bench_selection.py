@@ -40,6 +40,7 @@ from bench_quality import REPO, WORK  # noqa: E402
 from trainer.edits import EDITS, write_edits  # noqa: E402
 from trainer.evaluate import NearDupItems, calibrate_radius  # noqa: E402
 from trainer.fit import CACHE, FitConfig, train_on_cache  # noqa: E402
+from trainer.methods import METHODS  # noqa: E402
 
 SELECTION = WORK / "selection"
 PER_CLASS = 50
@@ -47,11 +48,13 @@ GROUP = 50  # originals per group, as a benchmark half has
 RADII = (2, 4, 6, 8)
 
 # Candidates: a name → (the training caches whose views are pooled, the FitConfig settings).
-# The shipped recipe (bench_quality.SHIPPED_RECIPE) with other views; each cache is one bench_quality.py built.
+# The shipped recipe (bench_quality.SHIPPED_RECIPE) with other views, and learned whitening; each cache is one
+# that bench_quality.py built.
 CANDIDATES = {
-    "duplicates views (4; shipped)": (("duplicates",), {}),
-    "edits views (8)": (("edits",), {"augment": "edits", "views": 8}),
+    "duplicates views (4; before)": (("duplicates",), {"augment": "duplicates", "views": 4}),
+    "edits views (8; shipped)": (("edits",), {"augment": "edits", "views": 8}),
     "duplicates + edits views (4 + 8)": (("duplicates", "edits"), {"views": 12}),
+    "whitening, edits views (8)": (("edits",), {"method": "whitening", "augment": "edits", "views": 8, "tau": None}),
 }
 
 
@@ -124,7 +127,8 @@ def training_views(augments: tuple[str, ...], keep: list[str]) -> dict:
     paths = parts[0]["paths"]
     if any(p["paths"] != paths for p in parts):
         sys.exit("the view caches hold different photos; rerun make bench-quality")
-    rows = torch.tensor([i for i, p in enumerate(paths) if p in set(keep)])
+    wanted = set(keep)
+    rows = torch.tensor([i for i, p in enumerate(paths) if p in wanted])
     return {"pooled": torch.cat([p["pooled"][rows] for p in parts], dim=1),
             "tokens": torch.cat([p["tokens"][rows] for p in parts], dim=1), "paths": [paths[i] for i in rows]}
 
@@ -166,7 +170,8 @@ def main() -> None:
             continue
         everything = training_views(augments, keep + selection)
         cache = training_views(augments, keep)
-        for seed in range(args.seeds):
+        closed_form = getattr(METHODS[settings.get("method", bq.SHIPPED_RECIPE["method"])], "closed_form", False)
+        for seed in range(1 if closed_form else args.seeds):  # a closed-form fit does not depend on the seed
             config = FitConfig(**{**bq.SHIPPED_RECIPE, "bits": bq.BITS, "seed": seed, **settings})
             with tempfile.TemporaryDirectory() as tmp:
                 method = train_on_cache(cache, config, Path(tmp))
