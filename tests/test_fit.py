@@ -158,6 +158,28 @@ def test_cli_fits_whitening_in_closed_form_on_edit_views(tmp_path, photos_dir, c
     assert codes.hamming(encode_file(model, first), encode_file(model, small)[None])[0] <= 4
 
 
+def test_tanh_codes_become_the_sign_as_training_ends(tmp_path, photos_dir):
+    """The baseline's slope: tanh(β·z/2) codes whose β the trainer raises to ``slope`` by the last step; with
+    a steep end the loss is the straight-through sign's, at the start it is not."""
+    from trainer.methods.baseline import Baseline
+
+    torch.manual_seed(0)
+    x1, x2 = torch.randn(16, 32), torch.randn(16, 32)
+    plain = Baseline(32, 16, tau=0.05)
+    steep = Baseline(32, 16, tau=0.05, slope=1e6)
+    steep.load_state_dict(plain.state_dict())
+    steep.progress = 1.0
+    assert steep.loss(x1, x2).item() == pytest.approx(plain.loss(x1, x2).item(), rel=1e-4)
+    steep.progress = 0.0
+    assert abs(steep.loss(x1, x2).item() - plain.loss(x1, x2).item()) > 1e-3
+    result = fit_frozen(photos(photos_dir), FitConfig(method="baseline", slope=10, **TINY), weights=require(WEIGHTS),
+                        work_dir=tmp_path)
+    assert result.method.progress > 0.5, "the trainer must tell the method how far training is"
+    for bad in (dict(method="wch", slope=10.0), dict(method="baseline", slope=0.5)):
+        with pytest.raises(TrainerError, match="slope"):
+            FitConfig(**bad).check()
+
+
 def test_whitening_is_refused_where_it_cannot_apply(tmp_path, photos_dir):
     with pytest.raises(TrainerError, match="closed form on a frozen backbone"):
         FitConfig(method="whitening", mode="finetune").check()

@@ -63,9 +63,11 @@ class FitConfig:
     backbone_lr: float = 1e-5  # fine-tune: the backbone's learning rate (the papers' 1e-5; heads use lr)
     augment: str = "standard"  # trainer.data.VIEW_TRANSFORMS: "standard" (MoCo v2) or "duplicates"
     tau: float | None = None  # the contrastive temperature; None: the method's own default (0.3)
+    slope: float | None = None  # the baseline's final tanh slope (methods/baseline.py); None: a straight-through sign
 
     def make_method(self, dim: int) -> nn.Module:
-        return METHODS[self.method](dim=dim, bits=self.bits, **({} if self.tau is None else {"tau": self.tau}))
+        settings = {k: v for k, v in (("tau", self.tau), ("slope", self.slope)) if v is not None}
+        return METHODS[self.method](dim=dim, bits=self.bits, **settings)
 
     def check(self) -> None:
         if self.mode not in ("frozen", "finetune"):
@@ -77,6 +79,8 @@ class FitConfig:
                 raise TrainerError(f"{self.method} is fitted in closed form on a frozen backbone; use the frozen mode")
             if self.tau is not None:
                 raise TrainerError(f"{self.method} has no temperature (it is fitted in closed form)")
+        if self.slope is not None and (self.method != "baseline" or self.slope < 1):
+            raise TrainerError(f"slope is the baseline's and at least 1, got {self.slope} for {self.method}")
         if self.bits not in (16, 32, 64, 128):
             raise TrainerError(f"bits must be 16, 32, 64 or 128, got {self.bits}")
         if self.augment not in VIEW_TRANSFORMS:
@@ -367,6 +371,7 @@ def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_
             x1 = features[idx, first].float().to(device)
             x2 = features[idx, second].float().to(device)
             method.train()
+            method.progress = (state["epoch"] * steps + state["step"]) / total_steps
             loss = method.loss(x1, x2)
             optimizer.zero_grad()
             loss.backward()
@@ -617,6 +622,7 @@ def _finetune(photos, config, weights, work_dir, ranks: _Ranks, progress) -> Fit
                 sizes = ranks.sizes(len(indices))
                 value = None
                 if sum(sizes) >= 4:  # a contrastive loss needs a few photos; a batch of bad files is passed over
+                    method.progress = (state["epoch"] * steps + state["step"]) / total_steps
                     if pair is None:
                         pair = (torch.zeros(0, 3, config.image_size, config.image_size),) * 2
                     loss = trained(pair[0].to(dev, non_blocking=True), pair[1].to(dev, non_blocking=True), sizes)

@@ -50,6 +50,9 @@ def register(sub, common) -> None:
     p.add_argument("--tau", type=float, default=None,
                    help="contrastive temperature (default: the method's, 0.3); the shipped model uses 0.05 with "
                         "--batch-size 512 so that different photos of one subject get different codes")
+    p.add_argument("--slope", type=float, default=None,
+                   help="baseline only: train through tanh codes whose slope grows to this value instead of a "
+                        "straight-through sign (more duplicates found, much less subject retrieval: docs/benchmark.md)")
     p.add_argument("--upright", action=argparse.BooleanOptionalAction, default=True,
                    help="also learn which way up a photo is, so that copies turned by a quarter turn are found "
                         "(default on, from 250 photos; about 1 min per 2,500 photos on a 2-core CPU)")
@@ -75,7 +78,7 @@ def run_train(args) -> int:
     config = fit.FitConfig(method=args.method, bits=args.bits, backbone=args.backbone, epochs=args.epochs,
                            batch_size=args.batch_size, views=args.views, seed=args.seed, mode=args.mode,
                            image_size=args.image_size, workers=args.workers, augment=args.augment,
-                           tau=args.tau)
+                           tau=args.tau, slope=args.slope)
     config.check()
     if args.images:
         photos = data.UnlabeledPhotos.from_folder(args.images, data.eval_transform())

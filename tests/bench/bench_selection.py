@@ -48,13 +48,15 @@ GROUP = 50  # originals per group, as a benchmark half has
 RADII = (2, 4, 6, 8)
 
 # Candidates: a name → (the training caches whose views are pooled, the FitConfig settings).
-# The shipped recipe (bench_quality.SHIPPED_RECIPE) with other views, and learned whitening; each cache is one
-# that bench_quality.py built.
+# The shipped recipe (bench_quality.SHIPPED_RECIPE) with other views, learned whitening, and the shipped recipe
+# trained through tanh codes (methods/baseline.py's slope); each cache is one that bench_quality.py built.
 CANDIDATES = {
     "duplicates views (4; before)": (("duplicates",), {"augment": "duplicates", "views": 4}),
     "edits views (8; shipped)": (("edits",), {"augment": "edits", "views": 8}),
     "duplicates + edits views (4 + 8)": (("duplicates", "edits"), {"views": 12}),
     "whitening, edits views (8)": (("edits",), {"method": "whitening", "augment": "edits", "views": 8, "tau": None}),
+    "edits views, tanh slope 3": (("edits",), {"augment": "edits", "views": 8, "slope": 3.0}),
+    "edits views, tanh slope 10": (("edits",), {"augment": "edits", "views": 8, "slope": 10.0}),
 }
 
 

@@ -3,6 +3,11 @@
 Frozen features → Linear(→1024) → ReLU → Linear(→d) → sigmoid q; b = sign(q − ½) with a
 straight-through gradient; NT-Xent between the two views' codes (τ = 0.3) + 0.001 × the symmetric
 Bernoulli KL between q¹ and q². No patch weights, no sorting: what WCH and NSH must beat.
+
+With ``slope`` (the shipped model's recipe), the codes in the loss are tanh(β·z/2) instead of the
+straight-through sign, with β growing linearly from 1 to ``slope`` over training (HashNet's continuation,
+Cao et al., ICCV 2017): early on every bit gets a gradient, and by the end the codes are nearly signs, so
+bits are pushed away from zero rather than left where an edit flips them.
 """
 
 from __future__ import annotations
@@ -42,11 +47,13 @@ def bernoulli_kl(q1: torch.Tensor, q2: torch.Tensor) -> torch.Tensor:
 class Baseline(nn.Module):
     needs_tokens = False
 
-    def __init__(self, dim: int, bits: int, *, hidden: int = 1024, tau: float = 0.3, kl_weight: float = 0.001):
+    def __init__(self, dim: int, bits: int, *, hidden: int = 1024, tau: float = 0.3, kl_weight: float = 0.001,
+                 slope: float = 0.0):
         super().__init__()
         check_positive(bits=bits, hidden=hidden, tau=tau)
         self.head = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, bits))
-        self.tau, self.kl_weight = tau, kl_weight
+        self.tau, self.kl_weight, self.slope = tau, kl_weight, slope
+        self.progress = 0.0  # the fraction of training done; the trainer sets it before every step
 
     def probabilities(self, pooled: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.head(pooled))
@@ -56,6 +63,11 @@ class Baseline(nn.Module):
         return 2 * self.probabilities(pooled) - 1
 
     def loss(self, pooled1: torch.Tensor, pooled2: torch.Tensor) -> torch.Tensor:
-        q1, q2 = self.probabilities(pooled1), self.probabilities(pooled2)
-        b1, b2 = sign_ste(q1 - 0.5), sign_ste(q2 - 0.5)
+        z1, z2 = self.head(pooled1), self.head(pooled2)
+        q1, q2 = torch.sigmoid(z1), torch.sigmoid(z2)
+        if self.slope:
+            beta = 1 + (self.slope - 1) * self.progress
+            b1, b2 = torch.tanh(beta * z1 / 2), torch.tanh(beta * z2 / 2)
+        else:
+            b1, b2 = sign_ste(q1 - 0.5), sign_ste(q2 - 0.5)
         return nt_xent(b1, b2, self.tau) + self.kl_weight * bernoulli_kl(q1, q2)
