@@ -78,7 +78,7 @@ bench-quality: $(VENV)/.installed
 	$(PY) tests/bench/bench_quality.py $(ARGS)
 
 # How the shipped recipe's views were chosen: 500 held-out Imagenette photos with the 41 edits, three seeds
-# per candidate (about 10 min; needs the view caches bench-quality leaves in build/bench/quality).
+# per candidate (about 12 min; needs the view caches bench-quality leaves in build/bench/quality).
 bench-selection: $(VENV)/.installed
 	$(PY) tests/bench/bench_selection.py $(ARGS)
 

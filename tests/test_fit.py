@@ -178,6 +178,8 @@ def test_tanh_codes_become_the_sign_as_training_ends(tmp_path, photos_dir):
     for bad in (dict(method="wch", slope=10.0), dict(method="baseline", slope=0.5)):
         with pytest.raises(TrainerError, match="slope"):
             FitConfig(**bad).check()
+    # checkpoints saved before the setting existed have no "slope" in their key, and must still resume
+    assert "slope" not in FitConfig().resume_key() and FitConfig(slope=10.0).resume_key()["slope"] == 10.0
 
 
 def test_whitening_is_refused_where_it_cannot_apply(tmp_path, photos_dir):

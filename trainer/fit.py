@@ -99,6 +99,8 @@ class FitConfig:
         key = asdict(self)
         key.pop("epochs")
         key.pop("workers")
+        if key["slope"] is None:  # a checkpoint saved before the setting existed is still resumed
+            key.pop("slope")
         return key
 
 
@@ -304,12 +306,14 @@ def fit_frozen(
 
 
 def train_on_cache(cache: dict, config: FitConfig, work_dir: Path, device: str = "cpu") -> nn.Module:
-    """The heads alone, trained on views already cached (``build_cache``'s dict): for benches that compare
-    recipes on the same views. Ctrl-C / SIGTERM raise KeyboardInterrupt."""
+    """The heads alone, trained afresh on views already cached (``build_cache``'s dict): for benches that
+    compare recipes on the same views. Ctrl-C / SIGTERM raise KeyboardInterrupt."""
     config.check()
+    work_dir = _writable(Path(work_dir))
+    (work_dir / CHECKPOINT).unlink(missing_ok=True)  # its key names the settings, not the cache: never resume
     with _StopFlag() as stop:
-        method, _, cancelled = _train(cache, cache["pooled"].shape[-1], config, choose_device(device),
-                                      _writable(Path(work_dir)), lambda event: None, stop)
+        method, _, cancelled = _train(cache, cache["pooled"].shape[-1], config, choose_device(device), work_dir,
+                                      lambda event: None, stop)
     if cancelled:
         raise KeyboardInterrupt
     return method

@@ -253,8 +253,8 @@ def similar_radius(counts: dict, duplicate: int) -> int:
 # The shipped recipe, chosen on the calibration half (docs/benchmark.md): the baseline's objective with a
 # low temperature over large batches, so that two different photos of one subject get different codes.
 # Its views (since 2026-11-30): the whole photo as a user's copy of it ("edits", 8 per photo). The random crops
-# ("duplicates") of photohash64 before put edited copies on other photos of their subject: 328-595 false pairs at
-# radius 4 on bench_selection.py's selection set over three seeds, against 3-44; they lost there and on the
+# ("duplicates") of photohash64 before put edited copies on other photos of their subject: 301-568 false pairs at
+# radius 4 on bench_selection.py's selection set over three seeds, against 3-26; they lost there and on the
 # calibration half for each seed, and kept 10 points more Imagenette mAP (docs/benchmark.md).
 SHIPPED_RECIPE = {"method": "baseline", **EDIT_VIEWS, "tau": 0.05, "batch_size": 512, "epochs": 60}
 

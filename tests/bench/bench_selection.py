@@ -9,7 +9,8 @@ one unrelated photo landing near one original moves the calibrated radius. Here:
 2. They form ten groups, each the 50 originals of one subject with their edits, plus the calibration
    half's Imagenette val distractors: the size of a benchmark half, ten times over, but a library of one
    subject (a pet, a child, one building), where a benchmark half's originals are all different scenes.
-   The pair counts of the ten groups are summed; the radius is the largest with precision ≥ 0.99 on the sum.
+   The pair counts of the ten groups are summed, the pairs among the distractors once (not ten times); the
+   radius is the largest with precision ≥ 0.99 on the sum.
 3. Each candidate recipe trains its head, seeds 0, 1 and 2, on the view caches that
    ``bench_quality.py`` built, minus the 500 held-out photos, and is scored on the sum; and, trained on all
    the photos as bench_quality.py trains it, on the calibration half (its radius and recall at 0.99) and
@@ -100,9 +101,10 @@ def groups(features: np.ndarray, classes: np.ndarray, distractors: np.ndarray, l
         yield np.concatenate([rows, distractors]), NearDupItems(source, edit, label)
 
 
-def score(counts, sets) -> dict:
+def score(counts, sets, shared=None) -> dict:
     """Pair counts (``counts(features, items)``) summed over the groups; the radius calibrated on the sum,
-    and precision / recall at fixed radii."""
+    and precision / recall at fixed radii. ``shared``: (features, items) of the distractors every group holds,
+    whose pairs among themselves are then counted once."""
     positive = negative = same_class = 0
     by_edit = None
     for features, items in sets:
@@ -110,6 +112,10 @@ def score(counts, sets) -> dict:
         positive, negative = positive + c["positive_by_edit"].sum(axis=0), negative + c["negative"]
         same_class = same_class + c["same_class"]
         by_edit = c["positive_by_edit"] if by_edit is None else by_edit + c["positive_by_edit"]
+    if shared is not None:
+        c = counts(*shared)
+        extra = len(sets) - 1
+        negative, same_class = negative - extra * c["negative"], same_class - extra * c["same_class"]
     tp, fp = np.cumsum(positive), np.cumsum(negative)
     radius = calibrate_radius(positive, negative, bq.DUPLICATE_PRECISION)
     groups_of = {}
@@ -123,16 +129,27 @@ def score(counts, sets) -> dict:
             "by_group": {g: by_edit[ks, :upto].sum() / by_edit[ks].sum() for g, ks in groups_of.items()}}
 
 
-def training_views(augments: tuple[str, ...], keep: list[str]) -> dict:
-    """The bench's view caches, photos in ``keep`` only, their views side by side (the same photo order)."""
-    parts = [torch.load(WORK / f"train-{a}" / CACHE, weights_only=True) for a in augments]
+def training_views(augments: tuple[str, ...]) -> dict:
+    """The bench's view caches (pooled features: no candidate uses the token grids), views side by side."""
+    parts = []
+    for a in augments:
+        path = WORK / f"train-{a}" / CACHE
+        if not path.exists():
+            sys.exit(f"{path} is missing: run make bench-quality first")
+        parts.append(torch.load(path, weights_only=True))
     paths = parts[0]["paths"]
     if any(p["paths"] != paths for p in parts):
         sys.exit("the view caches hold different photos; rerun make bench-quality")
+    return {"pooled": torch.cat([p["pooled"] for p in parts], dim=1), "paths": paths}
+
+
+def only(cache: dict, keep: list[str]) -> dict:
+    """The cached photos in ``keep``, in the cache's order; every one of them must be there."""
     wanted = set(keep)
-    rows = torch.tensor([i for i, p in enumerate(paths) if p in wanted])
-    return {"pooled": torch.cat([p["pooled"][rows] for p in parts], dim=1),
-            "tokens": torch.cat([p["tokens"][rows] for p in parts], dim=1), "paths": [paths[i] for i in rows]}
+    rows = [i for i, p in enumerate(cache["paths"]) if p in wanted]
+    if len(rows) != len(wanted):
+        sys.exit(f"the view caches lack {len(wanted) - len(rows)} of the training photos; rerun make bench-quality")
+    return {"pooled": cache["pooled"][rows], "paths": [cache["paths"][i] for i in rows]}
 
 
 def main() -> None:
@@ -149,11 +166,16 @@ def main() -> None:
     paths = build_selection(selection)
     backbone = bq.Backbone("mobilenet_v2", bq.WEIGHTS).eval()
     features = bq.pooled_features("selection-features-squash", [(p, "squash") for p in paths], backbone)
+    if len(features) != len(paths):
+        sys.exit("build/bench/quality/selection-features-squash.npy is stale; delete it and rerun")
     calibration = np.load(WORK / "calibration-features-squash.npy")
     distractors = bq.split_distractors()["calibration"]
     wnids = sorted({Path(p).name.split("_")[2] for p in selection})  # imagenette_split's label = this index
     classes = np.array([wnids.index(Path(p).name.split("_")[2]) for p in selection])
-    sets = list(groups(features, classes, calibration[-len(distractors):], np.array([c for _, c in distractors])))
+    labels = np.array([c for _, c in distractors])
+    sets = list(groups(features, classes, calibration[-len(distractors):], labels))
+    shared = (calibration[-len(distractors):],
+              NearDupItems(-1 - np.arange(len(labels)), np.full(len(labels), ""), labels))
     half = bq.build_half("calibration", bq.split_originals()["calibration"], distractors)[1]
     nette, split = np.load(WORK / "imagenette-features-squash.npy"), bq.imagenette_split(bq.IMAGENETTE_ZIP)
     print(f"selection: {len(selection)} originals × {len(EDITS)} edits in {len(sets)} groups, each with "
@@ -164,14 +186,15 @@ def main() -> None:
     head = (f"{'candidate':36s} {'seed':>4s} {'calibration half':>16s} {'nette mAP':>9s} {'selection':>12s} "
             + " ".join(f"{'P/R@' + str(r):>13s}" for r in RADII) + "  false pairs at 4 (same subject)")
     print(head)
-    s = score(bq.cosine_counts, sets)  # the frozen features' own ceiling; its "radius" is a cosine bin
-    print(f"{'cosine (float), for reference':36s} {'':4s} {'':16s} {'':9s} {1 - 2 * (s['radius'] + 1) / bq.COSINE_BINS:5.3f} "
+    s = score(bq.cosine_counts, sets, shared)  # the frozen features' own ceiling; its "radius" is a cosine bin
+    cosine = 1 - 2 * (s["radius"] + 1) / bq.COSINE_BINS
+    print(f"{'cosine (float), for reference':36s} {'':4s} {'':16s} {'':9s} {cosine:5.3f} "
           f"{s['recall']:6.3f}", flush=True)
     for name, (augments, settings) in CANDIDATES.items():
         if args.only and name not in args.only:
             continue
-        everything = training_views(augments, keep + selection)
-        cache = training_views(augments, keep)
+        views = training_views(augments)
+        everything, cache = only(views, keep + selection), only(views, keep)
         closed_form = getattr(METHODS[settings.get("method", bq.SHIPPED_RECIPE["method"])], "closed_form", False)
         for seed in range(1 if closed_form else args.seeds):  # a closed-form fit does not depend on the seed
             config = FitConfig(**{**bq.SHIPPED_RECIPE, "bits": bq.BITS, "seed": seed, **settings})
@@ -179,7 +202,7 @@ def main() -> None:
                 method = train_on_cache(cache, config, Path(tmp))
                 full = train_on_cache(everything, config, Path(tmp) / "all")
             c = score(lambda f, items: bq.hamming_counts(bq.head_codes(full, f), items), [(calibration, half)])
-            s = score(lambda f, items: bq.hamming_counts(bq.head_codes(method, f), items), sets)
+            s = score(lambda f, items: bq.hamming_counts(bq.head_codes(method, f), items), sets, shared)
             mean_ap = bq.imagenette_map(bq.head_codes(full, nette), split)
             print(f"{name:36s} {seed:4d} {c['radius']:3d} {c['recall']:5.3f}{'':7s} {mean_ap:9.4f} "
                   f"{s['radius']:3d} {s['recall']:5.3f}   "
