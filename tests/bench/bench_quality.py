@@ -218,6 +218,14 @@ def engine_codes(model: HashModel, paths: list[Path]) -> np.ndarray:
 # -- metrics ----------------------------------------------------------------------------------------
 
 
+def edit_groups() -> dict[str, list[str]]:
+    """The report's edit types, each with the names of its edits (in EDITS order)."""
+    groups = defaultdict(list)
+    for edit in EDITS:
+        groups[edit.group].append(edit.name)
+    return dict(groups)
+
+
 def hamming_counts(packed: np.ndarray, items: NearDupItems) -> dict:
     bits = packed.shape[1] * 8
     return near_duplicate_counts(lambda a, b: codes.hamming(packed[a:b], packed), items, bits + 1)
@@ -402,9 +410,7 @@ def ship(result, upright, duplicate: int, similar: int, name: str, photos: int) 
 
 def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar_map: float | None, upright) -> Path:
     """The model card next to the ONNX file: what it is, what it was trained on, what it measures."""
-    groups = defaultdict(list)
-    for edit in EDITS:
-        groups[edit.group].append(edit.name)
+    groups = edit_groups()
 
     def by_group(r):
         return {g: round(float(np.mean([r["recall_by_edit"][e] for e in m])), 4) for g, m in groups.items()}
@@ -465,9 +471,7 @@ def report(counts, radii, maps, seconds) -> dict[str, dict]:
         print(f"{name:30s} {shown:>6s} {row['precision']:6.4f} {row['recall']:6.4f} {row['f1']:6.4f} "
               f"{row['recall_at_1']:6.4f} {row['recall_at_10']:6.4f} {row['same_class_false_rate']:13.5f} "
               f"{maps.get(name, float('nan')):9.4f}")
-    groups = defaultdict(list)
-    for edit in EDITS:
-        groups[edit.group].append(edit.name)
+    groups = edit_groups()
     names = list(rows)
     print("\nRecall per edit type at each method's calibrated radius (test half)")
     print(f"{'edit type':20s} " + " ".join(f"{n[:9]:>9s}" for n in names))

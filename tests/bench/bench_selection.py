@@ -24,6 +24,7 @@ The test half is never read. Run after ``make bench-quality`` (it needs its view
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import shutil
 import sys
@@ -61,11 +62,16 @@ CANDIDATES = {
 }
 
 
+def subject(path: str) -> str:
+    """An Imagenette train photo's class (its WordNet id), from the file name bench_retrieval gives it."""
+    return Path(path).name.split("_")[2]
+
+
 def held_out(photos: list[str]) -> list[str]:
-    """PER_CLASS photos of each Imagenette class (the class is in the file name), seeded."""
+    """PER_CLASS photos of each Imagenette class, seeded."""
     by_class: dict[str, list[str]] = {}
     for p in photos:
-        by_class.setdefault(Path(p).name.split("_")[2], []).append(p)
+        by_class.setdefault(subject(p), []).append(p)
     rng = random.Random(0)
     return sorted(q for c in sorted(by_class) for q in rng.sample(sorted(by_class[c]), PER_CLASS))
 
@@ -118,9 +124,8 @@ def score(counts, sets, shared=None) -> dict:
         negative, same_class = negative - extra * c["negative"], same_class - extra * c["same_class"]
     tp, fp = np.cumsum(positive), np.cumsum(negative)
     radius = calibrate_radius(positive, negative, bq.DUPLICATE_PRECISION)
-    groups_of = {}
-    for k, e in enumerate(sorted(e.name for e in EDITS)):
-        groups_of.setdefault(next(x.group for x in EDITS if x.name == e), []).append(k)
+    row = {name: k for k, name in enumerate(sorted(e.name for e in EDITS))}  # near_duplicate_counts' edit order
+    groups_of = {group: [row[name] for name in names] for group, names in bq.edit_groups().items()}
     upto = max(radius, 0) + 1
     same = np.cumsum(same_class)
     return {"radius": radius, "recall": tp[radius] / tp[-1] if radius >= 0 else 0.0,
@@ -129,14 +134,19 @@ def score(counts, sets, shared=None) -> dict:
             "by_group": {g: by_edit[ks, :upto].sum() / by_edit[ks].sum() for g, ks in groups_of.items()}}
 
 
+@functools.cache
+def _cached_views(augment: str) -> dict:
+    """One of the bench's view caches, read once: pooled features (no candidate uses the token grids) and paths."""
+    path = WORK / f"train-{augment}" / CACHE
+    if not path.exists():
+        sys.exit(f"{path} is missing: run make bench-quality first")
+    cache = torch.load(path, weights_only=True)
+    return {"pooled": cache["pooled"], "paths": cache["paths"]}
+
+
 def training_views(augments: tuple[str, ...]) -> dict:
-    """The bench's view caches (pooled features: no candidate uses the token grids), views side by side."""
-    parts = []
-    for a in augments:
-        path = WORK / f"train-{a}" / CACHE
-        if not path.exists():
-            sys.exit(f"{path} is missing: run make bench-quality first")
-        parts.append(torch.load(path, weights_only=True))
+    """The bench's view caches of ``augments``, views side by side."""
+    parts = [_cached_views(a) for a in augments]
     paths = parts[0]["paths"]
     if any(p["paths"] != paths for p in parts):
         sys.exit("the view caches hold different photos; rerun make bench-quality")
@@ -170,8 +180,8 @@ def main() -> None:
         sys.exit("build/bench/quality/selection-features-squash.npy is stale; delete it and rerun")
     calibration = np.load(WORK / "calibration-features-squash.npy")
     distractors = bq.split_distractors()["calibration"]
-    wnids = sorted({Path(p).name.split("_")[2] for p in selection})  # imagenette_split's label = this index
-    classes = np.array([wnids.index(Path(p).name.split("_")[2]) for p in selection])
+    wnids = sorted({subject(p) for p in selection})  # imagenette_split's label = this index
+    classes = np.array([wnids.index(subject(p)) for p in selection])
     labels = np.array([c for _, c in distractors])
     sets = list(groups(features, classes, calibration[-len(distractors):], labels))
     shared = (calibration[-len(distractors):],

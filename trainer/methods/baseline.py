@@ -4,10 +4,10 @@ Frozen features → Linear(→1024) → ReLU → Linear(→d) → sigmoid q; b =
 straight-through gradient; NT-Xent between the two views' codes (τ = 0.3) + 0.001 × the symmetric
 Bernoulli KL between q¹ and q². No patch weights, no sorting: what WCH and NSH must beat.
 
-With ``slope`` (an option; measured and not shipped, docs/benchmark.md), the codes in the loss are tanh(β·z/2) instead of the
-straight-through sign, with β growing linearly from 1 to ``slope`` over training (HashNet's continuation,
-Cao et al., ICCV 2017): early on every bit gets a gradient, and by the end the codes are nearly signs, so
-bits are pushed away from zero rather than left where an edit flips them.
+With ``slope`` (an option, measured and not shipped: docs/benchmark.md), the codes in the loss are
+tanh(β·z/2) instead of the straight-through sign, with β growing linearly from 1 to ``slope`` over training
+(HashNet's continuation, Cao et al., ICCV 2017): early on every bit gets a gradient, and by the end the
+codes are nearly signs, so bits are pushed away from zero rather than left where an edit flips them.
 """
 
 from __future__ import annotations
