@@ -62,7 +62,7 @@ class Choice:
 def _groups(catalog: Catalog, model, radius: int, references: list[str], rules) -> tuple[list[Group], int | None]:
     """The groups, and the trash batch an undo would restore (None: nothing to undo)."""
     groups = find_groups(catalog, model_row_id(catalog, model), radius, reference_folders=references,
-                         keeper_rules=rules)
+                         keeper_rules=rules, gates=model.info.gates_for(radius))
     return groups, last_batch(catalog)
 
 

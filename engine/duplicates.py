@@ -22,7 +22,7 @@ import numpy as np
 
 from .catalog import Catalog, FileRow
 from .errors import UsageError
-from .index import HammingIndex
+from .index import Gate, HammingIndex, within_gates
 
 KEEPER_RULES = ("resolution", "size", "oldest", "path")
 
@@ -102,14 +102,19 @@ def find_groups(
     reference_folders: Iterable[str] = (),
     keeper_rules: Sequence[str] = KEEPER_RULES,
     max_diameter: int | None = None,
+    gates: Sequence[Gate] = (),
 ) -> list[Group]:
-    """Groups of duplicates among the files present on disk, largest saving first."""
+    """Groups of duplicates among the files present on disk, largest saving first.
+
+    ``gates``: the model's (``ModelInfo.gates``): a pair of photos, and a member and its keeper, must also be
+    within one gate's radius on its part of the code.
+    """
     rules = check_rules(keeper_rules)
     references = [os.fspath(f) for f in reference_folders]
     ids, packed = catalog.codes(model_id)
     index = HammingIndex(packed, ids)
     limit = radius if max_diameter is None else max_diameter
-    near_a, near_b, _ = index.pairs(radius)
+    near_a, near_b, _ = index.pairs(radius, gates)
 
     # Nodes: every file with a code, plus exact copies that have none (e.g. two copies of a broken file).
     exact_groups = catalog.exact_copy_groups()
@@ -137,7 +142,7 @@ def find_groups(
 
     groups = []
     for files in by_label.values():
-        groups.extend(_split(files, code_of, limit, rules, references))
+        groups.extend(_split(files, code_of, limit, rules, references, gates))
     groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
     return groups
 
@@ -147,7 +152,8 @@ def _code(row: FileRow, code_of: dict, twins: dict[str, np.ndarray]) -> np.ndarr
     return code if code is not None else twins.get(row.content_hash)
 
 
-def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ...], references: list[str]) -> list[Group]:
+def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ...], references: list[str],
+           gates: Sequence[Gate]) -> list[Group]:
     """One component -> groups whose members are all within ``limit`` of their keeper."""
     twins = {f.content_hash: code_of[f.id] for f in files if f.id in code_of and f.content_hash}
     out = []
@@ -167,7 +173,8 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
                 rest.append(f)
                 continue
             else:
-                distance = int(np.bitwise_count(np.bitwise_xor(code, keeper_code)).sum())
+                xor = np.bitwise_xor(code, keeper_code)
+                distance = int(np.bitwise_count(xor).sum()) if within_gates(xor, gates) else limit + 1
             if distance > limit:
                 rest.append(f)
                 continue

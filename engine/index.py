@@ -31,6 +31,10 @@ Choices the paper leaves open, and why:
 - Bucket keys are the codes ANDed with the combination's bit mask (one word) or a 64-bit mix of
   the masked words (longer codes). Mixing can only merge buckets, never split them, so the
   result stays exact.
+- Gated pairs (a model whose code is several codes side by side, e.g. a perceptual hash and a learned
+  hash): a pair counts only when one of the given bit ranges is itself within its own small radius, and the
+  whole code within ``radius``. Each gate is an ordinary join on its bytes, so the large whole-code radius
+  (37 of 192 bits) never reaches the brute force; the union of the gates' pairs is then verified.
 - Identical codes (exact copies are common in photo libraries) are collapsed first and expanded
   at the end, so a thousand copies of one photo cost one code in the join.
 - Candidates of small buckets are made one offset at a time (memory O(N) per step); buckets with
@@ -42,6 +46,7 @@ Choices the paper leaves open, and why:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from itertools import combinations
 
 import numpy as np
@@ -55,6 +60,7 @@ BIG_BUCKET = 256  # buckets larger than this are compared block by block
 BLOCK_ELEMENTS = 1 << 22  # XOR words held at once by a blocked comparison (32 MiB)
 SORT_COST = 3.0  # cost of sorting one code for one key, relative to verifying one candidate pair
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+Gate = tuple[int, int, int]  # (first bit, end bit, radius): bits [first, end) of the code within radius
 
 
 class HammingIndex:
@@ -166,10 +172,11 @@ class HammingIndex:
 
     # -- all pairs ------------------------------------------------------------------------------
 
-    def pairs(self, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pairs(self, radius: int, gates: Sequence[Gate] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every pair of codes within ``radius``, exactly: (ids_a, ids_b, distances int32).
 
-        Each pair once, a before b in index order, sorted by (position a, position b).
+        Each pair once, a before b in index order, sorted by (position a, position b). With ``gates``
+        (first bit, end bit, radius), only pairs that are also within a gate's radius on its bits.
         """
         self._check_radius(radius)
         radius = int(radius)
@@ -177,6 +184,8 @@ class HammingIndex:
         if n < 2:
             empty = np.empty(0, np.int64)
             return empty, empty, np.empty(0, np.int32)
+        if gates:
+            return self._gated_pairs(radius, gates)
         unique, inverse, grouped = _unique_rows(self.words)
         if radius == 0 or len(unique) < 2:
             ua = ub = np.empty(0, np.int64)
@@ -188,6 +197,33 @@ class HammingIndex:
         pa, pb, pd = _expand(ua, ub, ud, inverse, grouped)
         order = np.argsort(pa * np.int64(n) + pb)
         return self.ids[pa[order]], self.ids[pb[order]], pd[order]
+
+    def _gated_pairs(self, radius: int, gates: Sequence[Gate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The union of each gate's own join, kept where the whole code is within ``radius``."""
+        check_gates(gates, self.bits)
+        n = len(self)
+        keys = [HammingIndex(self.packed[:, first // 8:end // 8]).pairs(gate_radius)
+                for first, end, gate_radius in gates]
+        key = np.unique(np.concatenate([a * np.int64(n) + b for a, b, _ in keys]))  # sorted: by (a, b)
+        a, b = key // n, key % n
+        d = _weight(_xor_rows(self.words, a, b))
+        keep = d <= radius
+        return self.ids[a[keep]], self.ids[b[keep]], d[keep]
+
+
+def check_gates(gates: Sequence[Gate], bits: int) -> None:
+    """Refuse gates that are not whole bytes of a ``bits``-bit code with a radius that fits them."""
+    for gate in gates:
+        first, end, gate_radius = gate
+        if not (0 <= first < end <= bits and first % 8 == 0 and end % 8 == 0 and 0 <= gate_radius <= end - first):
+            raise UsageError(f"gate {list(gate)} must be [first bit, end bit, radius] on whole bytes of a "
+                             f"{bits}-bit code, the radius at most its width")
+
+
+def within_gates(xor: np.ndarray, gates: Sequence[Gate]) -> bool:
+    """Whether one pair's XOR (packed uint8 [B]) passes a gate (always, without gates)."""
+    return not gates or any(int(np.bitwise_count(xor[first // 8:end // 8]).sum()) <= gate_radius
+                            for first, end, gate_radius in gates)
 
 
 # -- all pairs: helpers --------------------------------------------------------------------------

@@ -11,6 +11,12 @@ float32 [N, 4], the logits of "this image is the upright photo turned k quarter 
 sure of a turn, the engine encodes the image turned back, so a copy that a viewer's "rotate" button
 wrote gets its original's code (frozen CNN features are not rotation invariant). The output, the
 metadata and the version come together or not at all.
+
+A model's code may be several codes side by side (format version 3), e.g. a perceptual hash and a learned
+hash, each good at other edits. ``photohash.gates`` (JSON [[first bit, end bit, radius], ...]) then says
+that two photos are duplicates only when one part is within its own radius and the whole code within the
+duplicate radius: that keeps the all-pairs join fast at the whole code's large radius, and its precision is
+calibrated with the gates (engine.index).
 """
 
 from __future__ import annotations
@@ -28,12 +34,16 @@ import numpy as np
 from PIL import Image
 
 from . import codes
-from .errors import ModelError
+from .errors import ModelError, UsageError
+from .index import check_gates
 
 FORMAT_VERSION = 1  # codes only
 # A model with the ``turn`` output is version 2, so that a PhotoHash that predates it refuses the model rather
 # than ignore the output (it would give turned photos other codes under the same model key).
 UPRIGHT_FORMAT_VERSION = 2
+# A model with gates is version 3 (with or without ``turn``): a PhotoHash that predates gates would group pairs
+# that fail them at the model's duplicate radius.
+GATED_FORMAT_VERSION = 3
 PREFIX = "photohash."
 RESIZE_RULES = ("squash", "center-crop")
 INTERPOLATIONS = {
@@ -63,15 +73,17 @@ class ModelInfo:
     radius_similar: int  # Hamming radius for "similar photo"
     format_version: int = FORMAT_VERSION
     upright_confidence: float = 0.0  # 0: the model has no ``turn`` output; else the softmax needed to turn a photo back
+    gates: tuple[tuple[int, int, int], ...] = ()  # duplicates need one part within its radius (format version 3)
 
     def to_metadata(self) -> dict[str, str]:
         """The ``photohash.*`` metadata_props that describe this model (exporters write these)."""
         out = {}
         for key, value in asdict(self).items():
-            if key == "upright_confidence" and not value:
-                continue  # optional: written only by models that have the ``turn`` output
+            if key in ("upright_confidence", "gates") and not value:
+                continue  # optional: written only by models that have the ``turn`` output, or gates
             name = PREFIX + key.replace("radius_", "radius.")
-            out[name] = json.dumps(list(value)) if isinstance(value, tuple) else str(value)
+            out[name] = json.dumps([list(v) if isinstance(v, tuple) else v for v in value]) if isinstance(value, tuple) \
+                else str(value)
         return out
 
     @classmethod
@@ -104,10 +116,23 @@ class ModelInfo:
             except ValueError:
                 raise ModelError(path, f"metadata '{name}' must be a number, got {props[name]!r}") from None
 
+        def gates() -> tuple[tuple[int, int, int], ...]:
+            name = PREFIX + "gates"
+            try:
+                value = json.loads(props.get(name, "[]"))
+                out = tuple(tuple(int(x) for x in gate) for gate in value)
+                if not isinstance(value, list) or any(len(g) != 3 for g in out):
+                    raise ValueError
+            except (ValueError, TypeError):
+                raise ModelError(path, f"metadata '{name}' must be a list of [first bit, end bit, radius], "
+                                       f"got {props[name]!r}") from None
+            return out
+
         version = integer("format_version")
-        if version not in (FORMAT_VERSION, UPRIGHT_FORMAT_VERSION):
+        known = (FORMAT_VERSION, UPRIGHT_FORMAT_VERSION, GATED_FORMAT_VERSION)
+        if version not in known:
             raise ModelError(path, f"model format version {version} is not supported (this PhotoHash reads "
-                                   f"{FORMAT_VERSION} and {UPRIGHT_FORMAT_VERSION})")
+                                   f"{', '.join(map(str, known))})")
         info = cls(
             bits=integer("bits"),
             input_size=integer("input_size"),
@@ -123,9 +148,15 @@ class ModelInfo:
             radius_similar=integer("radius_similar"),
             format_version=version,
             upright_confidence=confidence(),
+            gates=gates(),
         )
         info.check(path)
         return info
+
+    def gates_for(self, radius: int) -> tuple[tuple[int, int, int], ...]:
+        """The gates a duplicate search at ``radius`` applies: the model's, up to the duplicate radius they were
+        calibrated with; none above it (towards "similar"), so a wider radius never finds fewer pairs."""
+        return self.gates if radius <= self.radius_duplicate else ()
 
     def check(self, path: str | os.PathLike[str] = "<model>") -> None:
         """Refuse values that cannot be right, naming the first one found."""
@@ -146,9 +177,17 @@ class ModelInfo:
                 raise ModelError(path, f"radius.{name} must be between 0 and {self.bits}, got {radius}")
         if not 0 <= self.upright_confidence <= 1:
             raise ModelError(path, f"upright_confidence must be between 0 and 1, got {self.upright_confidence}")
-        if (self.format_version == UPRIGHT_FORMAT_VERSION) != (self.upright_confidence > 0):
+        if self.format_version != GATED_FORMAT_VERSION and (
+                (self.format_version == UPRIGHT_FORMAT_VERSION) != (self.upright_confidence > 0)):
             raise ModelError(path, f"format version {self.format_version} does not fit upright_confidence "
                                    f"{self.upright_confidence} (version {UPRIGHT_FORMAT_VERSION} is for models that tell turns)")
+        if (self.format_version == GATED_FORMAT_VERSION) != bool(self.gates):
+            raise ModelError(path, f"format version {self.format_version} does not fit gates {[list(g) for g in self.gates]} "
+                                   f"(version {GATED_FORMAT_VERSION} is for models with gates)")
+        try:
+            check_gates(self.gates, self.bits)
+        except UsageError as exc:
+            raise ModelError(path, str(exc)) from None
         if self.radius_duplicate > self.radius_similar:
             raise ModelError(
                 path, f"radius.duplicate ({self.radius_duplicate}) is larger than radius.similar ({self.radius_similar})"

@@ -46,6 +46,19 @@ def test_near_and_exact_grouped_far_not(cat):
     assert find_groups(c, m, 1)[0].kind == "exact"  # a-small is 2 bits away: not within radius 1
 
 
+def test_gates_keep_pairs_with_one_close_part(cat):
+    """A two-part code (bits 0-31 and 32-63, each gated at 2): within radius 6 is not enough, one part must
+    be within 2; a member and its keeper obey the same rule."""
+    c, m = cat
+    gates = ((0, 32, 2), (32, 64, 2))
+    add(c, m, "/g/a.jpg", code(), size=5000)
+    add(c, m, "/g/first-close.jpg", code(1, 40, 41, 42, 43))  # parts 1 + 4: passes
+    add(c, m, "/g/both-far.jpg", code(5, 6, 7, 50, 51, 52))  # parts 3 + 3: within 6, no gate
+    (group,) = find_groups(c, m, 6, gates=gates)
+    assert paths(group) == ["/g/a.jpg", "/g/first-close.jpg"]
+    assert [len(g.members) for g in find_groups(c, m, 6)] == [3]  # without gates all three
+
+
 def test_exact_copies_of_an_undecodable_file_are_grouped(cat):
     c, m = cat
     add(c, m, "/p/broken.jpg", None, content="same", error="truncated")

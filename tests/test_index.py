@@ -194,3 +194,33 @@ def test_errors_name_the_allowed_range():
         one.knn(np.zeros(4, np.uint8), 1)
     with pytest.raises(ValueError, match="ids must be"):
         HammingIndex(np.zeros((3, 8), np.uint8), ids=np.arange(2))
+
+
+def test_gated_pairs_are_the_pairs_that_pass_a_gate_and_the_radius():
+    """A two-part code (64 + 128 bits): the gated join equals the brute-force filter, for every radius, on
+    clustered codes large enough for the multi-index join inside each gate."""
+    rng = np.random.default_rng(3)
+    centres = rng.integers(0, 256, (400, 24), dtype=np.uint8)
+    c = centres[rng.integers(0, 400, 5000)]
+    flips = rng.random((5000, 192)) < 0.06
+    c = np.packbits(np.unpackbits(c, axis=1) ^ flips, axis=1)
+    c[4000:4100] = c[:100]  # exact copies
+    gates = ((0, 64, 6), (64, 128, 5))
+    whole = codes.hamming(c, c)
+    passes = (codes.hamming(c[:, :8], c[:, :8]) <= 6) | (codes.hamming(c[:, 8:16], c[:, 8:16]) <= 5)
+    index = HammingIndex(c, ids=np.arange(5000) * 7)
+    for radius in (0, 12, 30):
+        a, b, d = index.pairs(radius, gates)
+        rows, cols = np.nonzero(np.triu((whole <= radius) & passes, k=1))
+        expected = {(int(r), int(col), int(whole[r, col])) for r, col in zip(rows, cols)}
+        got = {(int(x) // 7, int(y) // 7, int(z)) for x, y, z in zip(a, b, d)}
+        assert got == expected, radius
+        assert list(zip(a.tolist(), b.tolist())) == sorted(zip(a.tolist(), b.tolist()))
+    assert len(index.pairs(30, gates)[0]) < len(index.pairs(30)[0])  # the gates do reject pairs here
+
+
+def test_gates_are_checked():
+    index = HammingIndex(np.zeros((3, 16), np.uint8))
+    for bad in ((0, 60, 3), (0, 136, 3), (64, 64, 0), (0, 64, 65)):
+        with pytest.raises(UsageError, match="gate"):
+            index.pairs(4, [bad])

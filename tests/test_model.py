@@ -110,7 +110,14 @@ def write_model(path, metadata: dict[str, str], *, input_name="images", output_n
         ({"photohash.mean": "[0.5]"}, "must be a list of 3 numbers"),
         ({"photohash.std": "[1, 0, 1]"}, "std values must be positive"),
         ({"photohash.resize": "stretch"}, "unknown resize rule 'stretch'"),
-        ({"photohash.format_version": "9"}, "format version 9 is not supported .this PhotoHash reads 1 and 2"),
+        ({"photohash.format_version": "9"}, "format version 9 is not supported .this PhotoHash reads 1, 2, 3"),
+        ({"photohash.gates": "[[0, 32, 4]]"}, "format version 1 does not fit gates ..0, 32, 4.."),
+        ({"photohash.gates": "[[0, 32, 4]]", "photohash.format_version": "3"}, None),
+        ({"photohash.format_version": "3"}, "format version 3 does not fit gates ..."),
+        ({"photohash.gates": "[[0, 30, 4]]", "photohash.format_version": "3"}, "gate .0, 30, 4. must be .first bit"),
+        ({"photohash.gates": "[[0, 32, 40]]", "photohash.format_version": "3"}, "the radius at most its width"),
+        ({"photohash.gates": "[[0, 32]]", "photohash.format_version": "3"}, "must be a list of .first bit, end bit"),
+        ({"photohash.gates": "{}", "photohash.format_version": "3"}, "must be a list of .first bit, end bit"),
     ],
 )
 def test_inconsistent_metadata_is_refused(tmp_path, model, change, message):
@@ -121,6 +128,9 @@ def test_inconsistent_metadata_is_refused(tmp_path, model, change, message):
         else:
             meta[key] = value
     path = write_model(tmp_path / "bad.onnx", meta)
+    if message is None:  # the well-formed case beside its broken ones
+        assert HashModel.load(path).info.gates == ((0, 32, 4),)
+        return
     with pytest.raises(ModelError, match=message) as exc:
         HashModel.load(path)
     assert str(path) in str(exc.value) and "\n" not in str(exc.value)

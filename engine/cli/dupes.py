@@ -54,7 +54,8 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
         radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
     rules = tuple(r.strip() for r in args.keep_rules.split(",") if r.strip())
     groups = find_groups(
-        catalog, model_row_id(catalog, model), radius, reference_folders=args.reference, keeper_rules=rules
+        catalog, model_row_id(catalog, model), radius, reference_folders=args.reference, keeper_rules=rules,
+        gates=model.info.gates_for(radius),
     )
     return groups, model, radius
 
