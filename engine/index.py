@@ -161,13 +161,21 @@ class HammingIndex:
         pos, dist = self._up_to(query, threshold, d)
         return self.ids[pos[:k]], dist[:k]
 
-    def within(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
-        """All codes within ``radius`` of ``query``: (ids, distances), by distance then position."""
+    def within(self, query: np.ndarray, radius: int, gates: Sequence[Gate] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """All codes within ``radius`` of ``query`` (and, with ``gates``, within one gate's radius on its bits,
+        as :meth:`pairs`): (ids, distances), by distance then position."""
         self._check_radius(radius)
+        check_gates(gates, self.bits)
         query = self._query(query)
         if not len(self):
             return np.empty(0, np.int64), np.empty(0, np.int32)
         pos, dist = self._up_to(query, int(radius))
+        if gates:
+            xor = self.packed[pos] ^ query
+            passes = np.zeros(len(pos), bool)
+            for first, end, gate_radius in gates:
+                passes |= np.bitwise_count(xor[:, first // 8:end // 8]).sum(axis=1) <= gate_radius
+            pos, dist = pos[passes], dist[passes]
         return self.ids[pos], dist
 
     # -- all pairs ------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ INTERPOLATIONS = {
     "lanczos": Image.Resampling.LANCZOS,
     "box": Image.Resampling.BOX,
 }
-DEFAULT_MODEL = "phash64.onnx"
+DEFAULT_MODEL = "photohash192.onnx"  # pHash + the learned code (README: it beats pHash overall)
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,12 @@ class LibraryIndex:
         return len(self.index)
 
     def nearest(self, code: np.ndarray, k: int = 20, radius: int | None = None) -> list[Hit]:
-        """The ``k`` nearest photos to a packed code, or all within ``radius`` (at most ``k``), nearest first."""
+        """The ``k`` nearest photos to a packed code, or all within ``radius`` (at most ``k``), nearest first; up to
+        the duplicate radius, only photos the duplicate finder would group with it (the model's gates)."""
         if radius is None:
             ids, dists = self.index.knn(code, k)
         else:
-            ids, dists = self.index.within(code, radius)
+            ids, dists = self.index.within(code, radius, self.model.info.gates_for(radius))
             ids, dists = ids[:k], dists[:k]
         rows = self.catalog.files(ids.tolist())
         return [Hit(rows[i], int(d)) for i, d in zip(ids.tolist(), dists.tolist()) if i in rows]

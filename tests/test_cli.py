@@ -108,7 +108,7 @@ def test_trash_is_a_dry_run_unless_yes_and_undo_restores(scanned, capsys):
 
 
 def test_commands_take_a_shipped_model_by_name(tmp_path, library, capsys):
-    """scan, dupes and search take ``--model photohash64`` as ``models use`` does (they took only paths)."""
+    """scan, dupes and search take a shipped model's name (``--model phash64``) as ``models use`` does (they took only paths)."""
     code, out, err = cli(capsys, "scan", "--catalog", tmp_path / "c.sqlite", "--model", "phash64", "--json",
                          library.root)
     assert code == 0, err

@@ -535,11 +535,11 @@ def test_a_model_activated_during_a_scan_rehashes_after_it(make_window, qtbot, t
     summaries = []
     window.library.scan_finished.connect(summaries.append)
     window.library.add_folder(str(lib.root))  # a scan with the default model starts
-    learned = str(resolve_model_name("photohash64"))
-    window.activate_model(learned)  # activated while it runs: queued, not lost
+    other = str(resolve_model_name("phash64"))  # the other shipped model
+    window.activate_model(other)  # activated while it runs: queued, not lost
     qtbot.waitUntil(lambda: len(summaries) == 2 and not window.library.scanning(), timeout=SCAN_TIMEOUT_MS)
     with Catalog(window.context.catalog_path) as catalog:
-        for model in (HashModel.load(resolve_model_name("default")), HashModel.load(learned)):
+        for model in (HashModel.load(resolve_model_name("default")), HashModel.load(other)):
             ids, _ = catalog.codes(model_row_id(catalog, model))
             assert len(ids) == len(lib.photos)
 

@@ -224,3 +224,18 @@ def test_gates_are_checked():
     for bad in ((0, 60, 3), (0, 136, 3), (64, 64, 0), (0, 64, 65)):
         with pytest.raises(UsageError, match="gate"):
             index.pairs(4, [bad])
+
+
+def test_within_with_gates_keeps_what_pairs_keeps():
+    rng = np.random.default_rng(5)
+    c = rng.integers(0, 256, (300, 16), dtype=np.uint8)
+    c[1:40] = c[0]
+    flips = rng.random((39, 128)) < 0.08
+    c[1:40] = np.packbits(np.unpackbits(c[1:40], axis=1) ^ flips, axis=1)
+    gates = ((0, 64, 4), (64, 128, 6))
+    index = HammingIndex(c)
+    a, b, d = index.pairs(16, gates)
+    expected = {(int(y), int(dist)) for x, y, dist in zip(a, b, d) if x == 0}
+    ids, dist = index.within(c[0], 16, gates)
+    assert {(int(i), int(x)) for i, x in zip(ids, dist) if i != 0} == expected
+    assert len(expected) and len(index.within(c[0], 16)[0]) > len(ids)  # the gates did reject some

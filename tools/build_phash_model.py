@@ -27,6 +27,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.model import FORMAT_VERSION, ModelInfo, file_key  # noqa: E402
+from trainer.perceptual import dct_matrix  # noqa: E402
 
 SIZE, LOW = 32, 8
 INFO = ModelInfo(
@@ -46,13 +47,6 @@ INFO = ModelInfo(
     radius_similar=20,
     format_version=FORMAT_VERSION,
 )
-
-
-def dct_matrix(n: int) -> np.ndarray:
-    """Unnormalised DCT-II basis, D[k, i] = cos(pi k (2i + 1) / 2n) (scipy's type 2 up to a factor 2)."""
-    k = np.arange(n)[:, None]
-    i = np.arange(n)[None, :]
-    return np.cos(np.pi * k * (2 * i + 1) / (2 * n))
 
 
 def build() -> onnx.ModelProto:

@@ -18,25 +18,34 @@ import onnx
 import torch
 from torch import nn
 
-from engine.model import FORMAT_VERSION, UPRIGHT_FORMAT_VERSION, HashModel, ModelInfo, prepare
+from engine.model import FORMAT_VERSION, GATED_FORMAT_VERSION, UPRIGHT_FORMAT_VERSION, HashModel, ModelInfo, prepare
 
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, Backbone
 from .errors import TrainerError
+from .perceptual import LOW
 
 MIN_BIT_AGREEMENT = 0.999
 
 
 class HashEncoder(nn.Module):
     """images [N, 3, H, W] (normalised) -> pre-sign codes [N, bits] in (-1, 1), and with an ``upright``
-    head (trainer.orientation) also the quarter-turn logits [N, 4] of the engine's optional ``turn`` output."""
+    head (trainer.orientation) also the quarter-turn logits [N, 4] of the engine's optional ``turn`` output.
 
-    def __init__(self, backbone: Backbone, method: nn.Module, upright: nn.Module | None = None):
+    With ``perceptual`` (trainer.perceptual), the code is pHash's 64 bits followed by the learned bits written
+    ``learned_weight`` times: the engine's one Hamming distance then weighs the learned bits that many times
+    (see :func:`with_perceptual`)."""
+
+    def __init__(self, backbone: Backbone, method: nn.Module, upright: nn.Module | None = None,
+                 perceptual: nn.Module | None = None, learned_weight: int = 1):
         super().__init__()
         self.backbone, self.method, self.upright = backbone, method, upright
+        self.perceptual, self.learned_weight = perceptual, learned_weight
 
     def forward(self, images: torch.Tensor):
         pooled, tokens = self.backbone(images)
         codes = self.method.encode(tokens if self.method.needs_tokens else pooled)
+        if self.perceptual is not None:
+            codes = torch.cat([self.perceptual(images)] + [codes] * self.learned_weight, dim=1)
         return codes if self.upright is None else (codes, self.upright(tokens))
 
     @property
@@ -66,7 +75,18 @@ def model_info(method_name: str, backbone: str, bits: int, trained_on: str, imag
 
 def with_upright(info: ModelInfo, confidence: float) -> ModelInfo:
     """The metadata of a model that also has the ``turn`` output (format version 2)."""
-    return replace(info, upright_confidence=confidence, format_version=UPRIGHT_FORMAT_VERSION)
+    return replace(info, upright_confidence=confidence,
+                   format_version=GATED_FORMAT_VERSION if info.gates else UPRIGHT_FORMAT_VERSION)
+
+
+def with_perceptual(info: ModelInfo, learned_weight: int, gate: int) -> ModelInfo:
+    """The metadata of a model whose code is pHash (64 bits) then the learned code ``learned_weight`` times
+    (format version 3): a pair is a duplicate when pHash or the learned code's first copy is within ``gate``
+    and the whole code within the duplicate radius (engine.index)."""
+    learned = info.bits
+    return replace(info, bits=LOW * LOW + learned * learned_weight, method=f"phash + {info.method} x{learned_weight}",
+                   backbone=f"dct32 + {info.backbone}", format_version=GATED_FORMAT_VERSION,
+                   gates=((0, LOW * LOW, gate), (LOW * LOW, LOW * LOW + learned, gate)))
 
 
 def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[str],

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python tests/bench/bench_index.py [--sizes 100000 1000000] [--repeats 5] [--faiss-full]
 
-Data (fixed seeds): 64-bit codes.
+Data (fixed seeds): 64-bit codes; and 192-bit codes shaped as the shipped model's (``shipped_like_codes``).
 - random: uniform codes (at radius 4 almost no true pairs: the cost is all candidate generation).
 - clustered: N/10 random centres, each code 0-4 random bit flips from its centre, then 1 % of the
   codes overwritten by exact copies of others (a photo library with edited and copied photos).
@@ -157,6 +157,38 @@ def bench_pairs(sizes, repeats, faiss_full):
     print(f"  brute force N=1,000,000: ~{seconds * 100:,.0f} s (extrapolated as N² from N=100,000; not run)")
 
 
+def shipped_like_codes(n, seed=4):
+    """192-bit codes shaped as photohash192's: 64 pHash bits, 64 learned bits, the learned bits again. N/10 photos,
+    each copy 0-6 bit flips from its photo in each part, 1 % exact copies."""
+    rng = np.random.default_rng(seed)
+    centres = np.unpackbits(rng.integers(0, 256, (max(1, n // 10), 16), dtype=np.uint8), axis=1)
+    bits = centres[rng.integers(0, len(centres), n)]
+    for part in (0, 64):
+        flips = rng.integers(0, 7, n)
+        for k in range(1, 7):
+            rows = np.flatnonzero(flips >= k)
+            bits[rows, part + rng.integers(0, 64, len(rows))] ^= 1
+    codes = np.packbits(np.concatenate([bits, bits[:, 64:]], axis=1), axis=1)
+    dup = rng.choice(n, n // 100, replace=False)
+    codes[dup] = codes[rng.integers(0, n, len(dup))]
+    return codes
+
+
+def bench_gated(sizes, repeats):
+    """The shipped model's duplicate join: radius 37 of 192 bits, gates of 8 on pHash and on the learned bits."""
+    gates = ((0, 64, 8), (64, 128, 8))
+    for n in sizes:
+        codes = shipped_like_codes(n)
+        index = HammingIndex(codes)
+        med, best, (a, _, _) = timed(lambda: index.pairs(37, gates), repeats)
+        row("pairs r=37 gated (8, 8) ours", n, med, best, "s", f"{len(a):,} pairs")
+        queries = codes[np.random.default_rng(2).integers(0, n, 20 * repeats)]
+        index.knn(queries[0], K)
+        it = iter(queries)
+        med, best, _ = timed(lambda: index.knn(next(it), K), len(queries))
+        row("k-NN k=100, 192 bits, ours", n, med, best, "ms")
+
+
 def bench_memory():
     codes = clustered_codes(1_000_000)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -193,6 +225,8 @@ def main() -> None:
         bench_knn(n, args.repeats)
     print(f"\nall pairs within radius {RADIUS}, 64-bit codes, exact (whole join)")
     bench_pairs(args.sizes, args.repeats, args.faiss_full)
+    print("\nthe shipped model's codes (photohash192: pHash + learned x2, 192 bits), exact")
+    bench_gated(args.sizes, args.repeats)
     if not args.skip_memory:
         print("\nmemory, 1M clustered 64-bit codes")
         bench_memory()

@@ -60,6 +60,9 @@ CANDIDATES = {
     "edits views, tanh slope 3": (("edits",), {"augment": "edits", "views": 8, "slope": 3.0}),
     "edits views, tanh slope 10": (("edits",), {"augment": "edits", "views": 8, "slope": 10.0}),
 }
+# Candidates whose code is pHash (trainer.perceptual) then the head's bits written ``weight`` times, gated as the
+# shipped model is (bench_quality.GATE): name -> (caches, settings, weight).
+WITH_PHASH = {f"pHash + edits head x{w}, gated": (("edits",), {"augment": "edits", "views": 8}, w) for w in (1, 2, 3)}
 
 
 def subject(path: str) -> str:
@@ -200,7 +203,19 @@ def main() -> None:
     cosine = 1 - 2 * (s["radius"] + 1) / bq.COSINE_BINS
     print(f"{'cosine (float), for reference':36s} {'':4s} {'':16s} {'':9s} {cosine:5.3f} "
           f"{s['recall']:6.3f}", flush=True)
-    for name, (augments, settings) in CANDIDATES.items():
+    phash = {name: bq.perceptual_224(f"{name}-perceptual-224", [(p, "squash") for p in files]) for name, files in
+             (("selection", paths), ("calibration", bq.build_half("calibration", bq.split_originals()["calibration"],
+                                                                   distractors)[0]))}
+    phash["imagenette"] = bq.perceptual_224("imagenette-perceptual-224", [(split.members[i], "squash")
+                                                                          for i in split.query + split.database],
+                                            load=bq._imagenette_pixels)
+    feats = {"selection": features, "calibration": calibration, "imagenette": nette}
+    s = score(bq.hamming_counts, list(groups(phash["selection"], classes, phash["calibration"][-len(distractors):],
+                                             labels)), (phash["calibration"][-len(distractors):], shared[1]))
+    print(f"{'pHash (224 px, in the graph)':36s} {'':4s} {'':16s} {'':9s} {s['radius']:3d} {s['recall']:5.3f}",
+          flush=True)
+    candidates = {**{name: (*c, 0) for name, c in CANDIDATES.items()}, **WITH_PHASH}
+    for name, (augments, settings, weight) in candidates.items():
         if args.only and name not in args.only:
             continue
         views = training_views(augments)
@@ -211,9 +226,21 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 method = train_on_cache(cache, config, Path(tmp))
                 full = train_on_cache(everything, config, Path(tmp) / "all")
-            c = score(lambda f, items: bq.hamming_counts(bq.head_codes(full, f), items), [(calibration, half)])
-            s = score(lambda f, items: bq.hamming_counts(bq.head_codes(method, f), items), sets, shared)
-            mean_ap = bq.imagenette_map(bq.head_codes(full, nette), split)
+            if weight:  # the head's codes beside pHash's, counted with the gates
+                gates = ((0, 64, bq.GATE), (64, 64 + bq.BITS, bq.GATE))
+
+                def coded(head, which):
+                    return np.concatenate([phash[which]] + [bq.head_codes(head, feats[which])] * weight, axis=1)
+
+                c = score(lambda f, items: bq.hamming_counts(f, items, gates), [(coded(full, "calibration"), half)])
+                cal_codes = coded(method, "calibration")[-len(distractors):]
+                s = score(lambda f, items: bq.hamming_counts(f, items, gates),
+                          list(groups(coded(method, "selection"), classes, cal_codes, labels)), (cal_codes, shared[1]))
+                mean_ap = bq.imagenette_map(coded(full, "imagenette"), split)
+            else:
+                c = score(lambda f, items: bq.hamming_counts(bq.head_codes(full, f), items), [(calibration, half)])
+                s = score(lambda f, items: bq.hamming_counts(bq.head_codes(method, f), items), sets, shared)
+                mean_ap = bq.imagenette_map(bq.head_codes(full, nette), split)
             print(f"{name:36s} {seed:4d} {c['radius']:3d} {c['recall']:5.3f}{'':7s} {mean_ap:9.4f} "
                   f"{s['radius']:3d} {s['recall']:5.3f}   "
                   + " ".join(f"{p:6.3f}/{r:6.3f}" for p, r in s["at"].values())
