@@ -77,10 +77,10 @@ PERCEPTUAL = ("pHash", "dHash", "wHash", "colorhash")
 SHIPPED_ROW = "baseline τ 0.05, batch 512 (edits views)"
 EDIT_VIEWS = {"augment": "edits", "views": 8}  # the "edits" rows: whole-photo views, 8 per photo
 # The shipped code: pHash (trainer.perceptual) then the shipped head's 64 bits twice, so that the one Hamming distance
-# weighs the head twice, and a pair must have pHash or the head within GATE (engine.index's gates). Chosen on the
-# calibration half (weights 1 / 2 / 3: recall 0.78 / 0.86 / 0.87 at precision 0.99, without gates), the selection
-# set (0.79 / 0.79-0.81) and Imagenette mAP (0.40 / 0.47 / 0.49; the head alone 0.51); gates at 8 cost 0.007 of
-# the calibration recall and keep the all-pairs join a multi-index one (docs/benchmark.md).
+# weighs the head twice, and a pair must have pHash or the head within GATE (engine.index's gates). The weight was
+# chosen on the calibration half (weights 1 / 2 / 3: recall 0.82-0.83 / 0.83-0.85 / 0.85-0.86 at precision 0.99
+# over three seeds), the selection set (0.80-0.81 / 0.79-0.81 / 0.77-0.79) and Imagenette mAP (0.40 / 0.47 / 0.49;
+# the head alone 0.51). The gates keep the all-pairs join a multi-index one and cost no recall (docs/benchmark.md).
 LEARNED_WEIGHT, GATE = 2, 8
 COMBINED_ROW = f"pHash + shipped head x{LEARNED_WEIGHT}, gated"
 
@@ -474,8 +474,10 @@ def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar
         "name": model.path.stem, "file": model.path.name, "model_key": model.model_key,
         "method": model.info.method, "bits": model.info.bits, "backbone": "MobileNetV2 (frozen, ImageNet weights)",
         "description": "Two hashes side by side in one 192-bit code. First pHash (64 bits: the DCT perceptual hash, "
-                       "computed in the graph from the same 224×224 input), which finds re-encoded, resized and "
-                       "recoloured copies. Then a learned 64-bit code, written twice so that one Hamming distance "
+                       "computed in the graph from the same 224×224 input, and mirror-canonical: taken for whichever "
+                       "of the photo, its mirror images and its half turn has DCT coefficients (0, 1) and (1, 0) >= 0, "
+                       "so flipped and upside-down copies get their photo's pHash), which finds re-encoded, resized "
+                       "and recoloured copies. Then a learned 64-bit code, written twice so that one Hamming distance "
                        "weighs it twice: a contrastive hash head (the CIBHash-style baseline, temperature 0.05, "
                        "batches of 512) on a frozen MobileNetV2, trained without labels on views that are what the "
                        "engine sees of a user's copy of a photo: the whole photo squashed to 224×224, untouched or "
@@ -488,9 +490,9 @@ def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar
                        "so copies turned by a viewer are found.",
         "parts": {"bits": "0-63 pHash; 64-127 the learned code; 128-191 the learned code again",
                   "gates": [list(g) for g in model.info.gates],
-                  "why": "each alone finds about 0.63 of the calibration half's copies at precision 0.99, side by "
-                         "side about 0.85; the learned code weighed twice beat once and three times on the "
-                         "calibration half and Imagenette mAP together; the gates keep the all-pairs join fast"},
+                  "why": "on the calibration half at precision 0.99 pHash alone finds 0.68 of the copies, the learned "
+                         "code 0.63, side by side 0.86; the learned code weighed twice against once and three times: "
+                         "docs/benchmark.md; the gates keep the all-pairs join a multi-index one"},
         "upright": {"confidence": model.info.upright_confidence, "held_out_photos": upright.held_out,
                     "rule": "the lowest softmax at which at most 2 % of held-out upright images are turned"},
         "radius": {"duplicate": model.info.radius_duplicate, "similar": model.info.radius_similar},
