@@ -83,7 +83,7 @@ def bench_full_scan(args) -> None:
     files = make_12mp(WORK / folder_name, args.photos, args.grain, args.turned)
     folder = files[0].parent
     mean_mb = sum(p.stat().st_size for p in files) / len(files) / 1e6
-    models = [("perceptual-hash default", default_model_path())]
+    models = [(f"default ({default_model_path().stem})", default_model_path())]
     models += [(Path(path).stem, Path(path)) for path in args.cnn_model]
     print(f"\nFull scan of {len(files)} 12 MP JPEGs (4000×3000{', turned a quarter' if args.turned else ''}, q90, "
           f"grain σ={args.grain:g}, mean {mean_mb:.1f} MB), "
