@@ -71,9 +71,9 @@ bench-train: $(VENV)/.installed
 	$(PY) tests/bench/bench_retrain.py --method wch --bits 64
 
 # The near-duplicate quality table (needs ../shared): builds the edited copies, trains the baseline, NSH,
-# WCH and the shipped recipe, calibrates the radii, runs the learned model (photohash64) through the
-# engine, and its CIFAR-10 mAP@1000. About 25 min on a 2-core CPU from a clean clone.
-# Add ARGS=--ship to re-export resources/models/photohash64.onnx and its card.
+# WCH and the shipped recipe, calibrates the radii, runs the default model (photohash192) through the
+# engine, and its CIFAR-10 mAP@1000. About 27 min on a 2-core CPU from a clean clone.
+# Add ARGS=--ship to re-export resources/models/photohash192.onnx and its card.
 bench-quality: $(VENV)/.installed
 	$(PY) tests/bench/bench_quality.py $(ARGS)
 

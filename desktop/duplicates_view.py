@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFram
 
 from engine.catalog import Catalog
 from engine.cli.common import human_bytes
-from engine.duplicates import Group, Member, find_groups
-from engine.search import model_row_id
+from engine.duplicates import Group, Member, model_groups
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .context import AppContext
@@ -61,8 +60,7 @@ class Choice:
 
 def _groups(catalog: Catalog, model, radius: int, references: list[str], rules) -> tuple[list[Group], int | None]:
     """The groups, and the trash batch an undo would restore (None: nothing to undo)."""
-    groups = find_groups(catalog, model_row_id(catalog, model), radius, reference_folders=references,
-                         keeper_rules=rules, gates=model.info.gates_for(radius))
+    groups = model_groups(catalog, model, radius, reference_folders=references, keeper_rules=rules)
     return groups, last_batch(catalog)
 
 

@@ -50,9 +50,9 @@ def read_card(path: str | Path) -> dict:
     return {"name": path.stem, "file": path.name}
 
 
-def _radius_row(label_model: int, value: int | None) -> tuple[QWidget, QCheckBox, QSpinBox]:
+def _radius_row(label_model: int, value: int | None, bits: int) -> tuple[QWidget, QCheckBox, QSpinBox]:
     spin = QSpinBox()
-    spin.setRange(0, 64)
+    spin.setRange(0, bits // 2)  # before the value: a 192-bit model's similar radius is 73
     spin.setValue(label_model if value is None else value)
     own = QCheckBox(f"the model's ({label_model})")
     own.setChecked(value is None)
@@ -146,12 +146,11 @@ class SettingsDialog(QDialog):
         same = self.model.currentData() == self.context.model_path()
         prefs = self.context.prefs
         row, self.duplicate_own, self.duplicate = _radius_row(info.radius_duplicate,
-                                                              prefs.radius_duplicate if same else None)
+                                                              prefs.radius_duplicate if same else None, info.bits)
         self.radius_form.addRow("Duplicates", row)
-        row, self.similar_own, self.similar = _radius_row(info.radius_similar, prefs.radius_similar if same else None)
+        row, self.similar_own, self.similar = _radius_row(info.radius_similar, prefs.radius_similar if same else None,
+                                                          info.bits)
         self.radius_form.addRow("Similar photos", row)
-        for spin in (self.duplicate, self.similar):
-            spin.setRange(0, info.bits // 2)
 
     def _other_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a hash model", str(Path.home()), "ONNX models (*.onnx)")

@@ -22,7 +22,9 @@ import numpy as np
 
 from .catalog import Catalog, FileRow
 from .errors import UsageError
-from .index import Gate, HammingIndex, within_gates
+from .index import Gate, HammingIndex, gate_mask
+from .model import HashModel
+from .search import model_row_id
 
 KEEPER_RULES = ("resolution", "size", "oldest", "path")
 
@@ -147,6 +149,13 @@ def find_groups(
     return groups
 
 
+def model_groups(catalog: Catalog, model: HashModel, radius: int | None = None, **options) -> list[Group]:
+    """:func:`find_groups` over a model's codes at ``radius`` (default: its duplicate radius), with the gates the
+    model applies there (``ModelInfo.gates_for``): what the CLI and the app show."""
+    radius = model.info.radius_duplicate if radius is None else radius
+    return find_groups(catalog, model_row_id(catalog, model), radius, gates=model.info.gates_for(radius), **options)
+
+
 def _code(row: FileRow, code_of: dict, twins: dict[str, np.ndarray]) -> np.ndarray | None:
     code = code_of.get(row.id)
     return code if code is not None else twins.get(row.content_hash)
@@ -174,7 +183,7 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
                 continue
             else:
                 xor = np.bitwise_xor(code, keeper_code)
-                distance = int(np.bitwise_count(xor).sum()) if within_gates(xor, gates) else limit + 1
+                distance = int(np.bitwise_count(xor).sum()) if gate_mask(xor[None], gates)[0] else limit + 1
             if distance > limit:
                 rest.append(f)
                 continue

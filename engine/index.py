@@ -171,10 +171,7 @@ class HammingIndex:
             return np.empty(0, np.int64), np.empty(0, np.int32)
         pos, dist = self._up_to(query, int(radius))
         if gates:
-            xor = self.packed[pos] ^ query
-            passes = np.zeros(len(pos), bool)
-            for first, end, gate_radius in gates:
-                passes |= np.bitwise_count(xor[:, first // 8:end // 8]).sum(axis=1) <= gate_radius
+            passes = gate_mask(self.packed[pos] ^ query, gates)
             pos, dist = pos[passes], dist[passes]
         return self.ids[pos], dist
 
@@ -187,6 +184,7 @@ class HammingIndex:
         (first bit, end bit, radius), only pairs that are also within a gate's radius on its bits.
         """
         self._check_radius(radius)
+        check_gates(gates, self.bits)
         radius = int(radius)
         n = len(self)
         if n < 2:
@@ -207,16 +205,20 @@ class HammingIndex:
         return self.ids[pa[order]], self.ids[pb[order]], pd[order]
 
     def _gated_pairs(self, radius: int, gates: Sequence[Gate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The union of each gate's own join, kept where the whole code is within ``radius``."""
-        check_gates(gates, self.bits)
+        """The union of each gate's own join, kept where the whole code is within ``radius`` (checked in blocks, so
+        a large gate cluster, e.g. many dark photos with one pHash, does not hold every candidate's XOR at once)."""
         n = len(self)
         keys = [HammingIndex(self.packed[:, first // 8:end // 8]).pairs(gate_radius)
                 for first, end, gate_radius in gates]
         key = np.unique(np.concatenate([a * np.int64(n) + b for a, b, _ in keys]))  # sorted: by (a, b)
-        a, b = key // n, key % n
-        d = _weight(_xor_rows(self.words, a, b))
-        keep = d <= radius
-        return self.ids[a[keep]], self.ids[b[keep]], d[keep]
+        parts = []
+        for start in range(0, len(key), BLOCK_ELEMENTS // self.words.shape[1]):
+            a, b = np.divmod(key[start:start + BLOCK_ELEMENTS // self.words.shape[1]], n)
+            d = _weight(_xor_rows(self.words, a, b))
+            keep = d <= radius
+            parts.append((a[keep], b[keep], d[keep]))
+        a, b, d = _concat(parts)
+        return self.ids[a], self.ids[b], d
 
 
 def check_gates(gates: Sequence[Gate], bits: int) -> None:
@@ -228,10 +230,14 @@ def check_gates(gates: Sequence[Gate], bits: int) -> None:
                              f"{bits}-bit code, the radius at most its width")
 
 
-def within_gates(xor: np.ndarray, gates: Sequence[Gate]) -> bool:
-    """Whether one pair's XOR (packed uint8 [B]) passes a gate (always, without gates)."""
-    return not gates or any(int(np.bitwise_count(xor[first // 8:end // 8]).sum()) <= gate_radius
-                            for first, end, gate_radius in gates)
+def gate_mask(xor: np.ndarray, gates: Sequence[Gate]) -> np.ndarray:
+    """Which pairs, given by their XOR (packed uint8 [N, B]), pass a gate (all of them, without gates)."""
+    if not gates:
+        return np.ones(len(xor), bool)
+    passes = np.zeros(len(xor), bool)
+    for first, end, gate_radius in gates:
+        passes |= np.bitwise_count(xor[:, first // 8:end // 8]).sum(axis=1) <= gate_radius
+    return passes
 
 
 # -- all pairs: helpers --------------------------------------------------------------------------

@@ -120,13 +120,13 @@ class ModelInfo:
             name = PREFIX + "gates"
             try:
                 value = json.loads(props.get(name, "[]"))
-                out = tuple(tuple(int(x) for x in gate) for gate in value)
-                if not isinstance(value, list) or any(len(g) != 3 for g in out):
-                    raise ValueError
-            except (ValueError, TypeError):
-                raise ModelError(path, f"metadata '{name}' must be a list of [first bit, end bit, radius], "
-                                       f"got {props[name]!r}") from None
-            return out
+            except ValueError:
+                value = None
+            if not isinstance(value, list) or not all(
+                    isinstance(g, list) and len(g) == 3 and all(type(x) is int for x in g) for g in value):
+                raise ModelError(path, f"metadata '{name}' must be a list of [first bit, end bit, radius] integers, "
+                                       f"got {props[name]!r}")
+            return tuple(tuple(g) for g in value)
 
         version = integer("format_version")
         known = (FORMAT_VERSION, UPRIGHT_FORMAT_VERSION, GATED_FORMAT_VERSION)

@@ -59,6 +59,17 @@ def test_gates_keep_pairs_with_one_close_part(cat):
     assert [len(g.members) for g in find_groups(c, m, 6)] == [3]  # without gates all three
 
 
+def test_a_member_must_pass_a_gate_with_its_keeper(cat):
+    """Linked through a middle photo, the far one is within the radius of the keeper but passes no gate with it."""
+    c, m = cat
+    gates = ((0, 32, 2), (32, 64, 2))
+    add(c, m, "/k/keeper.jpg", code(), size=5000)
+    add(c, m, "/k/middle.jpg", code(1, 40, 41, 42))  # to the keeper: parts 1 + 3
+    add(c, m, "/k/far.jpg", code(1, 2, 3, 40, 41, 42))  # to the keeper: 3 + 3 (distance 6); to the middle: 2 + 0
+    (group,) = find_groups(c, m, 6, gates=gates)
+    assert paths(group) == ["/k/keeper.jpg", "/k/middle.jpg"]
+
+
 def test_exact_copies_of_an_undecodable_file_are_grouped(cat):
     c, m = cat
     add(c, m, "/p/broken.jpg", None, content="same", error="truncated")

@@ -118,6 +118,11 @@ def write_model(path, metadata: dict[str, str], *, input_name="images", output_n
         ({"photohash.gates": "[[0, 32, 40]]", "photohash.format_version": "3"}, "the radius at most its width"),
         ({"photohash.gates": "[[0, 32]]", "photohash.format_version": "3"}, "must be a list of .first bit, end bit"),
         ({"photohash.gates": "{}", "photohash.format_version": "3"}, "must be a list of .first bit, end bit"),
+        ({"photohash.gates": '["088"]', "photohash.format_version": "3"}, "must be a list of .first bit, end bit"),
+        ({"photohash.gates": "[[0, 32.5, 4]]", "photohash.format_version": "3"}, "must be a list of .first bit"),
+        ({"photohash.gates": "[[0, 32, true]]", "photohash.format_version": "3"}, "must be a list of .first bit"),
+        ({"photohash.gates": "[[0, 32, 4]]", "photohash.format_version": "2",
+          "photohash.upright_confidence": "0.9"}, "format version 2 does not fit gates"),
     ],
 )
 def test_inconsistent_metadata_is_refused(tmp_path, model, change, message):

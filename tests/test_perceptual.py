@@ -27,6 +27,12 @@ from .conftest import WEIGHTS, require  # noqa: E402
 PHASH = resolve_model_name("phash64")
 
 
+def test_the_dct_basis_is_scipys():
+    """The basis both pHash graphs use (the pHash model's builder imports it too), against an independent DCT-II."""
+    scipy_fft = pytest.importorskip("scipy.fft", reason="scipy comes with imagehash ([dev])")
+    np.testing.assert_allclose(2 * dct_matrix(32), scipy_fft.dct(np.eye(32), type=2, axis=0), atol=1e-12)
+
+
 def reference_phash(small: np.ndarray) -> np.ndarray:
     """The mirror-canonical pHash of 32×32 RGB images [N, 32, 32, 3], written out in numpy: [N, 64] values."""
     grey = small.astype(np.float64) / 255 @ np.array([0.299, 0.587, 0.114])

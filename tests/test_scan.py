@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.catalog import Catalog
-from engine.duplicates import find_groups
+from engine.duplicates import model_groups
 from engine.model import HashModel, default_model_path
 from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
 from engine.search import model_row_id
@@ -45,7 +45,7 @@ def test_scan_groups_edited_copies_with_their_originals(tmp_path, library, model
         assert any(isinstance(e, ScanProgress) and e.phase == "hashing" for e in events)
         assert catalog.errors() == [(str(library.broken), summary.failures[0].reason)]
 
-        groups = find_groups(catalog, model_row_id(catalog, model), model.info.radius_duplicate)
+        groups = model_groups(catalog, model)
     by_path = {m.file.path: gi for gi, g in enumerate(groups) for m in g.members}
     for copy, original in library.edits.items():
         assert by_path.get(str(copy)) is not None, f"{copy.name} was not grouped"

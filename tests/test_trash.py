@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.catalog import Catalog
-from engine.duplicates import find_groups
+from engine.duplicates import model_groups
 from engine.errors import TrashError
 from engine.model import HashModel, default_model_path
 from engine.scan import scan
@@ -34,7 +34,7 @@ def all_bytes(*roots) -> list[bytes]:
 
 def test_trash_then_undo_restores_byte_identical(scanned):
     catalog, library, model_id, model = scanned
-    groups = find_groups(catalog, model_id, model.info.radius_duplicate)
+    groups = model_groups(catalog, model)
     victims = [m.file.path for g in groups for m in g.removable]
     originals = {p: open(p, "rb").read() for p in victims}
     everything = all_bytes(library.root, user_trash())
@@ -47,7 +47,7 @@ def test_trash_then_undo_restores_byte_identical(scanned):
     assert [e.original_path for e in entries] == victims
     assert all(e.trashed_path and os.path.exists(e.trashed_path) for e in entries)
     assert all(catalog.file_by_path(p).missing_since for p in victims)
-    assert find_groups(catalog, model_id, model.info.radius_duplicate) == []
+    assert model_groups(catalog, model) == []
     assert last_batch(catalog) == result.batch
 
     restored = undo(catalog)
@@ -78,7 +78,7 @@ def test_undo_never_overwrites(scanned):
 
 def test_refusals(scanned, tmp_path):
     catalog, library, model_id, model = scanned
-    groups = find_groups(catalog, model_id, model.info.radius_duplicate, reference_folders=[library.root / "copies"])
+    groups = model_groups(catalog, model, reference_folders=[library.root / "copies"])
     group = next(g for g in groups if any(m.file.path == str(library.exact_copy) for m in g.members))
     every = [m.file.path for m in group.members]
     changed = str(library.originals[4])
@@ -101,7 +101,7 @@ def test_the_kept_copy_must_still_be_the_scanned_photo(scanned):
     """If the photo kept in a group was overwritten since the scan, its copies are the last of that
     photo: trashing them is refused until a new scan."""
     catalog, library, model_id, model = scanned
-    groups = find_groups(catalog, model_id, model.info.radius_duplicate)
+    groups = model_groups(catalog, model)
     group = next(g for g in groups if any(m.file.path == str(library.exact_copy) for m in g.members))
     keeper = group.keeper.file.path
     others = [m.file.path for m in group.members if m.file.path != keeper]

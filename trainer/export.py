@@ -22,7 +22,7 @@ from engine.model import FORMAT_VERSION, GATED_FORMAT_VERSION, UPRIGHT_FORMAT_VE
 
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, Backbone
 from .errors import TrainerError
-from .perceptual import LOW
+from .perceptual import LOW, code_gates
 
 MIN_BIT_AGREEMENT = 0.999
 
@@ -68,9 +68,12 @@ def model_info(method_name: str, backbone: str, bits: int, trained_on: str, imag
     return ModelInfo(
         bits=bits, input_size=image_size, mean=IMAGENET_MEAN, std=IMAGENET_STD, resize=resize,
         interpolation="bilinear", method=method_name, backbone=backbone, trained_on=trained_on,
-        created=date.today().isoformat(), radius_duplicate=max(1, round(bits * 0.1)),
-        radius_similar=max(2, round(bits * 0.25)), format_version=FORMAT_VERSION,
+        created=date.today().isoformat(), format_version=FORMAT_VERSION, **_provisional_radii(bits),
     )
+
+
+def _provisional_radii(bits: int) -> dict[str, int]:
+    return {"radius_duplicate": max(1, round(bits * 0.1)), "radius_similar": max(2, round(bits * 0.25))}
 
 
 def with_upright(info: ModelInfo, confidence: float) -> ModelInfo:
@@ -82,11 +85,12 @@ def with_upright(info: ModelInfo, confidence: float) -> ModelInfo:
 def with_perceptual(info: ModelInfo, learned_weight: int, gate: int) -> ModelInfo:
     """The metadata of a model whose code is pHash (64 bits) then the learned code ``learned_weight`` times
     (format version 3): a pair is a duplicate when pHash or the learned code's first copy is within ``gate``
-    and the whole code within the duplicate radius (engine.index)."""
-    learned = info.bits
-    return replace(info, bits=LOW * LOW + learned * learned_weight, method=f"phash + {info.method} x{learned_weight}",
+    and the whole code within the duplicate radius (engine.index). The radii are provisional for the longer code
+    until calibrated."""
+    bits = LOW * LOW + info.bits * learned_weight
+    return replace(info, bits=bits, method=f"phash + {info.method} x{learned_weight}", **_provisional_radii(bits),
                    backbone=f"dct32 + {info.backbone}", format_version=GATED_FORMAT_VERSION,
-                   gates=((0, LOW * LOW, gate), (LOW * LOW, LOW * LOW + learned, gate)))
+                   gates=code_gates(info.bits, gate))
 
 
 def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[str],

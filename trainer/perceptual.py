@@ -13,7 +13,9 @@ One change: the hash is mirror-canonical. Mirroring the image left-right multipl
 its two mirror images and its half turn has coefficients (0, 1) and (1, 0) >= 0. A mirrored or upside-down
 copy then gets its photo's pHash (plain pHash finds none of them). On the benchmark this found every flipped
 copy and 98-100 % of the half turns, and the calibration half's recall at precision 0.99 moved from 0.850 to
-0.842 (test half: 0.821 -> 0.828, precision 0.980 -> 0.990); docs/benchmark.md.
+0.842 (test half: 0.821 -> 0.828, precision 0.980 -> 0.990); docs/benchmark.md. A photo whose coefficient
+(0, 1) or (1, 0) is near zero can pick another mirror image after a mild edit; the learned code's gate still
+finds it then.
 """
 
 from __future__ import annotations
@@ -59,3 +61,14 @@ class PerceptualHash(nn.Module):
         coeffs = block.flatten(1)
         middle = torch.topk(coeffs, LOW * LOW // 2 + 1, dim=1).values[:, -2:].mean(dim=1, keepdim=True)
         return coeffs - middle
+
+
+def code_gates(learned_bits: int, radius: int) -> tuple[tuple[int, int, int], ...]:
+    """The gates (engine.index) of a code laid out as pHash, then the learned bits: pHash's bits, and the
+    learned bits' first copy, each within ``radius``."""
+    return ((0, LOW * LOW, radius), (LOW * LOW, LOW * LOW + learned_bits, radius))
+
+
+def side_by_side(phash: np.ndarray, learned: np.ndarray, learned_weight: int) -> np.ndarray:
+    """Packed codes laid out as such a model writes them: pHash, then the learned code ``learned_weight`` times."""
+    return np.concatenate([phash] + [learned] * learned_weight, axis=1)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import sys
 
-from ..duplicates import KEEPER_RULES, Group, find_groups
+from ..duplicates import KEEPER_RULES, Group, model_groups
 from ..errors import UsageError
-from ..search import model_row_id
 from ..trash import trash_files, undo
 from .common import human_bytes, load_model, open_catalog, print_json
 
@@ -53,10 +52,7 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
     if radius is None:
         radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
     rules = tuple(r.strip() for r in args.keep_rules.split(",") if r.strip())
-    groups = find_groups(
-        catalog, model_row_id(catalog, model), radius, reference_folders=args.reference, keeper_rules=rules,
-        gates=model.info.gates_for(radius),
-    )
+    groups = model_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules)
     return groups, model, radius
 
 

@@ -39,6 +39,7 @@ import sys
 import time
 import zipfile
 from collections import defaultdict
+from dataclasses import replace
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -50,7 +51,7 @@ sys.path.insert(0, str(REPO))
 
 from engine import codes  # noqa: E402
 from engine.images import decode_image, read_image  # noqa: E402
-from engine.model import HashModel, ModelInfo, prepare, resolve_model_name  # noqa: E402
+from engine.model import HashModel, prepare, resolve_model_name  # noqa: E402
 from trainer.backbones import Backbone, frozen_runner  # noqa: E402
 from trainer.data import RESIZE_RULES, UnlabeledPhotos, eval_transform, imagenette_split  # noqa: E402
 from trainer.edits import EDITS, write_edits  # noqa: E402
@@ -59,7 +60,7 @@ from trainer.evaluate import (NearDupItems, calibrate_radius, evaluate_model, me
 from trainer.export import HashEncoder, export_onnx, model_info, to_batch, with_perceptual, with_upright  # noqa: E402
 from trainer.fit import CHECKPOINT, FitConfig, fit_frozen, learn_upright  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
-from trainer.perceptual import LOW, PerceptualHash  # noqa: E402
+from trainer.perceptual import PerceptualHash, code_gates, side_by_side  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 PHOTOS_ZIP = SHARED / "data" / "photos-free-1024.zip"
@@ -378,12 +379,10 @@ def main() -> None:
                                          load=_imagenette_pixels)
     for weight in (1, LEARNED_WEIGHT, 3):  # the shipped code (before the which-way-up head), and other weights
         name = f"pHash + shipped head x{weight}, gated"
-        gates = ((0, LOW * LOW, GATE), (LOW * LOW, LOW * LOW + BITS, GATE))
         for h, (_, items) in halves.items():
-            head = head_codes(result.method, features[h])
-            counts[h][name] = hamming_counts(np.concatenate([phash[h]] + [head] * weight, axis=1), items, gates)
-        maps[name] = imagenette_map(np.concatenate([phash["imagenette"]] + [head_codes(result.method, nette)] * weight,
-                                                   axis=1), split)
+            counts[h][name] = hamming_counts(side_by_side(phash[h], head_codes(result.method, features[h]), weight),
+                                             items, code_gates(BITS, GATE))
+        maps[name] = imagenette_map(side_by_side(phash["imagenette"], head_codes(result.method, nette), weight), split)
 
     radii = {name: calibrate_radius(c["positive_by_edit"].sum(axis=0), c["negative"], DUPLICATE_PRECISION)
              for name, c in counts["calibration"].items()}
@@ -449,8 +448,7 @@ def ship(result, upright, duplicate: int, similar: int, name: str, photos: int) 
                       f"batch {SHIPPED_RECIPE['batch_size']}, "
                       f"{SHIPPED_RECIPE['epochs']} epochs; which-way-up head on the same photos",
                       resize=RESIZE_RULES[SHIPPED_RECIPE["augment"]])
-    info = with_perceptual(ModelInfo(**{**info.__dict__, "radius_duplicate": duplicate, "radius_similar": similar}),
-                           LEARNED_WEIGHT, GATE)
+    info = replace(with_perceptual(info, LEARNED_WEIGHT, GATE), radius_duplicate=duplicate, radius_similar=similar)
     info = with_upright(info, upright.confidence)
     out = REPO / "resources" / "models" / f"{name}.onnx"
     sample = [Image.open(p).convert("RGB") for p in sorted((WORK / "calibration" / "originals").glob("*.jpg"))[:16]]

@@ -43,6 +43,7 @@ from trainer.edits import EDITS, write_edits  # noqa: E402
 from trainer.evaluate import NearDupItems, calibrate_radius  # noqa: E402
 from trainer.fit import CACHE, FitConfig, train_on_cache  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
+from trainer.perceptual import code_gates, side_by_side  # noqa: E402
 
 SELECTION = WORK / "selection"
 PER_CLASS = 50
@@ -227,10 +228,10 @@ def main() -> None:
                 method = train_on_cache(cache, config, Path(tmp))
                 full = train_on_cache(everything, config, Path(tmp) / "all")
             if weight:  # the head's codes beside pHash's, counted with the gates
-                gates = ((0, 64, bq.GATE), (64, 64 + bq.BITS, bq.GATE))
+                gates = code_gates(bq.BITS, bq.GATE)
 
                 def coded(head, which):
-                    return np.concatenate([phash[which]] + [bq.head_codes(head, feats[which])] * weight, axis=1)
+                    return side_by_side(phash[which], bq.head_codes(head, feats[which]), weight)
 
                 c = score(lambda f, items: bq.hamming_counts(f, items, gates), [(coded(full, "calibration"), half)])
                 cal_codes = coded(method, "calibration")[-len(distractors):]
