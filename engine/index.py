@@ -317,7 +317,7 @@ def _choose_split(n: int, bits: int, radius: int) -> tuple[int, int] | None:
         combos = math.comb(m, t)
         if combos > MAX_KEY_COMBINATIONS:
             break
-        key_bits = t * (bits // m)
+        key_bits = t * bits / m  # substrings are bits // m or one more bits wide: their mean, not the narrower one
         cost = combos * (n * SORT_COST + n * n / 2 ** (key_bits + 1))
         if cost < best_cost:
             best, best_cost = (m, t), cost
