@@ -68,20 +68,23 @@ def precision_recall_by_radius(query_codes: np.ndarray, query_labels: np.ndarray
             "recall": np.round(relevant[keep] / total_relevant, 5).tolist()}
 
 
-def plot_pr_curves(curves: dict[str, dict], path: str | os.PathLike[str], title: str) -> Path:
-    """One PNG with a precision–recall curve per name (matplotlib, no display needed)."""
+def plot_pr_curves(curves: dict[str, dict], path: str | os.PathLike[str], title: str, emphasise: str = "") -> Path:
+    """One PNG with a precision–recall curve per name (matplotlib, no display needed); ``emphasise``'s in bold black."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 4.2), dpi=120)
-    for i, (name, curve) in enumerate(curves.items()):  # past ten curves the colours repeat: dash those
-        ax.plot(curve["recall"], curve["precision"], marker=".", markersize=3, linewidth=1.2, label=name,
-                linestyle="-" if i < 10 else "--")
+    many = len(curves) > 10  # the default cycle repeats after ten colours: twenty, and the legend beside the plot
+    fig, ax = plt.subplots(figsize=(8.5, 4.2) if many else (5.5, 4.2), dpi=120)
+    colours = plt.get_cmap("tab20").colors if many else [None] * len(curves)
+    for (name, curve), colour in zip(curves.items(), colours):
+        bold = name == emphasise
+        ax.plot(curve["recall"], curve["precision"], marker=".", markersize=3, linewidth=2.4 if bold else 1.2,
+                label=name, color="black" if bold else colour, zorder=3 if bold else 2)
     ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title=title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5)) if many else ax.legend(fontsize=8)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -546,7 +546,8 @@ def report(counts, radii, maps, seconds) -> dict[str, dict]:
     for edit in EDITS:
         print(f"{edit.name:20s} " + " ".join(f"{rows[n]['recall_by_edit'][edit.name]:9.4f}" for n in names))
     curves = {name: near_duplicate_curve(c) for name, c in test.items() if name != "cosine (float)"}
-    png = plot_pr_curves(curves, DOCS / "test-pr.png", "Near-duplicates, test half: precision-recall by radius")
+    png = plot_pr_curves(curves, DOCS / "test-pr.png", "Near-duplicates, test half: precision-recall by radius",
+                         emphasise=next((n for n in curves if n.startswith("shipped ")), ""))
     (WORK / "results.json").write_text(json.dumps({"radii": radii, "maps": maps, "test": rows,
                                                    "curves": curves}, indent=1))
     print(f"\nPR curves: {png.relative_to(REPO)}; all figures: {(WORK / 'results.json').relative_to(REPO)}; "
