@@ -211,9 +211,9 @@ class HammingIndex:
         keys = [HammingIndex(self.packed[:, first // 8:end // 8]).pairs(gate_radius)
                 for first, end, gate_radius in gates]
         key = np.unique(np.concatenate([a * np.int64(n) + b for a, b, _ in keys]))  # sorted: by (a, b)
-        parts = []
-        for start in range(0, len(key), BLOCK_ELEMENTS // self.words.shape[1]):
-            a, b = np.divmod(key[start:start + BLOCK_ELEMENTS // self.words.shape[1]], n)
+        parts, step = [], BLOCK_ELEMENTS // self.words.shape[1]
+        for start in range(0, len(key), step):
+            a, b = np.divmod(key[start:start + step], n)
             d = _weight(_xor_rows(self.words, a, b))
             keep = d <= radius
             parts.append((a[keep], b[keep], d[keep]))

@@ -27,9 +27,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.model import FORMAT_VERSION, ModelInfo, file_key  # noqa: E402
-from trainer.perceptual import dct_matrix  # noqa: E402
-
-SIZE, LOW = 32, 8
+from trainer.perceptual import GRID as SIZE, LOW, dct_matrix  # noqa: E402  (one pHash, two graphs)
 INFO = ModelInfo(
     bits=LOW * LOW,
     input_size=SIZE,

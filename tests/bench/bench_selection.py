@@ -190,7 +190,7 @@ def main() -> None:
     sets = list(groups(features, classes, calibration[-len(distractors):], labels))
     shared = (calibration[-len(distractors):],
               NearDupItems(-1 - np.arange(len(labels)), np.full(len(labels), ""), labels))
-    half = bq.build_half("calibration", bq.split_originals()["calibration"], distractors)[1]
+    calibration_paths, half = bq.build_half("calibration", bq.split_originals()["calibration"], distractors)
     nette, split = np.load(WORK / "imagenette-features-squash.npy"), bq.imagenette_split(bq.IMAGENETTE_ZIP)
     print(f"selection: {len(selection)} originals × {len(EDITS)} edits in {len(sets)} groups, each with "
           f"{len(distractors)} distractors ({time.monotonic() - began:.0f} s)", flush=True)
@@ -205,8 +205,7 @@ def main() -> None:
     print(f"{'cosine (float), for reference':36s} {'':4s} {'':16s} {'':9s} {cosine:5.3f} "
           f"{s['recall']:6.3f}", flush=True)
     phash = {name: bq.perceptual_224(f"{name}-perceptual-224", [(p, "squash") for p in files]) for name, files in
-             (("selection", paths), ("calibration", bq.build_half("calibration", bq.split_originals()["calibration"],
-                                                                   distractors)[0]))}
+             (("selection", paths), ("calibration", calibration_paths))}
     phash["imagenette"] = bq.perceptual_224("imagenette-perceptual-224", [(split.members[i], "squash")
                                                                           for i in split.query + split.database],
                                             load=bq._imagenette_pixels)
