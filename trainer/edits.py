@@ -191,13 +191,19 @@ def write_edits(image: Image.Image, key: str, dest: str | os.PathLike[str], edit
     for edit in edits:
         path = dest / f"{key}__{edit.name}{SUFFIX[edit.format]}"
         if not path.exists():
-            edited = apply_edit(edit, image, key)
             tmp = path.with_name(path.name + ".tmp")
-            options = {"quality": edit.quality} if edit.format in ("JPEG", "WEBP") else {}
-            edited.save(tmp, edit.format, **options)
+            tmp.write_bytes(edited_file(edit, image, key))
             os.replace(tmp, path)
         out.append(path)
     return out
+
+
+def edited_file(edit: Edit, image: Image.Image, key: str) -> bytes:
+    """The bytes of the file ``edit`` makes of ``image``, in its format and quality."""
+    buffer = io.BytesIO()
+    options = {"quality": edit.quality} if edit.format in ("JPEG", "WEBP") else {}
+    apply_edit(edit, image, key).save(buffer, edit.format, **options)
+    return buffer.getvalue()
 
 
 # -- random edits for training views ----------------------------------------------------------------

@@ -28,6 +28,7 @@ from .data import RetrievalSplit, cifar10_split, imagenette_split
 
 DATASETS = {"cifar10": cifar10_split, "imagenette": imagenette_split}
 TOP_K = {"cifar10": 1000, "imagenette": 1000}
+DUPLICATE_PRECISION = 0.99  # the duplicate radius: the largest whose copy-pair precision is at least this
 
 
 def average_precision_at_k(relevant: np.ndarray) -> float:
@@ -212,6 +213,24 @@ def near_duplicate_curve(counts: dict) -> dict:
     f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(recall), where=precision + recall > 0)
     return {"radius": np.flatnonzero(keep).tolist(), "precision": np.round(precision[keep], 5).tolist(),
             "recall": np.round(recall[keep], 5).tolist(), "f1": np.round(f1[keep], 5).tolist()}
+
+
+def code_counts(packed: np.ndarray, items: NearDupItems, gates=()) -> dict:
+    """:func:`near_duplicate_counts` of packed codes by Hamming distance; with ``gates`` (engine.index), a pair
+    that passes none is put at the last bin (all bits), beyond every calibrated radius, as the engine's duplicate
+    finder drops it."""
+    bits = packed.shape[1] * 8
+
+    def distances(a, b):
+        d = codes.hamming(packed[a:b], packed)
+        if gates:
+            passes = np.zeros(d.shape, bool)
+            for first, end, radius in gates:
+                passes |= codes.hamming(packed[a:b, first // 8:end // 8], packed[:, first // 8:end // 8]) <= radius
+            d[~passes] = bits
+        return d
+
+    return near_duplicate_counts(distances, items, bits + 1)
 
 
 def calibrate_radius(positive: np.ndarray, negative: np.ndarray, min_precision: float) -> int:

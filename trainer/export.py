@@ -22,7 +22,7 @@ from engine.model import FORMAT_VERSION, GATED_FORMAT_VERSION, UPRIGHT_FORMAT_VE
 
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, Backbone
 from .errors import TrainerError
-from .perceptual import LOW, code_gates
+from .perceptual import LOW, PerceptualHash, code_gates
 
 MIN_BIT_AGREEMENT = 0.999
 
@@ -91,6 +91,15 @@ def with_perceptual(info: ModelInfo, learned_weight: int, gate: int) -> ModelInf
     return replace(info, bits=bits, method=f"phash + {info.method} x{learned_weight}", **_provisional_radii(bits),
                    backbone=f"dct32 + {info.backbone}", format_version=GATED_FORMAT_VERSION,
                    gates=code_gates(info.bits, gate))
+
+
+def trained_encoder(result, info: ModelInfo, learned_weight: int = 0) -> HashEncoder:
+    """The encoder of a trained result (trainer.fit.FitResult): its learned code alone, or with ``learned_weight``
+    beside pHash (``info`` from :func:`with_perceptual`); with the which-way-up head when it was learned."""
+    upright = result.upright.head if result.upright is not None else None
+    if not learned_weight:
+        return HashEncoder(result.backbone, result.method, upright)
+    return HashEncoder(result.backbone, result.method, upright, PerceptualHash(info.mean, info.std), learned_weight)
 
 
 def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[str],

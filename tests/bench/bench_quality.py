@@ -55,10 +55,12 @@ from engine.model import HashModel, prepare, resolve_model_name  # noqa: E402
 from trainer.backbones import Backbone, frozen_runner  # noqa: E402
 from trainer.data import RESIZE_RULES, UnlabeledPhotos, eval_transform, imagenette_split  # noqa: E402
 from trainer.edits import EDITS, write_edits  # noqa: E402
-from trainer.evaluate import (NearDupItems, calibrate_radius, evaluate_model, mean_average_precision,  # noqa: E402
-                              near_duplicate_counts, near_duplicate_curve, near_duplicate_report, plot_pr_curves)
-from trainer.export import HashEncoder, export_onnx, model_info, to_batch, with_perceptual, with_upright  # noqa: E402
+from trainer.evaluate import (DUPLICATE_PRECISION, NearDupItems, calibrate_radius, code_counts,  # noqa: E402
+                              evaluate_model, mean_average_precision, near_duplicate_counts, near_duplicate_curve,
+                              near_duplicate_report, plot_pr_curves)
+from trainer.export import export_onnx, model_info, to_batch, trained_encoder, with_perceptual, with_upright  # noqa: E402
 from trainer.fit import CHECKPOINT, FitConfig, fit_frozen, learn_upright  # noqa: E402
+from trainer import recipe  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
 from trainer.perceptual import PerceptualHash, code_gates, side_by_side  # noqa: E402
 
@@ -71,18 +73,12 @@ WORK = REPO / "build" / "bench" / "quality"
 DOCS = REPO / "docs" / "quality"
 HALVES = ("calibration", "test")
 BITS = 64
-DUPLICATE_PRECISION = 0.99
 SIMILAR_PRECISION = 0.5  # "same subject" pairs among everything within the similar radius
 COSINE_BINS = 1000  # float features: bin = floor((1 - cosine) * COSINE_BINS / 2)
 PERCEPTUAL = ("pHash", "dHash", "wHash", "colorhash")
 SHIPPED_ROW = "baseline τ 0.05, batch 512 (edits views)"
 EDIT_VIEWS = {"augment": "edits", "views": 8}  # the "edits" rows: whole-photo views, 8 per photo
-# The shipped code: pHash (trainer.perceptual) then the shipped head's 64 bits twice, so that the one Hamming distance
-# weighs the head twice, and a pair must have pHash or the head within GATE (engine.index's gates). The weight was
-# chosen on the calibration half (weights 1 / 2 / 3: recall 0.82-0.83 / 0.83-0.85 / 0.85-0.86 at precision 0.99
-# over three seeds), the selection set (0.80-0.81 / 0.79-0.81 / 0.77-0.79) and Imagenette mAP (0.40 / 0.47 / 0.49;
-# the head alone 0.51). The gates keep the all-pairs join a multi-index one and cost no recall (docs/benchmark.md).
-LEARNED_WEIGHT, GATE = 2, 8
+LEARNED_WEIGHT, GATE = recipe.LEARNED_WEIGHT, recipe.GATE
 COMBINED_ROW = f"pHash + shipped head x{LEARNED_WEIGHT}, gated"
 
 
@@ -253,23 +249,6 @@ def edit_groups() -> dict[str, list[str]]:
     return dict(groups)
 
 
-def hamming_counts(packed: np.ndarray, items: NearDupItems, gates=()) -> dict:
-    """Pair counts by Hamming distance; with ``gates`` (engine.index), a pair that passes none is put at the
-    last bin (all bits), beyond every calibrated radius, as the engine's duplicate finder drops it."""
-    bits = packed.shape[1] * 8
-
-    def distances(a, b):
-        d = codes.hamming(packed[a:b], packed)
-        if gates:
-            passes = np.zeros(d.shape, bool)
-            for first, end, radius in gates:
-                passes |= codes.hamming(packed[a:b, first // 8:end // 8], packed[:, first // 8:end // 8]) <= radius
-            d[~passes] = bits
-        return d
-
-    return near_duplicate_counts(distances, items, bits + 1)
-
-
 def cosine_counts(features: np.ndarray, items: NearDupItems) -> dict:
     f = features.astype(np.float32)
     f /= np.linalg.norm(f, axis=1, keepdims=True) + 1e-12
@@ -297,13 +276,7 @@ def similar_radius(counts: dict, duplicate: int) -> int:
 # -- the run ----------------------------------------------------------------------------------------
 
 
-# The shipped recipe, chosen on the calibration half (docs/benchmark.md): the baseline's objective with a
-# low temperature over large batches, so that two different photos of one subject get different codes.
-# Its views (since 2026-11-30): the whole photo as a user's copy of it ("edits", 8 per photo). The random crops
-# ("duplicates") of photohash64 before put edited copies on other photos of their subject: 301-568 false pairs at
-# radius 4 on bench_selection.py's selection set over three seeds, against 3-26; they lost there and on the
-# calibration half for each seed, and kept 10 points more Imagenette mAP (docs/benchmark.md).
-SHIPPED_RECIPE = {"method": "baseline", **EDIT_VIEWS, "tau": 0.05, "batch_size": 512, "epochs": 60}
+SHIPPED_RECIPE = {k: v for k, v in recipe.SETTINGS.items() if k != "bits"}  # BITS is the benchmark's
 
 
 def train(method: str, augment: str, photos: list[str], epochs: int = 1, views: int = 4, **settings):
@@ -349,12 +322,12 @@ def main() -> None:
     maps: dict[str, float] = {}
     for h, (paths, items) in halves.items():
         for name, packed in perceptual_codes(h, paths).items():
-            counts[h][name] = hamming_counts(packed, items)
+            counts[h][name] = code_counts(packed, items)
         counts[h]["cosine (float)"] = cosine_counts(features[h], items)
 
     def add_head(name, method):
         for h, (_, items) in halves.items():
-            counts[h][name] = hamming_counts(head_codes(method, features[h]), items)
+            counts[h][name] = code_counts(head_codes(method, features[h]), items)
         maps[name] = imagenette_map(head_codes(method, nette), split)
         print(f"  {name}: Imagenette mAP@1000 {maps[name]:.4f}", flush=True)
 
@@ -380,7 +353,7 @@ def main() -> None:
     for weight in (1, LEARNED_WEIGHT, 3):  # the shipped code (before the which-way-up head), and other weights
         name = f"pHash + shipped head x{weight}, gated"
         for h, (_, items) in halves.items():
-            counts[h][name] = hamming_counts(side_by_side(phash[h], head_codes(result.method, features[h]), weight),
+            counts[h][name] = code_counts(side_by_side(phash[h], head_codes(result.method, features[h]), weight),
                                              items, code_gates(BITS, GATE))
         maps[name] = imagenette_map(side_by_side(phash["imagenette"], head_codes(result.method, nette), weight), split)
 
@@ -391,7 +364,7 @@ def main() -> None:
     name = f"shipped {shipped.path.stem}"
     # the shipped learned model, end to end through the engine
     for h, (paths, items) in halves.items():
-        counts[h][name] = hamming_counts(engine_codes(shipped, paths), items, shipped.info.gates)
+        counts[h][name] = code_counts(engine_codes(shipped, paths), items, shipped.info.gates)
     radii[name] = shipped.info.radius_duplicate
     maps[name] = evaluate_model(shipped.path, "imagenette", IMAGENETTE_ZIP)["value"]
     print(f"  {name}: radii duplicate {shipped.info.radius_duplicate}, similar {shipped.info.radius_similar}; "
@@ -432,10 +405,10 @@ def ship_with_upright(result, photos: list[str], calibration, name: str):
     paths, items = calibration
     model = HashModel.load(out, device="cpu")
     packed = engine_codes(model, paths)
-    gated = hamming_counts(packed, items, model.info.gates)
+    gated = code_counts(packed, items, model.info.gates)
     duplicate = calibrate_radius(gated["positive_by_edit"].sum(axis=0), gated["negative"], DUPLICATE_PRECISION)
     # above the duplicate radius the engine applies no gates (ModelInfo.gates_for)
-    ship(result, upright, duplicate, similar_radius(hamming_counts(packed, items), duplicate), name, len(photos))
+    ship(result, upright, duplicate, similar_radius(code_counts(packed, items), duplicate), name, len(photos))
     return upright
 
 
@@ -452,9 +425,7 @@ def ship(result, upright, duplicate: int, similar: int, name: str, photos: int) 
     info = with_upright(info, upright.confidence)
     out = REPO / "resources" / "models" / f"{name}.onnx"
     sample = [Image.open(p).convert("RGB") for p in sorted((WORK / "calibration" / "originals").glob("*.jpg"))[:16]]
-    encoder = HashEncoder(result.backbone, result.method, upright.head, PerceptualHash(info.mean, info.std),
-                          LEARNED_WEIGHT)
-    parity = export_onnx(encoder, info, out, sample)
+    parity = export_onnx(trained_encoder(result, info, LEARNED_WEIGHT), info, out, sample)
     print(f"shipped {out.relative_to(REPO)}: {out.stat().st_size / 1e6:.1f} MB, radii {duplicate}/{similar}, "
           f"ONNX = torch on {parity.bit_agreement:.2%} of bits and {parity.turn_agreement:.0%} of turn verdicts",
           flush=True)

@@ -210,7 +210,7 @@ def main() -> None:
                                                                           for i in split.query + split.database],
                                             load=bq._imagenette_pixels)
     feats = {"selection": features, "calibration": calibration, "imagenette": nette}
-    s = score(bq.hamming_counts, list(groups(phash["selection"], classes, phash["calibration"][-len(distractors):],
+    s = score(bq.code_counts, list(groups(phash["selection"], classes, phash["calibration"][-len(distractors):],
                                              labels)), (phash["calibration"][-len(distractors):], shared[1]))
     print(f"{'pHash (224 px, in the graph)':36s} {'':4s} {'':16s} {'':9s} {s['radius']:3d} {s['recall']:5.3f}",
           flush=True)
@@ -232,14 +232,14 @@ def main() -> None:
                 def coded(head, which):
                     return side_by_side(phash[which], bq.head_codes(head, feats[which]), weight)
 
-                c = score(lambda f, items: bq.hamming_counts(f, items, gates), [(coded(full, "calibration"), half)])
+                c = score(lambda f, items: bq.code_counts(f, items, gates), [(coded(full, "calibration"), half)])
                 cal_codes = coded(method, "calibration")[-len(distractors):]
-                s = score(lambda f, items: bq.hamming_counts(f, items, gates),
+                s = score(lambda f, items: bq.code_counts(f, items, gates),
                           list(groups(coded(method, "selection"), classes, cal_codes, labels)), (cal_codes, shared[1]))
                 mean_ap = bq.imagenette_map(coded(full, "imagenette"), split)
             else:
-                c = score(lambda f, items: bq.hamming_counts(bq.head_codes(full, f), items), [(calibration, half)])
-                s = score(lambda f, items: bq.hamming_counts(bq.head_codes(method, f), items), sets, shared)
+                c = score(lambda f, items: bq.code_counts(bq.head_codes(full, f), items), [(calibration, half)])
+                s = score(lambda f, items: bq.code_counts(bq.head_codes(method, f), items), sets, shared)
                 mean_ap = bq.imagenette_map(bq.head_codes(full, nette), split)
             print(f"{name:36s} {seed:4d} {c['radius']:3d} {c['recall']:5.3f}{'':7s} {mean_ap:9.4f} "
                   f"{s['radius']:3d} {s['recall']:5.3f}   "
