@@ -16,14 +16,16 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout)
 
 from engine.catalog import default_data_dir
+from engine.cli.train import describe_radii
 from engine.model import HashModel
 
 from .context import AppContext
 from .workers import TrainProcess
 
-# Seconds per photo for frozen training (feature cache of 4 views + 30 epochs), from the 5,000-photo
-# benchmark (docs/benchmark.md: 394 s on a 2-core CPU) plus decoding full-size photos.
-SECONDS_PER_PHOTO = {"cpu": 0.11, "cuda": 0.02, "mps": 0.04}
+# The trainer's recipe of the default model (trainer.recipe; the app never imports the trainer, a test checks they
+# agree): its name, its code length with pHash, and the epochs it trains for.
+RECIPE, RECIPE_BITS = "photohash", 192
+DEFAULT_EPOCHS = {True: 60, False: 30}  # the recipe's, a method's alone
 INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have.\n\n"
                 "To enable it, install PhotoHash with its training extra:\n\n"
                 "    pip install 'photohash[train]'\n\n"
@@ -31,16 +33,24 @@ INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have
                 "out to stay small; use the pip installation to retrain.")
 
 
+# Seconds per photo for frozen training (feature cache of 4 views + 30 epochs of WCH), from the 5,000-photo
+# benchmark (docs/benchmark.md: 394 s on a 2-core CPU) plus decoding full-size photos.
+SECONDS_PER_PHOTO = {"cpu": 0.11, "cuda": 0.02, "mps": 0.04}
 STARTUP_SECONDS = 10  # loading PyTorch and the backbone, exporting and checking the model (85 photos, 5 epochs: 12 s)
+CALIBRATION_SECONDS = 30  # hashing 300 held-out photos and 2,050 edited copies, and a second export (libraries of 50+)
 
 
-def estimate(photos: int, device: str, epochs: int) -> float:
-    """Seconds: about 40 % of the benchmark's time is reading the photos, 60 % is 30 epochs of training; learning
-    which way up (trainer.orientation: from 250 photos, on at most 6,000) adds a fifth of a photo's share
-    (113 s for 5,052 photos on the 2-core CPU)."""
+def estimate(photos: int, device: str, epochs: int, recipe: bool = False) -> float:
+    """Seconds. For a method alone, about 40 % of the benchmark's time is reading the photos (4 views) and 60 % is 30
+    epochs of training. The recipe caches 8 views (twice the reading) and trains its small head on pooled features
+    in a twentieth of WCH's time (5,000 photos end to end: 366 s against WCH's 457 s, bench_retrain.py). Learning
+    which way up (trainer.orientation: from 250 photos, on at most 6,000) adds a fifth of a photo's share (113 s for
+    5,052 photos on the 2-core CPU)."""
     per_photo = SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"])
     upright = 0.2 * min(photos, 6000) if photos >= 250 else 0.0
-    return STARTUP_SECONDS + per_photo * (photos * (0.4 + 0.6 * epochs / 30) + upright)
+    reading, training = (0.8, 0.05 * epochs / 60) if recipe else (0.4, 0.6 * epochs / 30)
+    calibration = CALIBRATION_SECONDS if photos >= 50 else 0
+    return STARTUP_SECONDS + calibration + per_photo * (photos * (reading + training) + upright)
 
 
 def describe_seconds(seconds: float) -> str:
@@ -66,7 +76,7 @@ class RetrainDialog(QDialog):
         self.started = 0.0
 
         model = context.usable_model()  # only for the defaults: a broken active model does not stop a retrain
-        bits_default, method_default = (model.info.bits, model.info.method) if model else (64, "wch")
+        bits_default, method_default = (model.info.bits, model.info.method) if model else (64, RECIPE)
         self.intro = QLabel(
             f"PhotoHash will teach its hash model what <i>your</i> photos look like. It reads the "
             f"<b>{photos:,} photos</b> of your library (nothing leaves this computer and no photo is changed), "
@@ -77,8 +87,9 @@ class RetrainDialog(QDialog):
         self.eta = QLabel("Looking for a GPU…")
         self.eta.setWordWrap(True)
         self.method = QComboBox()
-        self.method.addItem("WCH: Weighted Contrastive Hashing", "wch")
-        self.method.addItem("NSH: Naturally-Sorted Hashing", "nsh")
+        self.method.addItem("PhotoHash: pHash beside a learned code, as the default model (recommended)", RECIPE)
+        self.method.addItem("WCH: Weighted Contrastive Hashing (a learned code alone)", "wch")
+        self.method.addItem("NSH: Naturally-Sorted Hashing (a learned code alone)", "nsh")
         self.bits = QComboBox()
         for bits in (16, 32, 64, 128):
             self.bits.addItem(f"{bits} bits", bits)
@@ -87,7 +98,6 @@ class RetrainDialog(QDialog):
             self.method.setCurrentIndex(self.method.findData(method_default))
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 200)
-        self.epochs.setValue(int(context.prefs.qs.value("retrain/epochs", 30)))
         self.epochs.valueChanged.connect(self._show_estimate)
         self.weights = QLineEdit(weights or str(context.prefs.qs.value("retrain/weights", "")))
         self.weights.setPlaceholderText("torchvision's cache of MobileNetV2 ImageNet weights")
@@ -127,9 +137,9 @@ class RetrainDialog(QDialog):
         layout.addWidget(self.stage)
         layout.addWidget(self.log)
         layout.addWidget(self.buttons)
-        self.method.currentIndexChanged.connect(self._show_start)
+        self.method.currentIndexChanged.connect(self._method_chosen)
         self.bits.currentIndexChanged.connect(self._show_start)
-        self._show_start()
+        self._method_chosen()
         if photos < 4:
             self.start_button.setEnabled(False)
             self.eta.setText("Scan a library of at least a few dozen photos first: there is nothing to learn from yet.")
@@ -156,10 +166,22 @@ class RetrainDialog(QDialog):
             self.weights.setText(found["cached_weights"])
         self._show_estimate()
 
+    def _method_chosen(self) -> None:
+        """The recipe learns 64 bits beside pHash's 64 (192 in all); each method keeps its own epoch count."""
+        recipe = self.method.currentData() == RECIPE
+        if recipe:
+            self.bits.setCurrentIndex(self.bits.findData(64))
+        self.bits.setEnabled(not recipe)
+        self.bits.setToolTip("The PhotoHash recipe learns 64 bits, written beside pHash's 64" if recipe else "")
+        self.epochs.setValue(int(self.context.prefs.qs.value(f"retrain/epochs/{self.method.currentData()}",
+                                                             DEFAULT_EPOCHS[recipe])))
+        self._show_start()
+        self._show_estimate()
+
     def _show_estimate(self) -> None:
         if self.device_name is None:
             return
-        seconds = estimate(self.photos, self.device, self.epochs.value())
+        seconds = estimate(self.photos, self.device, self.epochs.value(), self.method.currentData() == RECIPE)
         self.eta.setText(f"It runs on <b>{self.device_name}</b> and should take about "
                          f"<b>{describe_seconds(seconds)}</b> for {self.photos:,} photos. You can keep using "
                          f"PhotoHash meanwhile, and cancel at any time: starting again resumes.")
@@ -172,11 +194,15 @@ class RetrainDialog(QDialog):
 
     # -- during -----------------------------------------------------------------------------------
 
+    def _kind(self) -> str:
+        """The new model's name before its time stamp: method and code length."""
+        method, bits = self.method.currentData(), self.bits.currentData()
+        return f"{method}{RECIPE_BITS if method == RECIPE else bits}"
+
     def _pending(self) -> Path | None:
         """The output of a cancelled run with the chosen method and length: starting resumes it."""
         pending = self.context.prefs.qs.value("retrain/pending", "")
-        method, bits = self.method.currentData(), self.bits.currentData()
-        return Path(pending) if pending and Path(pending).stem.startswith(f"{method}{bits}-") else None
+        return Path(pending) if pending and Path(pending).stem.startswith(f"{self._kind()}-") else None
 
     def _show_start(self) -> None:
         self.start_button.setText("Resume training" if self._pending() else "Start training")
@@ -185,10 +211,12 @@ class RetrainDialog(QDialog):
         method, bits = self.method.currentData(), self.bits.currentData()
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         # a cancelled run of the same kind is resumed: same output, same checkpoint
-        self.out = self._pending() or default_data_dir() / "models" / f"{method}{bits}-{stamp}.onnx"
-        return ["train", "--catalog", self.context.catalog_path, "--from-catalog", "--method", method,
-                "--bits", str(bits), "--epochs", str(self.epochs.value()), "--augment", "duplicates",
-                "--progress", "json", "--out", str(self.out), "--weights", self.weights.text().strip()]
+        self.out = self._pending() or default_data_dir() / "models" / f"{self._kind()}-{stamp}.onnx"
+        # the recipe brings its own views and code length; the methods alone learn from crops with edits
+        kind = [] if method == RECIPE else ["--bits", str(bits), "--augment", "duplicates"]
+        return ["train", "--catalog", self.context.catalog_path, "--from-catalog", "--method", method, *kind,
+                "--epochs", str(self.epochs.value()), "--progress", "json", "--out", str(self.out),
+                "--weights", self.weights.text().strip()]
 
     def start(self) -> None:
         if self.process is not None and self.process.is_running():
@@ -199,7 +227,7 @@ class RetrainDialog(QDialog):
                                "file; PhotoHash cannot download them for you." if not weights else
                                f"{weights}: not found.")
             return
-        self.context.prefs.qs.setValue("retrain/epochs", self.epochs.value())
+        self.context.prefs.qs.setValue(f"retrain/epochs/{self.method.currentData()}", self.epochs.value())
         self.context.prefs.qs.setValue("retrain/weights", self.weights.text().strip())
         self.process = TrainProcess(self.arguments(), self)
         self.context.prefs.qs.setValue("retrain/pending", str(self.out))
@@ -230,8 +258,13 @@ class RetrainDialog(QDialog):
             self.stage.setText(f"Training: epoch {e['epoch']} of {e['epochs']}{loss}{left}")
         elif kind == "upright":
             self.progress.setRange(0, 100)
-            self.progress.setValue(88 + int(10 * e["done"] / max(e["total"], 1)))
+            self.progress.setValue(88 + int(6 * e["done"] / max(e["total"], 1)))
             self.stage.setText(f"Learning which way up your photos are: {e['done']:,} of {e['total']:,}{left}")
+        elif kind == "calibrate":
+            self.progress.setRange(0, 100)
+            self.progress.setValue(94 + int(5 * e["done"] / max(e["total"], 1)))
+            self.stage.setText(f"Setting the duplicate radius on photos kept out of training, and edited copies of "
+                               f"them: {e['done']:,} of {e['total']:,}")
         elif kind == "resumed":
             self.log.appendPlainText(f"resumed from the checkpoint at epoch {e['epoch']}")
         elif kind == "done":
@@ -239,6 +272,7 @@ class RetrainDialog(QDialog):
             self.stage.setText("Checking the new model…")
             self.log.appendPlainText(f"wrote {e['model']}: ONNX matches torch on {e['parity_bit_agreement']:.2%} "
                                      f"of bits")
+            self.log.appendPlainText(describe_radii(e))
 
     def _finished(self, code: int, cancelled: bool) -> None:
         for w in (self.method, self.bits, self.epochs, self.weights, self.browse, self.start_button):
@@ -263,7 +297,7 @@ class RetrainDialog(QDialog):
         self.context.prefs.qs.setValue("retrain/pending", "")
         self.progress.setValue(100)
         minutes = (time.monotonic() - self.started) / 60
-        self.stage.setText(f"Done in {minutes:.1f} min: {model.info.method.upper()}, {model.info.bits} bits is now "
+        self.stage.setText(f"Done in {minutes:.1f} min: {model.info.method}, {model.info.bits} bits is now "
                            f"the active model. The library is being re-hashed in the background.")
         self.start_button.setEnabled(False)
         self.activated.emit(str(self.out))

@@ -364,7 +364,7 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
     dialog.activated.connect(window.activate_model)
     qtbot.waitUntil(lambda: "should take about" in dialog.eta.text(), timeout=120_000)  # the child's device probe
     assert "the processor" in dialog.eta.text() or "GPU" in dialog.eta.text()
-    dialog.bits.setCurrentIndex(dialog.bits.findData(16))
+    assert dialog.method.currentData() == "photohash" and not dialog.bits.isEnabled()  # the default model's recipe
     dialog.epochs.setValue(3)
     events: list[dict] = []
     stages: list[str] = []
@@ -392,7 +392,8 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
         dialog.process.event.connect(events.append)
     assert activated.args == [str(out)] and dialog.out == out
     assert any(e.get("event") == "resumed" for e in events)
-    assert HashModel.load(out).info.bits == 16 and HashModel.load(out).info.method == "wch"
+    info = HashModel.load(out).info
+    assert info.bits == 192 and info.method == "phash + baseline x2" and info.gates and out.stem.startswith("photohash192-")
     assert window.context.model_path() == str(out) and "is now the active model" in dialog.stage.text()
     assert dialog.progress.value() == 100
 
@@ -405,6 +406,31 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
 
     assert before in model_choices(window.context) and str(out) in model_choices(window.context)
     shutil.rmtree(out.parent, ignore_errors=True)
+
+
+def test_retrain_offers_the_recipe_first_and_the_methods_with_their_lengths(make_window, qtbot, tmp_path):
+    from desktop.retrain_dialog import DEFAULT_EPOCHS, RECIPE, RECIPE_BITS, RetrainDialog
+
+    window = make_window()
+    dialog = RetrainDialog(window.context, 500, window, weights=str(tmp_path / "w.pth"))
+    qtbot.addWidget(dialog)
+    assert dialog.method.currentData() == RECIPE and dialog.epochs.value() == DEFAULT_EPOCHS[True]
+    args = dialog.arguments()
+    assert args[args.index("--method") + 1] == RECIPE and "--bits" not in args and "--augment" not in args
+    assert dialog.out.stem.startswith(f"{RECIPE}{RECIPE_BITS}-")
+    dialog.method.setCurrentIndex(dialog.method.findData("wch"))
+    assert dialog.bits.isEnabled() and dialog.epochs.value() == DEFAULT_EPOCHS[False]
+    dialog.bits.setCurrentIndex(dialog.bits.findData(32))
+    args = dialog.arguments()
+    assert args[args.index("--bits") + 1] == "32" and args[args.index("--augment") + 1] == "duplicates"
+    assert dialog.out.stem.startswith("wch32-")
+    try:
+        from trainer import recipe
+        from trainer.perceptual import LOW
+    except ImportError:  # the app's constants are checked against the trainer where it is installed
+        return
+    learned = recipe.SETTINGS["bits"] * recipe.LEARNED_WEIGHT
+    assert (RECIPE, RECIPE_BITS, DEFAULT_EPOCHS[True]) == (recipe.NAME, LOW * LOW + learned, recipe.SETTINGS["epochs"])
 
 
 def test_retrain_refuses_to_start_without_weights(make_window, qtbot, tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ..catalog import default_data_dir
@@ -26,9 +27,12 @@ def _trainer():
 
 def register(sub, common) -> None:
     p = sub.add_parser("train", parents=[common], help="train a hash model on your own photos (needs [train])")
-    p.add_argument("--method", choices=["wch", "nsh", "baseline", "whitening"], default="wch",
-                   help="hashing method (default wch; whitening is closed-form, frozen mode only)")
-    p.add_argument("--bits", type=int, choices=[16, 32, 64, 128], default=64, help="code length (default 64)")
+    p.add_argument("--method", choices=["photohash", "wch", "nsh", "baseline", "whitening"], default="photohash",
+                   help="photohash (default): the shipped model's recipe, a contrastive head beside pHash in one "
+                        "192-bit code; or a learned code alone: wch, nsh, baseline, or whitening (closed form, "
+                        "frozen mode only)")
+    p.add_argument("--bits", type=int, choices=[16, 32, 64, 128], default=None,
+                   help="learned code length (default 64; photohash learns 64 beside pHash's 64)")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--images", metavar="DIR", help="train on the photos in this folder")
     source.add_argument("--from-catalog", action="store_true", help="train on the photos the catalog has scanned")
@@ -40,16 +44,17 @@ def register(sub, common) -> None:
                         "network trains (needs a GPU to be practical; runs under torchrun for several GPUs)")
     p.add_argument("--image-size", type=int, default=224, help="input side in pixels (default 224)")
     p.add_argument("--workers", type=int, default=2, help="processes decoding photos (default 2)")
-    p.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
-    p.add_argument("--batch-size", type=int, default=64, help="photos per step (default 64)")
-    p.add_argument("--views", type=int, default=4, help="augmented views cached per photo (default 4)")
-    p.add_argument("--augment", choices=["standard", "duplicates", "edits"], default="standard",
-                   help="training views: standard (MoCo v2: same subject); duplicates (random crops with a "
-                        "user's edits: turns, flips, recompression); edits (the whole photo, untouched or after "
-                        "random edits of the benchmark's kinds)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 60 for photohash, else 30)")
+    p.add_argument("--batch-size", type=int, default=None, help="photos per step (default 512 for photohash, else 64)")
+    p.add_argument("--views", type=int, default=None,
+                   help="augmented views cached per photo (default 8 for photohash, else 4)")
+    p.add_argument("--augment", choices=["standard", "duplicates", "edits"], default=None,
+                   help="training views: standard (MoCo v2: same subject; the default but for photohash); duplicates "
+                        "(random crops with a user's edits: turns, flips, recompression); edits (photohash's: the "
+                        "whole photo, untouched or after random edits of the benchmark's kinds)")
     p.add_argument("--tau", type=float, default=None,
-                   help="contrastive temperature (default: the method's, 0.3); the shipped model uses 0.05 with "
-                        "--batch-size 512 so that different photos of one subject get different codes")
+                   help="contrastive temperature (default 0.05 for photohash, else the method's, 0.3); low with large "
+                        "batches, different photos of one subject get different codes")
     p.add_argument("--slope", type=float, default=None,
                    help="baseline only: train through tanh codes whose slope grows to this value instead of a "
                         "straight-through sign (more duplicates found, much less subject retrieval: docs/benchmark.md)")
@@ -73,20 +78,41 @@ def register(sub, common) -> None:
     p.set_defaults(run=run_eval)
 
 
+# Settings a method gets when the command line leaves them out (the photohash recipe has its own: trainer.recipe).
+METHOD_DEFAULTS = {"bits": 64, "epochs": 30, "batch_size": 64, "views": 4, "augment": "standard", "tau": None}
+
+
+def training_settings(args) -> dict:
+    """The FitConfig settings of a run: the command line's, the rest from the recipe or the method's defaults."""
+    from trainer import recipe
+
+    shipped = args.method == recipe.NAME
+    if shipped and args.bits not in (None, recipe.SETTINGS["bits"]):
+        raise PhotoHashError(f"the {recipe.NAME} recipe learns {recipe.SETTINGS['bits']} bits beside pHash; "
+                             f"use --method baseline for a {args.bits}-bit code alone")
+    defaults = recipe.SETTINGS if shipped else {"method": args.method, **METHOD_DEFAULTS}
+    given = {key: getattr(args, key) for key in METHOD_DEFAULTS if getattr(args, key) is not None}
+    return {**defaults, **given}
+
+
 def run_train(args) -> int:
     data, _, export, fit = _trainer()
-    config = fit.FitConfig(method=args.method, bits=args.bits, backbone=args.backbone, epochs=args.epochs,
-                           batch_size=args.batch_size, views=args.views, seed=args.seed, mode=args.mode,
-                           image_size=args.image_size, workers=args.workers, augment=args.augment,
-                           tau=args.tau, slope=args.slope)
+    from trainer import calibrate, recipe
+
+    settings = training_settings(args)
+    config = fit.FitConfig(**settings, backbone=args.backbone, seed=args.seed, mode=args.mode,
+                           image_size=args.image_size, workers=args.workers, slope=args.slope)
     config.check()
+    shipped = args.method == recipe.NAME
     if args.images:
-        photos = data.UnlabeledPhotos.from_folder(args.images, data.eval_transform())
-        source = f"{len(photos)} photos in {Path(args.images).name}"
+        paths = data.UnlabeledPhotos.from_folder(args.images, data.eval_transform()).paths
+        source = f"{len(paths)} photos in {Path(args.images).name}"
     else:
         with open_catalog(args) as catalog:
-            photos = data.UnlabeledPhotos.from_catalog(catalog, data.eval_transform())
-        source = f"{len(photos)} photos of a PhotoHash catalog"
+            paths = data.UnlabeledPhotos.from_catalog(catalog, data.eval_transform()).paths
+        source = f"{len(paths)} photos of a PhotoHash catalog"
+    training, held_out = calibrate.hold_out(paths, args.seed)
+    photos = data.UnlabeledPhotos(training, data.eval_transform())
     out = Path(args.out).resolve()
     work_dir = Path(args.work_dir) if args.work_dir else default_data_dir() / "training" / out.stem
     report = _reporter(args.progress)
@@ -96,45 +122,86 @@ def run_train(args) -> int:
         return 0
     if args.upright and not result.cancelled:
         fit.learn_upright(photos, result, config, work_dir=work_dir, device=args.device, progress=report)
-    report(None)
-    for path, reason in result.skipped:
-        print(f"skipped {path}: {reason}", file=sys.stderr)
     if result.cancelled:
+        report(None)
         print(f"training stopped; run the same command again to resume from {work_dir}", file=sys.stderr)
         return 0
     from PIL import Image
 
     closed_form = getattr(result.method, "closed_form", False)
-    sample = [Image.open(p).convert("RGB") for p in photos.paths[:16] if p not in {s[0] for s in result.skipped}]
-    info = export.model_info(args.method, args.backbone, args.bits, f"{source} ({args.mode}, "
-                             + (f"{args.views} {args.augment} views, closed form)" if closed_form else f"{args.epochs} epochs)"),
-                             image_size=args.image_size, resize=data.RESIZE_RULES[args.augment])
+    skipped = {s[0] for s in result.skipped}
+    sample = [Image.open(p).convert("RGB") for p in photos.paths[:16] if p not in skipped]
+    info = export.model_info(config.method, args.backbone, config.bits, f"{source} ({args.mode}, {config.views} "
+                             f"{config.augment} views" + (", closed form" if closed_form else f", {config.epochs} epochs")
+                             + (f", tau {config.tau}, batch {config.batch_size}" if shipped else "") + ")",
+                             image_size=args.image_size, resize=data.RESIZE_RULES[config.augment])
+    weight = recipe.LEARNED_WEIGHT if shipped else 0
+    if shipped:
+        duplicate, similar = recipe.shipped_radii()
+        info = replace(export.with_perceptual(info, weight, recipe.GATE), radius_duplicate=duplicate,
+                       radius_similar=similar)
+    if result.upright is not None:
+        info = export.with_upright(info, result.upright.confidence)
+    encoder = export.trained_encoder(result, info, weight)
+    calibration = None
+    if held_out:  # the duplicate radius, measured on photos the model has not seen, with the model as exported
+        first = calibrate.uncalibrated_path(out)
+        export.export_onnx(encoder, info, first)
+        calibration = calibrate.calibrate(first, held_out, ceiling=info.radius_duplicate, seed=args.seed,
+                                          progress=report)
+        first.unlink(missing_ok=True)
+        if calibration.radius >= 0:
+            info = replace(info, radius_duplicate=calibration.radius,
+                           radius_similar=max(info.radius_similar, calibration.radius),
+                           trained_on=f"{info.trained_on}; duplicate radius checked on {calibration.photos} held-out "
+                                      f"photos and {calibration.copies} edited copies (they allow {calibration.allowed})")
+    parity = export.export_onnx(encoder, info, out, sample)
+    report(None)
+    for path, reason in result.skipped + (calibration.skipped if calibration else []):
+        print(f"skipped {path}: {reason}", file=sys.stderr)
     upright = result.upright
-    if upright is not None:
-        info = export.with_upright(info, upright.confidence)
-    parity = export.export_onnx(export.HashEncoder(result.backbone, result.method, upright and upright.head), info,
-                                out, sample)
-    summary = {"event": "done", "model": str(out), "method": args.method, "bits": args.bits, "photos": result.photos,
+    summary = {"event": "done", "model": str(out), "method": info.method, "bits": info.bits, "photos": result.photos,
                "skipped": len(result.skipped),
                "final_loss": round(result.losses[-1], 5) if result.losses else None,  # None: closed form
                "seconds": round(result.seconds, 1), "parity_bit_agreement": parity.bit_agreement,
                "parity_max_abs_diff": parity.max_abs_diff,
+               "radius": {"duplicate": info.radius_duplicate, "similar": info.radius_similar},
+               "calibration": None if calibration is None else {
+                   "photos": calibration.photos, "copies": calibration.copies, "radius": calibration.radius,
+                   "allowed": calibration.allowed, "precision": calibration.precision, "recall": calibration.recall},
                "upright": None if upright is None else {"confidence": upright.confidence, **upright.held_out}}
     if args.progress == "json" or args.json:
         print(json.dumps(summary), flush=True)
-    else:
-        print(f"wrote {out}: {args.method}, {args.bits} bits, {result.photos} photos, {result.seconds:.0f} s; "
-              f"ONNX matches torch on {parity.bit_agreement:.2%} of bits")
-        if args.upright and upright is None:
-            from trainer.orientation import MIN_PHOTOS
+        return 0
+    print(f"wrote {out}: {info.method}, {info.bits} bits, {result.photos} photos, {result.seconds:.0f} s; "
+          f"ONNX matches torch on {parity.bit_agreement:.2%} of bits")
+    print(describe_radii(summary))
+    if args.upright and upright is None:
+        from trainer.orientation import MIN_PHOTOS
 
-            print(f"which way up: not learned (fewer than {MIN_PHOTOS} readable photos, or no verdict sure enough "
-                  "on the held-out ones); the model has no turn output")
-        elif upright is not None:
-            print(f"which way up: on {upright.held_out['photos']} held-out photos, {upright.held_out['turned_righted']:.0%} "
-                  f"of quarter turns are turned back and {upright.held_out['upright_turned']:.1%} of upright photos "
-                  f"are turned (confidence {upright.confidence})")
+        print(f"which way up: not learned (fewer than {MIN_PHOTOS} readable photos, or no verdict sure enough "
+              "on the held-out ones); the model has no turn output")
+    elif upright is not None:
+        print(f"which way up: on {upright.held_out['photos']} held-out photos, {upright.held_out['turned_righted']:.0%} "
+              f"of quarter turns are turned back and {upright.held_out['upright_turned']:.1%} of upright photos "
+              f"are turned (confidence {upright.confidence})")
     return 0
+
+
+def describe_radii(done: dict) -> str:
+    """The trainer's ``done`` event -> one line on the new model's duplicate radius and where it comes from."""
+    radius, calibration = done["radius"]["duplicate"], done.get("calibration")
+    if calibration is None:
+        return f"duplicate radius {radius} of {done['bits']} bits (too few photos to hold some out and calibrate it)"
+    if calibration["radius"] < 0:
+        return (f"duplicate radius {radius} of {done['bits']} bits: on {calibration['photos']} photos kept out of "
+                "training no radius was precise enough, so the starting one is kept")
+    found = (f"{calibration['photos']:,} photos kept out of training and {calibration['copies']:,} edited copies of "
+             f"them: it finds {calibration['recall']:.0%} of the copies at precision {calibration['precision']:.3f}")
+    if calibration["allowed"] > radius:  # the photos allowed more: the starting radius is the ceiling
+        return (f"duplicate radius {radius} of {done['bits']} bits, kept: your photos would allow {calibration['allowed']}, "
+                f"but a radius is only ever tightened by them. On {found}")
+    return f"duplicate radius {radius} of {done['bits']} bits, set on {found}"
 
 
 def _reporter(mode: str):
@@ -156,12 +223,13 @@ def _reporter(mode: str):
                 bar = None
             if event is None:
                 return
-        if event["event"] not in ("cache", "step", "upright"):
+        if event["event"] not in ("cache", "step", "upright", "calibrate"):
             return
-        counted = event["event"] != "step"  # cache and upright count photos
+        counted = event["event"] != "step"  # the others count photos
         total = event["total"] if counted else event["steps"] * event["epochs"]
         if bar is None:
-            desc = {"cache": "Encoding views", "step": "Training", "upright": "Learning which way up"}[event["event"]]
+            desc = {"cache": "Encoding views", "step": "Training", "upright": "Learning which way up",
+                    "calibrate": "Calibrating on held-out photos"}[event["event"]]
             bar = tqdm(total=total, desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
             bar.desc_event = event["event"]
         bar.n = event["done"] if counted else (event["epoch"] - 1) * event["steps"] + event["step"]
