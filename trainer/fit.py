@@ -355,6 +355,8 @@ def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_
     parts = {"method": method, "optimizer": optimizer, "schedule": schedule, "generator": _GeneratorState(generator)}
     state = _resume(checkpoint, config, parts, progress) or {
         "epoch": 0, "step": 0, "losses": [], "epoch_loss": 0.0, "perm": None}
+    if state["perm"] is not None and len(state["perm"]) != n:  # the photos changed since: the epoch starts again
+        state["perm"] = None
 
     def save():
         _save_checkpoint(checkpoint, config, parts, state)
