@@ -6,6 +6,7 @@ the new model and makes it the active one (the previous one stays selectable in 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from datetime import datetime
@@ -37,20 +38,23 @@ INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have
 # benchmark (docs/benchmark.md: 394 s on a 2-core CPU) plus decoding full-size photos.
 SECONDS_PER_PHOTO = {"cpu": 0.11, "cuda": 0.02, "mps": 0.04}
 STARTUP_SECONDS = 10  # loading PyTorch and the backbone, exporting and checking the model (85 photos, 5 epochs: 12 s)
-CALIBRATION_SECONDS = 30  # hashing 300 held-out photos and 2,050 edited copies, and a second export (libraries of 50+)
+CALIBRATION_SECONDS = 120  # 300 held-out photos, their 12,300 edited copies, and a second export (libraries of 50+)
 
 
 def estimate(photos: int, device: str, epochs: int, recipe: bool = False) -> float:
-    """Seconds. For a method alone, about 40 % of the benchmark's time is reading the photos (4 views) and 60 % is 30
-    epochs of training. The recipe caches 8 views (twice the reading) and trains its small head on pooled features
-    in a twentieth of WCH's time (5,000 photos end to end: 366 s against WCH's 457 s, bench_retrain.py). Learning
-    which way up (trainer.orientation: from 250 photos, on at most 6,000) adds a fifth of a photo's share (113 s for
-    5,052 photos on the 2-core CPU)."""
+    """Seconds. A fifth of the photos (at most 300, from a library of 50) is held out to check the radius on; the
+    rest train. For a method alone about 40 % of the time is reading them (4 views) and 60 % is 30 epochs. The recipe
+    caches 8 views (twice the reading) and trains its small head on pooled features in a twentieth of WCH's time
+    (5,000 photos end to end: 381 s against WCH's 474 s, bench_retrain.py). Learning which way up
+    (trainer.orientation: from 250 photos, on at most 6,000) adds a fifth of a photo's share (113 s for 5,052 photos
+    on the 2-core CPU)."""
     per_photo = SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"])
-    upright = 0.2 * min(photos, 6000) if photos >= 250 else 0.0
-    reading, training = (0.8, 0.05 * epochs / 60) if recipe else (0.4, 0.6 * epochs / 30)
-    calibration = CALIBRATION_SECONDS if photos >= 50 else 0
-    return STARTUP_SECONDS + calibration + per_photo * (photos * (reading + training) + upright)
+    held = min(300, photos // 5) if photos >= 50 else 0
+    training = photos - held
+    upright = 0.2 * min(training, 6000) if training >= 250 else 0.0
+    reading, fitting = (0.8, 0.05 * epochs / 60) if recipe else (0.4, 0.6 * epochs / 30)
+    calibration = CALIBRATION_SECONDS if held else 0
+    return STARTUP_SECONDS + calibration + per_photo * (training * (reading + fitting) + upright)
 
 
 def describe_seconds(seconds: float) -> str:
@@ -93,9 +97,11 @@ class RetrainDialog(QDialog):
         self.bits = QComboBox()
         for bits in (16, 32, 64, 128):
             self.bits.addItem(f"{bits} bits", bits)
-        self.bits.setCurrentIndex(max(self.bits.findData(bits_default), self.bits.findData(64)))
+        self.bits.setCurrentIndex(self.bits.findData(bits_default) if self.bits.findData(bits_default) >= 0 else
+                                  self.bits.findData(64))
         if method_default in ("wch", "nsh"):
             self.method.setCurrentIndex(self.method.findData(method_default))
+        self._choose_pending(str(context.prefs.qs.value("retrain/pending", "")))
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 200)
         self.epochs.valueChanged.connect(self._show_estimate)
@@ -166,6 +172,14 @@ class RetrainDialog(QDialog):
             self.weights.setText(found["cached_weights"])
         self._show_estimate()
 
+    def _choose_pending(self, pending: str) -> None:
+        """A cancelled run is offered to resume: its method and length are chosen (its name says them)."""
+        kind = re.match(r"([a-z]+?)(\d+)-", Path(pending).stem) if pending else None
+        if kind and self.method.findData(kind[1]) >= 0:
+            self.method.setCurrentIndex(self.method.findData(kind[1]))
+            if kind[1] != RECIPE and self.bits.findData(int(kind[2])) >= 0:
+                self.bits.setCurrentIndex(self.bits.findData(int(kind[2])))
+
     def _method_chosen(self) -> None:
         """The recipe learns 64 bits beside pHash's 64 (192 in all); each method keeps its own epoch count."""
         recipe = self.method.currentData() == RECIPE
@@ -173,8 +187,9 @@ class RetrainDialog(QDialog):
             self.bits.setCurrentIndex(self.bits.findData(64))
         self.bits.setEnabled(not recipe)
         self.bits.setToolTip("The PhotoHash recipe learns 64 bits, written beside pHash's 64" if recipe else "")
-        self.epochs.setValue(int(self.context.prefs.qs.value(f"retrain/epochs/{self.method.currentData()}",
-                                                             DEFAULT_EPOCHS[recipe])))
+        # "retrain/epochs" was the one count before the recipe came: a method's own, still
+        fallback = DEFAULT_EPOCHS[True] if recipe else self.context.prefs.qs.value("retrain/epochs", DEFAULT_EPOCHS[False])
+        self.epochs.setValue(int(self.context.prefs.qs.value(f"retrain/epochs/{self.method.currentData()}", fallback)))
         self._show_start()
         self._show_estimate()
 
@@ -246,14 +261,15 @@ class RetrainDialog(QDialog):
         kind = e.get("event")
         eta = e.get("eta_s")
         left = f" · about {describe_seconds(eta)} left" if eta else ""
+        reading = 80 if self.method.currentData() == RECIPE else 40  # the recipe's head trains in seconds
         if kind == "cache":
             self.progress.setRange(0, 100)
-            self.progress.setValue(int(40 * e["done"] / max(e["total"], 1)))
+            self.progress.setValue(int(reading * e["done"] / max(e["total"], 1)))
             self.stage.setText(f"Reading your photos: {e['done']:,} of {e['total']:,}{left}")
         elif kind == "step":
             self.progress.setRange(0, 100)
             done = (e["epoch"] - 1 + e["step"] / max(e["steps"], 1)) / max(e["epochs"], 1)
-            self.progress.setValue(40 + int(48 * done))
+            self.progress.setValue(reading + int((88 - reading) * done))
             loss = f" · loss {e['loss']:.4f}" if e.get("loss") is not None else ""
             self.stage.setText(f"Training: epoch {e['epoch']} of {e['epochs']}{loss}{left}")
         elif kind == "upright":
@@ -297,7 +313,8 @@ class RetrainDialog(QDialog):
         self.context.prefs.qs.setValue("retrain/pending", "")
         self.progress.setValue(100)
         minutes = (time.monotonic() - self.started) / 60
-        self.stage.setText(f"Done in {minutes:.1f} min: {model.info.method}, {model.info.bits} bits is now "
+        name = model.info.method.upper() if model.info.method in ("wch", "nsh") else model.info.method
+        self.stage.setText(f"Done in {minutes:.1f} min: {name}, {model.info.bits} bits is now "
                            f"the active model. The library is being re-hashed in the background.")
         self.start_button.setEnabled(False)
         self.activated.emit(str(self.out))

@@ -424,13 +424,24 @@ def test_retrain_offers_the_recipe_first_and_the_methods_with_their_lengths(make
     args = dialog.arguments()
     assert args[args.index("--bits") + 1] == "32" and args[args.index("--augment") + 1] == "duplicates"
     assert dialog.out.stem.startswith("wch32-")
+    # a run cancelled before is offered again with its own method and length, and the epochs saved before the
+    # recipe came (one count for every method) still count for the methods
+    window.context.prefs.qs.setValue("retrain/pending", str(tmp_path / "nsh16-20261130-101010.onnx"))
+    window.context.prefs.qs.setValue("retrain/epochs", 12)
+    again = RetrainDialog(window.context, 500, window, weights=str(tmp_path / "w.pth"))
+    qtbot.addWidget(again)
+    assert (again.method.currentData(), again.bits.currentData(), again.epochs.value()) == ("nsh", 16, 12)
+    assert again.start_button.text() == "Resume training"
     try:
         from trainer import recipe
         from trainer.perceptual import LOW
     except ImportError:  # the app's constants are checked against the trainer where it is installed
         return
+    from engine.cli.train import METHOD_DEFAULTS
+
     learned = recipe.SETTINGS["bits"] * recipe.LEARNED_WEIGHT
     assert (RECIPE, RECIPE_BITS, DEFAULT_EPOCHS[True]) == (recipe.NAME, LOW * LOW + learned, recipe.SETTINGS["epochs"])
+    assert DEFAULT_EPOCHS[False] == METHOD_DEFAULTS["epochs"]
 
 
 def test_retrain_refuses_to_start_without_weights(make_window, qtbot, tmp_path):
@@ -457,15 +468,26 @@ def test_retrain_progress_stages_move_forward(make_window, qtbot, tmp_path):
     events = [{"event": "cache", "done": 2500, "total": 5000, "eta_s": 60},
               {"event": "step", "epoch": 30, "epochs": 30, "step": 78, "steps": 78, "loss": 1.5, "eta_s": 1},
               {"event": "upright", "done": 1200, "total": 5000, "eta_s": 40},
-              {"event": "upright", "done": 5000, "total": 5000, "eta_s": 0}]
+              {"event": "upright", "done": 5000, "total": 5000, "eta_s": 0},
+              {"event": "calibrate", "done": 300, "total": 2350},
+              {"event": "calibrate", "done": 2350, "total": 2350}]
     values = []
     for e in events:
         dialog._event(e)
         values.append(dialog.progress.value())
     assert values == sorted(values) and values[-1] < 100, values
-    assert dialog.stage.text() == "Learning which way up your photos are: 5,000 of 5,000"
+    assert values[0] == 40  # the recipe's reading is 80 % of the bar: its head trains in seconds
+    assert dialog.stage.text() == ("Setting the duplicate radius on photos kept out of training, and edited copies "
+                                   "of them: 2,350 of 2,350")
     dialog._event(events[2])
     assert dialog.stage.text() == "Learning which way up your photos are: 1,200 of 5,000 · about 40 seconds left"
+    dialog._event({"event": "done", "model": "/m.onnx", "bits": 192, "parity_bit_agreement": 1.0,
+                   "radius": {"duplicate": 33, "similar": 73},
+                   "calibration": {"photos": 299, "copies": 2050, "radius": 33, "allowed": 33, "precision": 0.993,
+                                   "recall": 0.81}})
+    assert dialog.log.toPlainText().splitlines()[-1] == (
+        "duplicate radius 33 of 192 bits, set on 299 photos kept out of training and 2,050 edited copies of them: "
+        "it finds 81% of the copies at precision 0.993")
 
 
 def test_signal_emit_keeps_references(qapp):

@@ -1,21 +1,24 @@
-"""The duplicate radius of a model trained on a user's library, calibrated on that library without labels.
+"""The duplicate radius of a model trained on a user's library, checked on that library without labels.
 
 The shipped model's radii were calibrated on the near-duplicate benchmark. A model trained on someone's photos
-gets the same rule on those photos: a share of them is kept out of training, some are edited with the
+gets the same rule on those photos: a share of them is kept out of training, each is edited with the
 benchmark's edits (trainer.edits: re-encodes, downscales, crops, tilts, turns, flips, colour, blur, text,
 borders, formats, screenshots), every copy and held-out photo is hashed by the exported model through the
 engine as a scan hashes a file, and the duplicate radius is the largest whose precision is at least 0.99 for
 "copy and its photo" pairs against every pair of different photos (the held-out photos and their copies).
-Copies of a photo that the library already holds count as different photos here, which can only make the
-radius smaller: with about 2,000 copy pairs, a few such pairs among the held-out photos do not move it.
+
+A duplicate finder's library holds copies already: two held-out photos that are copies of each other would count
+as different photos and drag every radius down (one such pair brings 42 x 42 false pairs at the copies' own
+distances). So the held-out photos that the shipped model groups as duplicates of one another are
+kept once. Different shots of one scene that it does not group stay, and may tighten the radius, as they should.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,15 +26,16 @@ from PIL import Image
 
 from engine.errors import FileError
 from engine.images import decode_image, read_image
-from engine.model import HashModel
+from engine.index import HammingIndex
+from engine.model import HashModel, ModelInfo, default_model_path
 
 from .edits import EDITS, edited_file
 from .evaluate import DUPLICATE_PRECISION, NearDupItems, calibrate_radius, code_counts
 
 HELD_OUT = 0.2  # share of the photos kept out of training to calibrate on
-MAX_HELD_OUT = 300  # bounds the calibration's time (about a minute on a 2-core CPU)
+MAX_HELD_OUT = 300  # bounds the check's time: each is edited 41 times (300 photos: about 2 min on a 2-core CPU)
 MIN_HELD_OUT = 10  # fewer cannot say anything: the model keeps its provisional radii (a library under 50 photos)
-EDITED = 50  # held-out photos edited: 50 x 41 edits = 2,050 copy pairs, so precision 0.99 allows 20 wrong pairs
+MIN_EDITED_SIDE = 64  # a thinner photo (an icon, a strip) cannot take every edit: it is not edited
 SIDE = 1024  # a photo's long side before it is edited: the model sees 224 px; 12 MP edits would take minutes
 BATCH = 64
 # Precision depends on how many pairs of different photos stand beside each copy pair. The benchmark's calibration
@@ -47,18 +51,20 @@ class Calibration:
     allowed: int  # the largest radius the photos allow (-1: none)
     precision: float  # at the radius
     recall: float  # of the copies, at the radius
-    photos: int  # held-out photos read
+    photos: int  # held-out photos read, each group the shipped model calls duplicates once
     copies: int  # edited copies hashed
     skipped: list  # [path, reason] of held-out photos that could not be read
 
 
 def hold_out(paths: list[str], seed: int = 0) -> tuple[list[str], list[str]]:
-    """(training photos, held-out photos): a seeded HELD_OUT share, at most MAX_HELD_OUT, none when fewer than
-    MIN_HELD_OUT would be held out. The same photos give the same split, so a cancelled training resumes."""
+    """(training photos, held-out photos): a HELD_OUT share, at most MAX_HELD_OUT, none when fewer than MIN_HELD_OUT
+    would be held out. Each photo's lot is a hash of its path and the seed, so a library that changed a little
+    keeps almost the same split (a cancelled training resumes on nearly the same photos)."""
     count = min(MAX_HELD_OUT, int(len(paths) * HELD_OUT))
     if count < MIN_HELD_OUT:
         return list(paths), []
-    held = set(random.Random(seed).sample(sorted(paths), count))
+    lot = {p: hashlib.blake2b(f"{seed}\0{p}".encode(), digest_size=8).digest() for p in paths}
+    held = set(sorted(paths, key=lot.__getitem__)[:count])
     return [p for p in paths if p not in held], sorted(held)
 
 
@@ -70,45 +76,63 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
     Why a ceiling: how loose a radius can be depends on how many different shots of one scene stand beside each
     other. A library of bursts and series has many and gets a tighter radius than the benchmark's; one of unrelated
     photos has few, and the radius it allows does not hold elsewhere (bench_retrain.py: the shipped recipe retrained
-    on 5,000 Imagenette photos, calibrated on 300 of them, allowed 51 where the benchmark's test half keeps precision
-    0.99 only up to 33-37; at 51 its precision was 0.56). So the photos may tighten the starting radius, never
+    on 5,000 Imagenette photos, checked on 300 of them, allowed 51 where the benchmark's test half keeps precision
+    0.99 only up to 33; at 51 its precision was 0.56). So the photos may tighten the starting radius, never
     loosen it."""
     model = HashModel.load(model_path, device="cpu")
-    edited = set(random.Random(seed).sample(range(len(photos)), min(EDITED, len(photos))))
-    total = len(photos) + len(edited) * len(EDITS)
-    packed, source, edit, skipped = [], [], [], []
-    pending: list[Image.Image] = []
+    reference = HashModel.load(default_model_path(), device="cpu")
+    total = len(photos) * (1 + len(EDITS))
+    done = 0
 
-    def flush():
-        if pending:
-            packed.append(model.encode_images(pending))
-            pending.clear()
+    def report(count: int) -> None:
+        nonlocal done
+        done += count
         if progress:
-            progress({"event": "calibrate", "done": len(source), "total": total})
+            progress({"event": "calibrate", "done": done, "total": total})
 
-    min_side = model.info.input_size
-    for k, path in enumerate(photos):
+    # the held-out photos, as a scan hashes them, by the model and by the shipped one
+    read, skipped, mine, theirs = [], [], [], []
+    for begin in range(0, len(photos), BATCH):
+        images = []
+        for path in photos[begin:begin + BATCH]:
+            try:
+                images.append(read_image(path, min_side=model.info.input_size).image)
+                read.append(path)
+            except FileError as exc:
+                skipped.append([path, exc.reason])
+        mine.append(model.encode_images(images))
+        theirs.append(reference.encode_images(images))
+        report(len(images))
+    if not read:
+        return Calibration(-1, -1, 0.0, 0.0, 0, 0, skipped)
+    kept = _once_each(np.concatenate(theirs), reference.info)
+    originals = np.concatenate(mine)[kept]
+    read = [read[i] for i in kept]
+    total = done + len(read) * len(EDITS)
+
+    packed, source, edit = [originals], list(range(len(read))), [""] * len(read)
+    for k in range(len(read)):  # every photo, as every original of the benchmark: series show among the copies
+        copies, names = [], []
         try:
-            image = read_image(path, min_side=min_side).image
-        except FileError as exc:
-            skipped.append([path, exc.reason])
-            total -= 1 + (len(EDITS) if k in edited else 0)
-            continue
-        pending.append(image)
-        source.append(k)
-        edit.append("")
-        if k in edited:
-            image = _reduced(read_image(path, min_side=SIDE * 3 // 4).image)
-            for e in EDITS:
-                pending.append(decode_image(edited_file(e, image, f"{seed}-{k}"), e.name, min_side=min_side).image)
-                source.append(k)
-                edit.append(e.name)
-        if len(pending) >= BATCH:
-            flush()
-    flush()
-    copies = sum(1 for e in edit if e)
+            image = _reduced(read_image(read[k], min_side=SIDE * 3 // 4).image)
+        except FileError as exc:  # it was read a moment ago
+            skipped.append([read[k], exc.reason])
+            image = None
+        for e in EDITS if image is not None and min(image.size) >= MIN_EDITED_SIDE else ():
+            try:
+                copies.append(decode_image(edited_file(e, image, f"{seed}-{k}"), e.name,
+                                           min_side=model.info.input_size).image)
+                names.append(e.name)
+            except (FileError, OSError, ValueError):  # an edit this photo cannot take: that copy is left out
+                continue
+        packed.append(model.encode_images(copies))
+        source += [k] * len(copies)
+        edit += names
+        total -= len(EDITS) - len(copies)
+        report(len(copies))
+    copies = len(edit) - len(read)
     if not copies:
-        return Calibration(-1, -1, 0.0, 0.0, len(photos) - len(skipped), 0, skipped)
+        return Calibration(-1, -1, 0.0, 0.0, len(read), 0, skipped)
     items = NearDupItems(np.asarray(source), np.asarray(edit), np.full(len(source), -1))
     counts = code_counts(np.concatenate(packed), items, model.info.gates)
     positive = counts["positive_by_edit"].sum(axis=0)
@@ -118,7 +142,24 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
     upto = slice(0, max(radius, 0) + 1)
     found = positive[upto].sum()
     return Calibration(radius, allowed, round(float(found / max(found + negative[upto].sum(), 1e-9)), 4),
-                       round(float(found / positive.sum()), 4), len(photos) - len(skipped), copies, skipped)
+                       round(float(found / positive.sum()), 4), len(read), copies, skipped)
+
+
+def _once_each(packed: np.ndarray, info: ModelInfo) -> list[int]:
+    """Positions of the photos to keep: each group of photos the shipped model calls duplicates of one another
+    (within its duplicate radius and gates) once, by its first photo."""
+    a, b, _ = HammingIndex(packed).pairs(info.radius_duplicate, info.gates)
+    return sorted(set(range(len(packed))) - set(np.maximum(a, b).tolist()))
+
+
+def calibrated(info: ModelInfo, calibration: Calibration) -> ModelInfo:
+    """The model's metadata with the calibrated duplicate radius; 0 where no radius is precise enough (the least harm:
+    a code for subjects, not copies), unchanged where no held-out photo could be read."""
+    if not calibration.copies:
+        return info
+    return replace(info, radius_duplicate=max(calibration.radius, 0),
+                   trained_on=f"{info.trained_on}; duplicate radius checked on {calibration.photos} held-out photos "
+                              f"and {calibration.copies} edited copies (they allow {calibration.allowed})")
 
 
 def _reduced(image: Image.Image) -> Image.Image:

@@ -60,7 +60,8 @@ def register(sub, common) -> None:
                         "straight-through sign (more duplicates found, much less subject retrieval: docs/benchmark.md)")
     p.add_argument("--upright", action=argparse.BooleanOptionalAction, default=True,
                    help="also learn which way up a photo is, so that copies turned by a quarter turn are found "
-                        "(default on, from 250 photos; about 1 min per 2,500 photos on a 2-core CPU)")
+                        "(default on, from 250 training photos, that is a library of about 313 once a fifth is held "
+                        "out; about 1 min per 2,500 photos on a 2-core CPU)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--device", default="auto", help="auto (cuda, mps, cpu), cpu, cuda or mps")
     p.add_argument("--work-dir", metavar="DIR", help="checkpoints and feature cache (default: in the data folder)")
@@ -89,7 +90,7 @@ def training_settings(args) -> dict:
     shipped = args.method == recipe.NAME
     if shipped and args.bits not in (None, recipe.SETTINGS["bits"]):
         raise PhotoHashError(f"the {recipe.NAME} recipe learns {recipe.SETTINGS['bits']} bits beside pHash; "
-                             f"use --method baseline for a {args.bits}-bit code alone")
+                             f"use --method wch, nsh or baseline for a {args.bits}-bit code alone")
     defaults = recipe.SETTINGS if shipped else {"method": args.method, **METHOD_DEFAULTS}
     given = {key: getattr(args, key) for key in METHOD_DEFAULTS if getattr(args, key) is not None}
     return {**defaults, **given}
@@ -106,11 +107,11 @@ def run_train(args) -> int:
     shipped = args.method == recipe.NAME
     if args.images:
         paths = data.UnlabeledPhotos.from_folder(args.images, data.eval_transform()).paths
-        source = f"{len(paths)} photos in {Path(args.images).name}"
+        source = f"photos in {Path(args.images).name}"
     else:
         with open_catalog(args) as catalog:
             paths = data.UnlabeledPhotos.from_catalog(catalog, data.eval_transform()).paths
-        source = f"{len(paths)} photos of a PhotoHash catalog"
+        source = "photos of a PhotoHash catalog"
     training, held_out = calibrate.hold_out(paths, args.seed)
     photos = data.UnlabeledPhotos(training, data.eval_transform())
     out = Path(args.out).resolve()
@@ -131,7 +132,7 @@ def run_train(args) -> int:
     closed_form = getattr(result.method, "closed_form", False)
     skipped = {s[0] for s in result.skipped}
     sample = [Image.open(p).convert("RGB") for p in photos.paths[:16] if p not in skipped]
-    info = export.model_info(config.method, args.backbone, config.bits, f"{source} ({args.mode}, {config.views} "
+    info = export.model_info(config.method, args.backbone, config.bits, f"{result.photos} {source} ({args.mode}, {config.views} "
                              f"{config.augment} views" + (", closed form" if closed_form else f", {config.epochs} epochs")
                              + (f", tau {config.tau}, batch {config.batch_size}" if shipped else "") + ")",
                              image_size=args.image_size, resize=data.RESIZE_RULES[config.augment])
@@ -146,15 +147,13 @@ def run_train(args) -> int:
     calibration = None
     if held_out:  # the duplicate radius, measured on photos the model has not seen, with the model as exported
         first = calibrate.uncalibrated_path(out)
-        export.export_onnx(encoder, info, first)
-        calibration = calibrate.calibrate(first, held_out, ceiling=info.radius_duplicate, seed=args.seed,
-                                          progress=report)
-        first.unlink(missing_ok=True)
-        if calibration.radius >= 0:
-            info = replace(info, radius_duplicate=calibration.radius,
-                           radius_similar=max(info.radius_similar, calibration.radius),
-                           trained_on=f"{info.trained_on}; duplicate radius checked on {calibration.photos} held-out "
-                                      f"photos and {calibration.copies} edited copies (they allow {calibration.allowed})")
+        try:
+            export.export_onnx(encoder, info, first)
+            calibration = calibrate.calibrate(first, held_out, ceiling=info.radius_duplicate, seed=args.seed,
+                                              progress=report)
+        finally:  # Ctrl-C or an error here: no half-made model is left beside the output
+            first.unlink(missing_ok=True)
+        info = calibrate.calibrated(info, calibration)
     parity = export.export_onnx(encoder, info, out, sample)
     report(None)
     for path, reason in result.skipped + (calibration.skipped if calibration else []):
@@ -193,9 +192,12 @@ def describe_radii(done: dict) -> str:
     radius, calibration = done["radius"]["duplicate"], done.get("calibration")
     if calibration is None:
         return f"duplicate radius {radius} of {done['bits']} bits (too few photos to hold some out and calibrate it)"
+    if not calibration["copies"]:
+        return f"duplicate radius {radius} of {done['bits']} bits: no held-out photo could be read to check it"
     if calibration["radius"] < 0:
-        return (f"duplicate radius {radius} of {done['bits']} bits: on {calibration['photos']} photos kept out of "
-                "training no radius was precise enough, so the starting one is kept")
+        return (f"duplicate radius 0 of {done['bits']} bits: on {calibration['photos']} photos kept out of training, "
+                f"even photos with the same code are copies of one photo only {calibration['precision']:.0%} of the "
+                "time. This model finds similar photos, not duplicates (the photohash recipe finds those)")
     found = (f"{calibration['photos']:,} photos kept out of training and {calibration['copies']:,} edited copies of "
              f"them: it finds {calibration['recall']:.0%} of the copies at precision {calibration['precision']:.3f}")
     if calibration["allowed"] > radius:  # the photos allowed more: the starting radius is the ceiling
