@@ -49,6 +49,24 @@ def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(tmp_path, phot
     assert rest.losses == pytest.approx(whole.losses, rel=1e-4), "resuming must continue the same run"
 
 
+def test_a_run_cancelled_mid_epoch_resumes_on_fewer_photos(tmp_path, photos_dir):
+    """Photos gone between Cancel and Resume (a rescan; a new held-out fifth): the cache is rebuilt, and the epoch
+    that was cut restarts over the photos there are now (its old order indexed past the new cache's end)."""
+    weights = require(WEIGHTS)
+    config = FitConfig(method="baseline", **TINY)
+
+    def interrupt_once(event):
+        if event.get("event") == "step" and event["epoch"] == 2 and event["step"] == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    every = photos(photos_dir)
+    part = fit_frozen(every, config, weights=weights, work_dir=tmp_path, progress=interrupt_once)
+    assert part.cancelled
+    fewer = UnlabeledPhotos(every.paths[:-8], eval_transform(96))
+    rest = fit_frozen(fewer, config, weights=weights, work_dir=tmp_path)
+    assert not rest.cancelled and rest.photos == 16 and len(rest.losses) == 3
+
+
 def test_heads_trained_on_a_saved_cache_equal_the_fit_that_made_it(tmp_path, photos_dir):
     """bench_selection.py compares recipes on the bench's view caches through train_on_cache: it must train
     exactly what fit_frozen trains on the same views."""
