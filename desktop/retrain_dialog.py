@@ -38,7 +38,7 @@ INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have
 # benchmark (docs/benchmark.md: 394 s on a 2-core CPU) plus decoding full-size photos.
 SECONDS_PER_PHOTO = {"cpu": 0.11, "cuda": 0.02, "mps": 0.04}
 STARTUP_SECONDS = 10  # loading PyTorch and the backbone, exporting and checking the model (85 photos, 5 epochs: 12 s)
-CALIBRATION_SECONDS = 120  # 300 held-out photos, their 12,300 edited copies, and a second export (libraries of 50+)
+CHECK_SECONDS_PER_PHOTO = 0.4  # each held-out photo and its 41 edited copies (300: 98-127 s, bench_retrain.py)
 
 
 def estimate(photos: int, device: str, epochs: int, recipe: bool = False) -> float:
@@ -53,7 +53,7 @@ def estimate(photos: int, device: str, epochs: int, recipe: bool = False) -> flo
     training = photos - held
     upright = 0.2 * min(training, 6000) if training >= 250 else 0.0
     reading, fitting = (0.8, 0.05 * epochs / 60) if recipe else (0.4, 0.6 * epochs / 30)
-    calibration = CALIBRATION_SECONDS if held else 0
+    calibration = CHECK_SECONDS_PER_PHOTO * held
     return STARTUP_SECONDS + calibration + per_photo * (training * (reading + fitting) + upright)
 
 
