@@ -178,7 +178,7 @@ def run_train(args) -> int:
     if args.upright and upright is None:
         from trainer.orientation import MIN_PHOTOS
 
-        print(f"which way up: not learned (fewer than {MIN_PHOTOS} readable photos, or no verdict sure enough "
+        print(f"which way up: not learned (fewer than {MIN_PHOTOS} readable training photos, or no verdict sure enough "
               "on the held-out ones); the model has no turn output")
     elif upright is not None:
         print(f"which way up: on {upright.held_out['photos']} held-out photos, {upright.held_out['turned_righted']:.0%} "
