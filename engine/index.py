@@ -376,12 +376,9 @@ class _Verifier:
             self.parts.append((np.minimum(a, b), np.maximum(a, b), d[keep]))
 
 
-def _candidates(order: np.ndarray, key: np.ndarray, verifier: _Verifier, n_words: int) -> None:
-    """Feed every pair of codes sharing a key to the verifier, in memory-bounded batches."""
-    sorted_key = key[order]
-    n = len(order)
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    sizes = np.diff(np.r_[starts, n])
+def _candidates(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, verifier: _Verifier, n_words: int) -> None:
+    """Feed every pair of codes sharing a key to the verifier, in memory-bounded batches (``order`` sorts the codes
+    by key; each bucket of equal keys starts at ``starts`` and has ``sizes`` codes)."""
     # Small buckets: pair each code with the one `offset` places later in its bucket, offset 1, 2...
     small = (sizes > 1) & (sizes <= BIG_BUCKET)
     active = np.repeat(starts[small], sizes[small]) + _ranks(sizes[small])
@@ -419,22 +416,21 @@ def _pairs_multi_index(words: np.ndarray, bits: int, radius: int) -> tuple[np.nd
         return _pairs_brute_force(words, radius)
     m, t = split
     masks = _substring_masks(bits, words.shape[1], m)
-    combos = list(combinations(range(m), t))
-    # Guard against degenerate data (e.g. many codes equal on most bits): if the buckets promise
-    # more candidate pairs than brute force compares, brute force it. np.sort is ~3x cheaper than
-    # the argsort done later, so the check costs a fraction of the join.
-    candidates = 0
-    for combo in combos:
-        sorted_key = np.sort(_bucket_key(words, np.bitwise_or.reduce(masks[list(combo)], axis=0)))
-        sizes = np.diff(np.r_[np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]), n])
+    # Guard against degenerate data (e.g. many codes equal on most bits): once the buckets have promised more
+    # candidate pairs than brute force compares, brute force it. Counted as each combination's sort is made, so the
+    # guard costs no sort of its own (1M codes: the gated join 55.6 -> 53.9 s, 64-bit radius 4 clustered 1.65 -> 1.50 s).
+    candidates, parts = 0, []
+    for combo in combinations(range(m), t):
+        key = _bucket_key(words, np.bitwise_or.reduce(masks[list(combo)], axis=0))
+        order = np.argsort(key)
+        sorted_key = key[order]
+        starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+        sizes = np.diff(np.r_[starts, n])
         candidates += int((sizes * (sizes - 1) // 2).sum())
         if candidates > n * (n - 1) // 2:
             return _pairs_brute_force(words, radius)
-    parts = []
-    for combo in combos:
-        key = _bucket_key(words, np.bitwise_or.reduce(masks[list(combo)], axis=0))
         verifier = _Verifier(words, radius, masks, combo)
-        _candidates(np.argsort(key), key, verifier, words.shape[1])
+        _candidates(order, starts, sizes, verifier, words.shape[1])
         parts.extend(verifier.parts)
     return _concat(parts)
 
