@@ -44,15 +44,16 @@ CHECK_SECONDS_PER_PHOTO = 0.4  # each held-out photo and its 41 edited copies (3
 def estimate(photos: int, device: str, epochs: int, recipe: bool = False) -> float:
     """Seconds. A fifth of the photos (at most 300, from a library of 50) is held out to check the radius on; the
     rest train. For a method alone about 40 % of the time is reading them (4 views) and 60 % is 30 epochs. The recipe
-    caches 8 views (twice the reading) and trains its small head on pooled features in a twentieth of WCH's time
-    (5,000 photos end to end: 381 s against WCH's 474 s, bench_retrain.py). Learning which way up
+    caches 8 views (half again the reading: each photo is decoded once) and trains its small head on pooled features
+    in a twentieth of WCH's time (5,000 photos end to end: 426 s against WCH's 566 s, bench_retrain.py). Learning
+    which way up
     (trainer.orientation: from 250 photos, on at most 6,000) adds a fifth of a photo's share (113 s for 5,052 photos
     on the 2-core CPU)."""
     per_photo = SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"])
     held = min(300, photos // 5) if photos >= 50 else 0
     training = photos - held
     upright = 0.2 * min(training, 6000) if training >= 250 else 0.0
-    reading, fitting = (0.8, 0.05 * epochs / 60) if recipe else (0.4, 0.6 * epochs / 30)
+    reading, fitting = (0.6, 0.05 * epochs / 60) if recipe else (0.4, 0.6 * epochs / 30)
     calibration = CHECK_SECONDS_PER_PHOTO * held
     return STARTUP_SECONDS + calibration + per_photo * (training * (reading + fitting) + upright)
 

@@ -428,6 +428,7 @@ def _pairs_multi_index(words: np.ndarray, bits: int, radius: int) -> tuple[np.nd
         sizes = np.diff(np.r_[starts, n])
         candidates += int((sizes * (sizes - 1) // 2).sum())
         if candidates > n * (n - 1) // 2:
+            parts.clear()  # not held while brute force runs
             return _pairs_brute_force(words, radius)
         verifier = _Verifier(words, radius, masks, combo)
         _candidates(order, starts, sizes, verifier, words.shape[1])

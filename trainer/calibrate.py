@@ -35,6 +35,7 @@ from .evaluate import DUPLICATE_PRECISION, NearDupItems, calibrate_radius, code_
 HELD_OUT = 0.2  # share of the photos kept out of training to calibrate on
 MAX_HELD_OUT = 300  # bounds the check's time: each is edited 41 times (300 photos: about 2 min on a 2-core CPU)
 MIN_HELD_OUT = 10  # fewer cannot say anything: the model keeps its provisional radii (a library under 50 photos)
+MIN_DISTINCT = MIN_HELD_OUT // 2  # distinct held-out photos needed (unreadable ones and duplicates leave fewer)
 MIN_EDITED_SIDE = 64  # a thinner photo (an icon, a strip) cannot take every edit: it is not edited
 SIDE = 1024  # a photo's long side before it is edited: the model sees 224 px; 12 MP edits would take minutes
 BATCH = 64
@@ -103,9 +104,9 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
         mine.append(model.encode_images(images))
         theirs.append(reference.encode_images(images))
         report(len(images))
-    if not read:
-        return Calibration(-1, -1, 0.0, 0.0, 0, 0, skipped)
-    kept = _once_each(np.concatenate(theirs), reference.info)
+    kept = _once_each(np.concatenate(theirs), reference.info) if read else []
+    if len(kept) < MIN_DISTINCT:  # too few different photos to say how close different photos come
+        return Calibration(-1, -1, 0.0, 0.0, len(kept), 0, skipped)
     originals = np.concatenate(mine)[kept]
     read = [read[i] for i in kept]
     total = done + len(read) * len(EDITS)
@@ -138,7 +139,8 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
     positive = counts["positive_by_edit"].sum(axis=0)
     negative = counts["negative"] * (DIFFERENT_PER_COPY * positive.sum() / max(counts["negative"].sum(), 1))
     allowed = calibrate_radius(positive, negative, DUPLICATE_PRECISION)
-    radius = allowed if ceiling is None else min(allowed, ceiling)
+    upto = len(positive) if ceiling is None else ceiling + 1  # precision need not fall as the radius grows
+    radius = calibrate_radius(positive[:upto], negative[:upto], DUPLICATE_PRECISION)
     upto = slice(0, max(radius, 0) + 1)
     found = positive[upto].sum()
     return Calibration(radius, allowed, round(float(found / max(found + negative[upto].sum(), 1e-9)), 4),
@@ -146,15 +148,16 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
 
 
 def _once_each(packed: np.ndarray, info: ModelInfo) -> list[int]:
-    """Positions of the photos to keep: each group of photos the shipped model calls duplicates of one another
-    (within its duplicate radius and gates) once, by its first photo."""
+    """Positions of the photos to keep: those the shipped model calls a duplicate (within its duplicate radius and
+    gates) of no earlier photo, so that no two kept photos are duplicates of each other."""
     a, b, _ = HammingIndex(packed).pairs(info.radius_duplicate, info.gates)
     return sorted(set(range(len(packed))) - set(np.maximum(a, b).tolist()))
 
 
 def calibrated(info: ModelInfo, calibration: Calibration) -> ModelInfo:
     """The model's metadata with the calibrated duplicate radius; 0 where no radius is precise enough (the least harm:
-    a code for subjects, not copies), unchanged where no held-out photo could be read."""
+    a code for subjects, not copies), unchanged where nothing could be checked (too few distinct held-out photos
+    could be read, or none could be edited)."""
     if not calibration.copies:
         return info
     return replace(info, radius_duplicate=max(calibration.radius, 0),

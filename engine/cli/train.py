@@ -193,7 +193,8 @@ def describe_radii(done: dict) -> str:
     if calibration is None:
         return f"duplicate radius {radius} of {done['bits']} bits (too few photos to hold some out and calibrate it)"
     if not calibration["copies"]:
-        return f"duplicate radius {radius} of {done['bits']} bits: no held-out photo could be read to check it"
+        return (f"duplicate radius {radius} of {done['bits']} bits, not checked: {calibration['photos']} distinct "
+                "held-out photos could be read and edited, too few")
     if calibration["radius"] < 0:
         return (f"duplicate radius 0 of {done['bits']} bits: on {calibration['photos']} photos kept out of training, "
                 f"even photos with the same code are copies of one photo only {calibration['precision']:.0%} of the "
@@ -234,6 +235,7 @@ def _reporter(mode: str):
                     "calibrate": "Calibrating on held-out photos"}[event["event"]]
             bar = tqdm(total=total, desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
             bar.desc_event = event["event"]
+        bar.total = total  # the radius check's total falls as photos turn out unreadable or duplicates
         bar.n = event["done"] if counted else (event["epoch"] - 1) * event["steps"] + event["step"]
         if event.get("loss") is not None:
             bar.set_postfix_str(f"epoch {event['epoch']}/{event['epochs']} loss {event['loss']:.4f}", refresh=False)
