@@ -119,6 +119,7 @@ def main() -> None:
             while dialog.process.is_running():
                 settle(0.2)
             window.context.prefs.qs.setValue("retrain/pending", "")
+            window.context.prefs.qs.remove(f"retrain/epochs/{dialog.method.currentData()}")  # the next theme: 60
         dialog.close()
 
         box = QMessageBox(window)
