@@ -117,14 +117,9 @@ def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[st
                 output_names=encoder.outputs, dynamic_axes={name: {0: "batch"} for name in ["images", *encoder.outputs]},
                 opset_version=17, dynamo=False,
             )
-        proto = onnx.load(str(tmp))
-        for key, value in info.to_metadata().items():
-            proto.metadata_props.add(key=key, value=value)
-        onnx.save(proto, str(tmp))
-        os.replace(tmp, out)
+        model = _save_with_metadata(onnx.load(str(tmp)), info, out)
     except OSError as exc:
         raise TrainerError(f"cannot write the model to {out}: {exc.strerror or exc}") from None
-    model = HashModel.load(out, device="cpu")  # the engine must accept it
     if not check_images:
         return None
     parity = check_parity(encoder, model, check_images)
@@ -137,6 +132,28 @@ def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[st
         raise TrainerError(f"exported model {out} turns {1 - parity.turn_agreement:.0%} of the check photos "
                            "otherwise than torch does; it was not accepted")
     return parity
+
+
+def relabel(src: str | os.PathLike[str], info: ModelInfo, out: str | os.PathLike[str]) -> None:
+    """``src`` (written by :func:`export_onnx`) written again to ``out`` with ``info``'s metadata: the same graph,
+    without tracing the network again (the trainer sets the radius after it has checked the exported model)."""
+    out = Path(out)
+    try:
+        proto = onnx.load(str(src))
+        del proto.metadata_props[:]
+        _save_with_metadata(proto, info, out)
+    except OSError as exc:
+        raise TrainerError(f"cannot write the model to {out}: {exc.strerror or exc}") from None
+
+
+def _save_with_metadata(proto, info: ModelInfo, out: Path) -> HashModel:
+    """Write ``proto`` with ``info``'s metadata atomically to ``out``; the engine must accept the file."""
+    tmp = out.with_name(out.name + ".tmp")
+    for key, value in info.to_metadata().items():
+        proto.metadata_props.add(key=key, value=value)
+    onnx.save(proto, str(tmp))
+    os.replace(tmp, out)
+    return HashModel.load(out, device="cpu")
 
 
 def to_batch(pixels: np.ndarray, info: ModelInfo) -> torch.Tensor:

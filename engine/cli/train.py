@@ -143,18 +143,19 @@ def run_train(args) -> int:
                        radius_similar=similar)
     if result.upright is not None:
         info = export.with_upright(info, result.upright.confidence)
-    encoder = export.trained_encoder(result, info, weight)
-    calibration = None
-    if held_out:  # the duplicate radius, measured on photos the model has not seen, with the model as exported
+    encoder, calibration = export.trained_encoder(result, info, weight), None
+    if not held_out:
+        parity = export.export_onnx(encoder, info, out, sample)
+    else:  # the duplicate radius, measured on photos the model has not seen, with the model as exported
         first = calibrate.uncalibrated_path(out)
         try:
-            export.export_onnx(encoder, info, first)
+            parity = export.export_onnx(encoder, info, first, sample)
             calibration = calibrate.calibrate(first, held_out, ceiling=info.radius_duplicate, seed=args.seed,
                                               progress=report)
+            info = calibrate.calibrated(info, calibration)
+            export.relabel(first, info, out)
         finally:  # Ctrl-C or an error here: no half-made model is left beside the output
             first.unlink(missing_ok=True)
-        info = calibrate.calibrated(info, calibration)
-    parity = export.export_onnx(encoder, info, out, sample)
     report(None)
     for path, reason in result.skipped + (calibration.skipped if calibration else []):
         print(f"skipped {path}: {reason}", file=sys.stderr)
