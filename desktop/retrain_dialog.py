@@ -41,16 +41,20 @@ STARTUP_SECONDS = 10  # loading PyTorch and the backbone, exporting and checking
 CHECK_SECONDS_PER_PHOTO = 0.4  # each held-out photo and its 41 edited copies (300: 98-127 s, bench_retrain.py)
 
 
+def held_out(photos: int) -> int:
+    """The photos the trainer keeps out of training to check the radius on (trainer.calibrate.hold_out, which the app
+    does not import: a test checks they agree): a fifth, at most 300, none under 50."""
+    return min(300, photos // 5) if photos >= 50 else 0
+
+
 def estimate(photos: int, device: str, epochs: int, recipe: bool = False) -> float:
-    """Seconds. A fifth of the photos (at most 300, from a library of 50) is held out to check the radius on; the
-    rest train. For a method alone about 40 % of the time is reading them (4 views) and 60 % is 30 epochs. The recipe
-    caches 8 views (half again the reading: each photo is decoded once) and trains its small head on pooled features
-    in a twentieth of WCH's time (5,000 photos end to end: 426 s against WCH's 566 s, bench_retrain.py). Learning
-    which way up
-    (trainer.orientation: from 250 photos, on at most 6,000) adds a fifth of a photo's share (113 s for 5,052 photos
-    on the 2-core CPU)."""
+    """Seconds. The held-out photos are checked, the rest train. For a method alone about 40 % of the time is reading
+    them (4 views) and 60 % is 30 epochs. The recipe caches 8 views (half again the reading: each photo is decoded
+    once) and trains its small head on pooled features in a twentieth of WCH's time (5,000 photos end to end: 426 s against WCH's 566 s, bench_retrain.py). Learning
+    which way up (trainer.orientation: from 250 photos, on at most 6,000) adds a fifth of a photo's share (113 s for
+    5,052 photos on the 2-core CPU)."""
     per_photo = SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"])
-    held = min(300, photos // 5) if photos >= 50 else 0
+    held = held_out(photos)
     training = photos - held
     upright = 0.2 * min(training, 6000) if training >= 250 else 0.0
     reading, fitting = (0.6, 0.05 * epochs / 60) if recipe else (0.4, 0.6 * epochs / 30)

@@ -409,7 +409,7 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
 
 
 def test_retrain_offers_the_recipe_first_and_the_methods_with_their_lengths(make_window, qtbot, tmp_path):
-    from desktop.retrain_dialog import DEFAULT_EPOCHS, RECIPE, RECIPE_BITS, RetrainDialog
+    from desktop.retrain_dialog import DEFAULT_EPOCHS, RECIPE, RECIPE_BITS, RetrainDialog, held_out
 
     window = make_window()
     dialog = RetrainDialog(window.context, 500, window, weights=str(tmp_path / "w.pth"))
@@ -434,9 +434,12 @@ def test_retrain_offers_the_recipe_first_and_the_methods_with_their_lengths(make
     assert again.start_button.text() == "Resume training"
     try:
         from trainer import recipe
+        from trainer.calibrate import hold_out
         from trainer.perceptual import LOW
     except ImportError:  # the app's constants are checked against the trainer where it is installed
         return
+    for photos in (4, 49, 50, 51, 999, 1500, 1501, 20_000):
+        assert held_out(photos) == len(hold_out([f"/p/{i}.jpg" for i in range(photos)])[1]), photos
     from engine.cli.train import METHOD_DEFAULTS
 
     learned = recipe.SETTINGS["bits"] * recipe.LEARNED_WEIGHT
