@@ -253,7 +253,7 @@ class DuplicatesView(QWidget):
         self.choices: list[Choice] = []
         self.cards: list[PhotoCard] = []
         self.busy = False
-        self.questions = Latest(context.catalog_path)
+        self.questions = Latest(context.catalog_path, self)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)

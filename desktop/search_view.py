@@ -35,7 +35,7 @@ class SearchView(QWidget):
         super().__init__(parent)
         self.context = context
         self.query: str | None = None
-        self.questions = Latest(context.catalog_path)  # drops reach the main window, on every screen
+        self.questions = Latest(context.catalog_path, self)  # drops reach the main window, on every screen
 
         open_button = QPushButton("Open photo…")
         open_button.setToolTip("Choose a photo to look for (Ctrl+O); you can also drop one on the window")

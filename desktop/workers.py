@@ -94,9 +94,13 @@ class Latest:
     """A screen's engine questions: each runs as a task, and only the newest one's answer is
     delivered (a slower answer to an older radius or query never replaces a newer one)."""
 
-    def __init__(self, catalog_path: str):
+    def __init__(self, catalog_path: str, owner: QObject):
         self.catalog_path = catalog_path
         self.asked = 0
+        owner.destroyed.connect(self._forget)  # a screen closed before its answer came: nobody is left to answer
+
+    def _forget(self, *_) -> None:
+        self.asked = -1  # no question asked before matches it
 
     def run(self, fn: Callable, *args, done: Callable, failed: Callable) -> None:
         self.asked += 1
