@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CatalogError
+from .errors import CatalogError, printable
 
 DATA_DIR_ENV = "PHOTOHASH_DATA_DIR"
 CATALOG_NAME = "catalog.sqlite"
@@ -82,8 +82,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX trash_journal_by_batch ON trash_journal(batch);
         """,
     ),
+    (
+        2,
+        "camera and GPS for the keeper rules; trash intents journaled before the move",
+        """
+        ALTER TABLE files ADD COLUMN camera TEXT;
+        ALTER TABLE files ADD COLUMN has_gps INTEGER;
+        ALTER TABLE trash_journal ADD COLUMN moved_at TEXT;
+        UPDATE trash_journal SET moved_at = trashed_at;
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def _is_read_only_error(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc)
+    return "readonly" in text or "read-only" in text or "unable to open" in text
 
 
 def default_data_dir() -> Path:
@@ -104,6 +119,23 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def to_db(path: str | os.PathLike[str]) -> str | bytes:
+    """A path as SQLite stores it: TEXT when it is valid UTF-8 (every catalog so far), else the file name's own
+    bytes as a BLOB. Linux names are bytes; Python holds the undecodable ones as surrogates, which SQLite's TEXT
+    cannot take. Both forms compare, sort and stay UNIQUE in one column, and :func:`from_db` reverses either."""
+    path = os.fspath(path)
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
+
+
+def from_db(value: str | bytes | None) -> str | None:
+    """The Python path (surrogate-escaped where the name is not UTF-8) for a value :func:`to_db` stored."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
 @dataclass(frozen=True, slots=True)
 class FileRow:
     id: int
@@ -117,6 +149,8 @@ class FileRow:
     captured_at: str | None
     error: str | None
     missing_since: str | None
+    camera: str | None = None  # EXIF Make and Model; None also for files scanned before PhotoHash read it
+    has_gps: bool | None = None
 
     @property
     def pixels(self) -> int:
@@ -159,6 +193,8 @@ class ScanRecord:
     captured_at: str | None = None
     code: bytes | None = None
     error: str | None = None
+    camera: str | None = None
+    has_gps: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,29 +207,100 @@ class JournalEntry:
     size: int | None
     trashed_at: str
     restored_at: str | None
+    moved_at: str | None  # None: the move was intended and may not have happened (the process died there)
 
 
-_FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, width, height, format, captured_at, error, missing_since"
+_FILE_COLUMNS = ("id, path, size, mtime_ns, content_hash, width, height, format, captured_at, error, missing_since, "
+                 "camera, has_gps")
+_JOURNAL_COLUMNS = "id, batch, original_path, trashed_path, content_hash, size, trashed_at, restored_at, moved_at"
+
+
+def _file_row(row: tuple) -> FileRow:
+    values = list(row)
+    values[1] = from_db(values[1])
+    if values[12] is not None:
+        values[12] = bool(values[12])
+    return FileRow(*values)
+
+
+def _journal_entry(row: tuple) -> JournalEntry:
+    values = list(row)
+    values[2], values[3] = from_db(values[2]), from_db(values[3])
+    return JournalEntry(*values)
 
 
 class Catalog:
-    """An open catalog file. One per thread; several processes may open the same file."""
+    """An open catalog file. One per thread; several processes may open the same file.
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 30.0):
-        self.path = Path(path) if path is not None else default_catalog_path()
+    ``create=False`` refuses a catalog that does not exist (read commands: a mistyped path must not leave a new
+    empty catalog behind). ``write=False`` opens a catalog that cannot be written (a read-only file, folder or
+    medium) read-only instead of failing; writes then fail with one line. ``read_only`` says which it got.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 30.0,
+                 create: bool = True, write: bool = True):
+        self.path = Path(os.path.abspath(path)) if path is not None else default_catalog_path()
         self._depth = 0
+        self.read_only = False
+        if not create and not self.path.is_file():
+            what = "is not a file" if self.path.exists() else "does not exist"
+            raise CatalogError(f"catalog {printable(self.path)} {what} (scan a folder into it first, or check --catalog)")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not write and not self._writable():
+                self._open_read_only(busy_timeout)
+                return
             self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            self._refuse_foreign()
             self._use_wal(busy_timeout)
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            if not write and _is_read_only_error(exc):
+                self._conn.close()
+                self._open_read_only(busy_timeout)
+                return
             raise CatalogError(self._explain(exc)) from exc
         except OSError as exc:
-            raise CatalogError(f"cannot open catalog {self.path}: {exc.strerror or exc}") from exc
+            raise CatalogError(f"cannot open catalog {printable(self.path)}: {exc.strerror or exc}") from exc
+
+    def _writable(self) -> bool:
+        """Can this process write the catalog and create its WAL files beside it? (``os.access`` also sees an
+        immutable file and a read-only mount, which root's permissions would not.)"""
+        folder_ok = os.access(self.path.parent, os.W_OK | os.X_OK)
+        return folder_ok and (not self.path.exists() or os.access(self.path, os.W_OK))
+
+    def _open_read_only(self, busy_timeout: float) -> None:
+        """Open for reading only. A WAL catalog normally needs its ``-shm`` file, which a read-only folder cannot
+        hold; there SQLite's ``immutable`` mode reads the file as it is (nobody can be writing it either)."""
+        uri = self.path.as_uri()
+        last: sqlite3.DatabaseError | None = None
+        for mode in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                self._conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=busy_timeout, isolation_level=None)
+                self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+                self._refuse_foreign()
+                if self.pending():
+                    raise CatalogError(
+                        f"catalog {printable(self.path)} is read-only and was made by an older PhotoHash; open it once "
+                        f"where it can be written, so that it is upgraded")
+                self.read_only = True
+                return
+            except sqlite3.DatabaseError as exc:
+                last = exc
+                self._conn.close()
+        raise CatalogError(self._explain(last)) from last
+
+    def _refuse_foreign(self) -> None:
+        """Refuse another program's SQLite file before anything is written to it (not even the WAL switch)."""
+        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and ("schema_migrations" not in tables or "files" not in tables):
+            self._conn.close()
+            raise CatalogError(f"catalog {printable(self.path)} is not a PhotoHash catalog (another program's SQLite "
+                               f"database, left untouched); choose another --catalog")
 
     def _use_wal(self, timeout: float) -> None:
         """Switch to WAL. A new file's switch needs it alone for a moment and SQLite answers "locked" at once
@@ -211,13 +318,19 @@ class Catalog:
 
     def _explain(self, exc: sqlite3.DatabaseError) -> str:
         text = str(exc)
-        if "unable to open" in text or "readonly" in text:
-            return f"cannot open catalog {self.path}: {text} (check that the folder exists and is writable)"
+        path = printable(self.path)
+        if "disk is full" in text or "database or disk is full" in text:
+            return (f"catalog {path}: the disk is full; nothing was lost (the last saved state is intact): free some "
+                    f"space and run again")
+        if "readonly" in text or "read-only" in text:
+            return f"catalog {path} is read-only here ({text}): this needs to write to it; use a writable copy or folder"
+        if "unable to open" in text:
+            return f"cannot open catalog {path}: {text} (check that the folder exists and is writable)"
         if "not a database" in text or "malformed" in text:
-            return f"catalog {self.path} is not a PhotoHash catalog or is damaged: {text}"
+            return f"catalog {path} is not a PhotoHash catalog or is damaged: {text}"
         if "locked" in text or "busy" in text:
-            return f"catalog {self.path} is busy in another program for too long: {text}"
-        return f"catalog {self.path}: {text}"
+            return f"catalog {path} is busy in another program for too long: {text}"
+        return f"catalog {path}: {text}"
 
     # -- lifetime and transactions ------------------------------------------------------------
 
@@ -240,6 +353,9 @@ class Catalog:
             finally:
                 self._depth -= 1
             return
+        if self.read_only:
+            raise CatalogError(f"catalog {printable(self.path)} is read-only here: this needs to write to it; use a "
+                               f"writable copy or folder")
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
@@ -247,16 +363,29 @@ class Catalog:
         self._depth = 1
         try:
             yield self._conn
+        except sqlite3.DatabaseError as exc:
+            self._depth = 0
+            self._rollback()
+            raise CatalogError(self._explain(exc)) from exc
         except BaseException:
             self._depth = 0
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise
         self._depth = 0
         try:
             self._conn.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise CatalogError(self._explain(exc)) from exc
+
+    def _rollback(self) -> None:
+        """Roll back what is still open: SQLite has already rolled back by itself after some errors (a full disk),
+        and a ROLLBACK then would fail and hide the real reason."""
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                pass  # the transaction is gone either way; the reason the caller sees is the first error
 
     def _read(self, sql: str, params: Sequence | dict = ()) -> list[tuple]:
         try:
@@ -346,13 +475,13 @@ class Catalog:
             conn.execute(
                 "INSERT INTO models (model_key, path, bits, metadata, added_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(model_key) DO UPDATE SET path = excluded.path",
-                (model_key, os.fspath(path), bits, json.dumps(metadata, sort_keys=True), now_iso()),
+                (model_key, to_db(path), bits, json.dumps(metadata, sort_keys=True), now_iso()),
             )
             return conn.execute("SELECT id FROM models WHERE model_key = ?", (model_key,)).fetchone()[0]
 
     def models(self) -> list[ModelRow]:
         rows = self._read("SELECT id, model_key, path, bits, metadata, added_at FROM models ORDER BY id")
-        return [ModelRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+        return [ModelRow(r[0], r[1], from_db(r[2]), r[3], json.loads(r[4]), r[5]) for r in rows]
 
     def model_by_key(self, model_key: str) -> ModelRow | None:
         return next((m for m in self.models() if m.model_key == model_key), None)
@@ -370,7 +499,7 @@ class Catalog:
             "c.file_id IS NOT NULL FROM files f LEFT JOIN codes c ON c.file_id = f.id AND c.model_id = ?",
             (model_id,),
         )
-        return {r[0]: FileState(r[1], r[2], r[3], bool(r[6]), bool(r[4]), bool(r[5])) for r in rows}
+        return {from_db(r[0]): FileState(r[1], r[2], r[3], bool(r[6]), bool(r[4]), bool(r[5])) for r in rows}
 
     def save_scanned(self, model_id: int, records: Iterable[ScanRecord]) -> int:
         """Store a batch of scan results in one transaction; returns how many were written.
@@ -382,16 +511,17 @@ class Catalog:
         count = 0
         with self.transaction() as conn:
             for rec in records:
-                old = conn.execute("SELECT id, size, mtime_ns FROM files WHERE path = ?", (rec.path,)).fetchone()
+                path = to_db(rec.path)
+                old = conn.execute("SELECT id, size, mtime_ns FROM files WHERE path = ?", (path,)).fetchone()
                 values = (
                     rec.size, rec.mtime_ns, rec.content_hash, rec.width, rec.height, rec.format,
-                    rec.captured_at, rec.error, scanned_at,
+                    rec.captured_at, rec.error, rec.camera, rec.has_gps, scanned_at,
                 )
                 if old is None:
                     file_id = conn.execute(
                         "INSERT INTO files (size, mtime_ns, content_hash, width, height, format, captured_at, "
-                        "error, scanned_at, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (*values, rec.path),
+                        "error, camera, has_gps, scanned_at, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*values, path),
                     ).lastrowid
                 else:
                     file_id = old[0]
@@ -399,7 +529,8 @@ class Catalog:
                         conn.execute("DELETE FROM codes WHERE file_id = ?", (file_id,))
                     conn.execute(
                         "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, width = ?, height = ?, "
-                        "format = ?, captured_at = ?, error = ?, scanned_at = ?, missing_since = NULL "
+                        "format = ?, captured_at = ?, error = ?, camera = ?, has_gps = ?, scanned_at = ?, "
+                        "missing_since = NULL "
                         "WHERE id = ?",
                         (*values, file_id),
                     )
@@ -419,7 +550,7 @@ class Catalog:
             for path in paths:
                 count += conn.execute(
                     "UPDATE files SET missing_since = ? WHERE path = ? AND (missing_since IS NULL) = ?",
-                    (stamp, path, missing),
+                    (stamp, to_db(path), missing),
                 ).rowcount
             return count
 
@@ -446,21 +577,22 @@ class Catalog:
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for row in self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE id IN ({marks})", chunk):
-                out[row[0]] = FileRow(*row)
+                out[row[0]] = _file_row(row)
         return out
 
     def file_by_path(self, path: str | os.PathLike[str]) -> FileRow | None:
-        rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (os.fspath(path),))
-        return FileRow(*rows[0]) if rows else None
+        rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (to_db(path),))
+        return _file_row(rows[0]) if rows else None
 
     def all_files(self, *, include_missing: bool = False) -> list[FileRow]:
         where = "" if include_missing else "WHERE missing_since IS NULL"
-        return [FileRow(*r) for r in self._read(f"SELECT {_FILE_COLUMNS} FROM files {where} ORDER BY path")]
+        return [_file_row(r) for r in self._read(f"SELECT {_FILE_COLUMNS} FROM files {where} ORDER BY path")]
 
     def errors(self) -> list[tuple[str, str]]:
-        return self._read(
+        rows = self._read(
             "SELECT path, error FROM files WHERE error IS NOT NULL AND missing_since IS NULL ORDER BY path"
         )
+        return [(from_db(p), e) for p, e in rows]
 
     def exact_copy_groups(self) -> list[list[int]]:
         """Files present on disk that share a content hash, as lists of file ids."""
@@ -495,15 +627,28 @@ class Catalog:
     def next_trash_batch(self) -> int:
         return (self._read("SELECT COALESCE(MAX(batch), 0) FROM trash_journal")[0][0] or 0) + 1
 
-    def journal_add(
-        self, batch: int, original_path: str, trashed_path: str | None, content_hash: str | None, size: int | None
-    ) -> int:
+    def journal_intend(self, batch: int, original_path: str, content_hash: str | None, size: int | None) -> int:
+        """Record a move to the trash *before* it happens: a process killed during the move leaves a row that
+        ``undo`` can finish or reverse (:meth:`journal_moved` completes it, :meth:`journal_forget` drops it)."""
         with self.transaction() as conn:
             return conn.execute(
-                "INSERT INTO trash_journal (batch, original_path, trashed_path, content_hash, size, trashed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (batch, original_path, trashed_path, content_hash, size, now_iso()),
+                "INSERT INTO trash_journal (batch, original_path, content_hash, size, trashed_at) VALUES (?, ?, ?, ?, ?)",
+                (batch, to_db(original_path), content_hash, size, now_iso()),
             ).lastrowid
+
+    def journal_moved(self, entry_id: int, trashed_path: str | None) -> None:
+        """The move happened: say where the file went, and mark it gone from the library, in one transaction."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE trash_journal SET trashed_path = ?, moved_at = ? WHERE id = ?",
+                         (None if trashed_path is None else to_db(trashed_path), now_iso(), entry_id))
+            path = conn.execute("SELECT original_path FROM trash_journal WHERE id = ?", (entry_id,)).fetchone()[0]
+            conn.execute("UPDATE files SET missing_since = ? WHERE path = ? AND missing_since IS NULL",
+                         (now_iso(), path))
+
+    def journal_forget(self, entry_id: int) -> None:
+        """The intended move did not happen: the file never left its place."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM trash_journal WHERE id = ?", (entry_id,))
 
     def journal(self, batch: int | None = None, *, only_pending: bool = False) -> list[JournalEntry]:
         """Journal entries, newest batch first; ``only_pending`` leaves out restored ones."""
@@ -514,12 +659,8 @@ class Catalog:
         if only_pending:
             clauses.append("restored_at IS NULL")
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._read(
-            "SELECT id, batch, original_path, trashed_path, content_hash, size, trashed_at, restored_at "
-            f"FROM trash_journal {where} ORDER BY batch DESC, id",
-            params,
-        )
-        return [JournalEntry(*r) for r in rows]
+        rows = self._read(f"SELECT {_JOURNAL_COLUMNS} FROM trash_journal {where} ORDER BY batch DESC, id", params)
+        return [_journal_entry(r) for r in rows]
 
     def journal_mark_restored(self, entry_id: int) -> None:
         with self.transaction() as conn:

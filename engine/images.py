@@ -55,6 +55,10 @@ EXIF_DATETIME_ORIGINAL = 0x9003
 EXIF_DATETIME = 0x0132
 EXIF_IFD = 0x8769
 EXIF_ORIENTATION = 0x0112
+EXIF_MAKE = 0x010F
+EXIF_MODEL = 0x0110
+EXIF_GPS_IFD = 0x8825
+EXIF_GPS_LATITUDE = 2
 
 # We check sizes ourselves before decoding, with a clear reason; Pillow's own check would raise a
 # different error (or only warn) and is switched off so it cannot disagree with ours.
@@ -79,6 +83,8 @@ class DecodedImage:
     content_hash: str  # BLAKE2b-128 of the file bytes, hex
     size: int  # bytes
     captured_at: str | None  # EXIF DateTimeOriginal (else DateTime), ISO 8601, or None
+    camera: str | None = None  # EXIF Make and Model, e.g. "Canon EOS R6"
+    has_gps: bool = False  # EXIF carries a GPS position
 
 
 def content_hash(data: bytes) -> str:
@@ -189,6 +195,44 @@ def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited:
             yield FileError(entry.path, "broken symbolic link")
 
 
+MAX_FILE_BYTES = 2 << 30  # 2 GiB: beyond any photo within MAX_PIXELS; a bound on what one read may hold
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, else :class:`FileError` with the reason.
+
+    Every path that comes in goes through here: opening a FIFO would wait forever for a writer (so it is opened
+    non-blocking and looked at before any read), and /dev/zero would be read until memory runs out."""
+    path = os.fspath(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise FileError(path, "no such file (moved or deleted)") from None
+    except IsADirectoryError:
+        raise FileError(path, "is a folder, not a file") from None
+    except PermissionError:
+        raise FileError(path, "permission denied") from None
+    except OSError as exc:
+        raise FileError(path, f"cannot read ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = next((name for test, name in _KINDS if test(st.st_mode)), "a special file")
+            raise FileError(path, f"not a regular file ({kind})")
+        if st.st_size > limit:
+            raise FileError(path, f"too large ({st.st_size:,} bytes; the limit is {limit:,})")
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise FileError(path, f"cannot read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise FileError(path, f"too large (more than the limit of {limit:,} bytes)")
+    return data
+
+
 def _read_bytes(path: str) -> bytes:
     try:
         with open(path, "rb") as fh:
@@ -221,6 +265,22 @@ def _capture_time(img: Image.Image) -> str | None:
     if len(parts) != 3 or not all(p.isdigit() for p in parts) or parts[0] == "0000" or len(time) != 8:
         return None
     return f"{parts[0]}-{parts[1]}-{parts[2]}T{time}"
+
+
+def _camera_and_gps(img: Image.Image) -> tuple[str | None, bool]:
+    """EXIF Make + Model, and whether a GPS position is recorded: the keeper rules prefer the copy that kept them."""
+    try:
+        exif = img.getexif()
+        make = str(exif.get(EXIF_MAKE) or "").strip("\x00 ")
+        model = str(exif.get(EXIF_MODEL) or "").strip("\x00 ")
+        gps = exif.get_ifd(EXIF_GPS_IFD)
+        has_gps = bool(gps) and EXIF_GPS_LATITUDE in gps
+    except Exception:  # a broken EXIF block must not cost us the picture  # noqa: BLE001
+        return None, False
+    if model.lower().startswith(make.lower()):
+        make = ""  # "Canon" + "Canon EOS R6" reads once
+    camera = " ".join(p for p in (make, model) if p)[:120]
+    return camera or None, has_gps
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -290,6 +350,7 @@ def decode_image(
                     f"{max_pixels:,}",
                 )
             captured_at = _capture_time(img)
+            camera, has_gps = _camera_and_gps(img)
             orientation = img.getexif().get(EXIF_ORIENTATION, 1)
             if fmt in ("JPEG", "MPO") and min_side:
                 # draft picks a scale whose result is at least the requested size on both sides.
@@ -312,7 +373,7 @@ def decode_image(
         raise FileError(path, f"cannot decode ({type(exc).__name__}: {_short(exc)})") from None
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    return DecodedImage(img, width, height, fmt, content_hash(data), len(data), captured_at)
+    return DecodedImage(img, width, height, fmt, content_hash(data), len(data), captured_at, camera, has_gps)
 
 
 _TRANSPOSE = {

@@ -24,7 +24,7 @@ from multiprocessing import get_context
 import numpy as np
 
 from .catalog import Catalog, ScanRecord
-from .errors import FileError
+from .errors import FileError, printable
 from .images import FileEntry, read_image, walk
 from .model import HashModel, ModelInfo, prepare
 
@@ -56,7 +56,7 @@ class ScanFailure:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{printable(self.path)}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -92,6 +92,8 @@ def decode_for_model(path: str, info: ModelInfo) -> tuple[np.ndarray, dict] | st
         "height": decoded.height,
         "format": decoded.format,
         "captured_at": decoded.captured_at,
+        "camera": decoded.camera,
+        "has_gps": decoded.has_gps,
     }
     return pixels, meta
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .catalog import Catalog, FileRow
-from .errors import UsageError
+from .errors import NoCodesError, UsageError, printable
 from .images import read_image
 from .index import HammingIndex
 from .model import HashModel, prepare
@@ -21,11 +21,11 @@ class Hit:
 
 
 def model_row_id(catalog: Catalog, model: HashModel) -> int:
-    """The catalog's row id for ``model``; a model never scanned with this catalog is a usage error."""
+    """The catalog's row id for ``model``; a model never scanned with this catalog has no codes yet."""
     row = catalog.model_by_key(model.model_key)
     if row is None:
-        raise UsageError(
-            f"the catalog {catalog.path} has no codes for model {model.path}; run 'photohash-cli scan' with it first"
+        raise NoCodesError(
+            f"the catalog {catalog.path} has no codes for model {printable(model.path)}; run 'photohash-cli scan' with it first"
         )
     return row.id
 

@@ -6,8 +6,13 @@ on Linux we read the trash's ``info/*.trashinfo`` records to find it, and journa
 catalog; ``undo`` moves it back byte-identical and removes the record. Where the place cannot be
 found (other platforms), the journal says so and ``undo`` asks the user to restore by hand.
 
-Safety rules: a file changed since the last scan is refused (it may no longer be a duplicate); so
-is a protected file (reference folder) and any request that would leave a group with no copy.
+Safety rules: a file changed since the last scan is refused (it may no longer be a duplicate): its size
+and mtime, and then its bytes, must be the ones scanned; so is a protected file (reference folder) and
+any request that would leave a group with no copy.
+
+Crash safety: each move is journaled as an intent *before* it happens and marked done after, so a
+process killed between the two leaves a row that :func:`undo` finishes: the file is put back from the
+trash if it got there, and the row is dropped if it never left.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -24,8 +29,8 @@ from send2trash import send2trash
 
 from .catalog import Catalog
 from .duplicates import Group
-from .errors import TrashError
-from .images import content_hash
+from .errors import FileError, TrashError
+from .images import content_hash, read_regular_file
 
 
 @dataclass(slots=True)
@@ -60,10 +65,10 @@ def _find_in_trash(original: str) -> str | None:
             continue
         topdir = trash.parent.parent if trash.parent.name == ".Trash" else trash.parent
         for info in info_dir.glob(f"{glob_escape(stem)}*.trashinfo"):
-            fields = dict(
-                line.split("=", 1) for line in info.read_text(errors="replace").splitlines() if "=" in line
-            )
-            recorded = unquote(fields.get("Path", ""))
+            # a name that is not UTF-8 is percent-encoded bytes: decode it the way Python names files
+            text = info.read_bytes().decode("utf-8", "surrogateescape")
+            fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+            recorded = unquote(fields.get("Path", ""), errors="surrogateescape")
             if not os.path.isabs(recorded):
                 recorded = str(topdir / recorded)
             if os.path.normpath(recorded) != os.path.normpath(original):
@@ -107,6 +112,19 @@ def _refusals(catalog: Catalog, paths: Sequence[str], groups: Sequence[Group] | 
     return refused
 
 
+def _bytes_unchanged(row) -> str | None:
+    """Why the file's bytes are not the ones scanned (an edit that kept its size and mtime), or None."""
+    if not row.content_hash:
+        return None
+    try:
+        data = read_regular_file(row.path)
+    except FileError as exc:
+        return exc.reason
+    if content_hash(data) != row.content_hash:
+        return "its contents changed since the last scan, though its size and date did not (scan again first)"
+    return None
+
+
 def _unchanged(row) -> bool:
     """Is the file on disk still the one the catalog scanned (same size and mtime)?"""
     try:
@@ -122,17 +140,19 @@ def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Grou
     result = TrashResult(catalog.next_trash_batch())
     refused = _refusals(catalog, paths, groups)
     for path in paths:
-        if path in refused:
-            result.failed.append((path, refused[path]))
-            continue
         row = catalog.file_by_path(path)
+        reason = refused.get(path) or _bytes_unchanged(row)
+        if reason:
+            result.failed.append((path, reason))
+            continue
+        entry = catalog.journal_intend(result.batch, path, row.content_hash, row.size)
         try:
             send2trash(path)
         except Exception as exc:  # send2trash raises OSError subclasses and its own TrashPermissionError  # noqa: BLE001
+            catalog.journal_forget(entry)
             result.failed.append((path, f"the system trash refused it ({' '.join(str(exc).split())[:120]})"))
             continue
-        catalog.journal_add(result.batch, path, _find_in_trash(path), row.content_hash, row.size)
-        catalog.set_missing([path], True)
+        catalog.journal_moved(entry, _find_in_trash(path))
         result.moved.append(path)
     return result
 
@@ -153,6 +173,16 @@ def undo(catalog: Catalog, batch: int | None = None) -> TrashResult:
         raise TrashError(f"nothing to undo in batch {batch}: its files were restored already, or it does not exist")
     result = TrashResult(batch)
     for entry in entries:
+        if entry.moved_at is None:
+            # killed between the journal's intent and its "done": where did the file end up?
+            if os.path.lexists(entry.original_path):
+                catalog.journal_forget(entry.id)  # it never left (or is back): nothing to restore
+                continue
+            entry = replace(entry, trashed_path=_find_in_trash(entry.original_path))
+            if entry.trashed_path is None:
+                result.failed.append((entry.original_path, "it was being moved to the trash when PhotoHash stopped, "
+                                                           "and is neither in its folder nor in the trash"))
+                continue
         reason = _restore(entry)
         if reason:
             result.failed.append((entry.original_path, reason))
@@ -172,7 +202,11 @@ def _restore(entry) -> str | None:
         return "a file already exists at the original place (not overwritten)"
     if not trashed.exists():
         return "no longer in the trash (was the trash emptied?)"
-    if entry.content_hash and content_hash(trashed.read_bytes()) != entry.content_hash:
+    try:
+        moved = read_regular_file(trashed)
+    except FileError as exc:
+        return f"cannot read it in the trash ({exc.reason})"
+    if entry.content_hash and content_hash(moved) != entry.content_hash:
         return "the file in the trash is not the one that was moved (contents differ)"
     try:
         os.makedirs(os.path.dirname(entry.original_path), exist_ok=True)

@@ -29,8 +29,9 @@ def test_new_catalog_is_wal_and_at_latest_schema(catalog):
 
 
 def test_migrates_an_empty_database_built_by_another_tool(tmp_path):
+    """An empty SQLite file becomes a catalog; one holding another program's tables is refused (tests/reliability)."""
     path = tmp_path / "old.sqlite"
-    sqlite3.connect(path).execute("CREATE TABLE unrelated (x)").connection.close()
+    sqlite3.connect(path).executescript("CREATE TABLE unrelated (x); DROP TABLE unrelated").close()
     with Catalog(path) as cat:
         assert cat.applied() == [v for v, _, _ in MIGRATIONS]
         assert cat.stats()["files"] == 0
@@ -121,8 +122,13 @@ def test_errors_missing_and_exact_copies(catalog):
 def test_journal_batches(catalog):
     b = catalog.next_trash_batch()
     assert b == 1
-    e1 = catalog.journal_add(b, "/a.jpg", "/trash/a.jpg", "h", 10)
-    catalog.journal_add(b, "/b.jpg", None, "h", 10)
+    e1 = catalog.journal_intend(b, "/a.jpg", "h", 10)
+    catalog.journal_moved(e1, "/trash/a.jpg")
+    e2 = catalog.journal_intend(b, "/b.jpg", "h", 10)
+    assert [e.moved_at is None for e in catalog.journal(b)] == [False, True]
+    catalog.journal_moved(e2, None)
+    e3 = catalog.journal_intend(b, "/c.jpg", "h", 10)
+    catalog.journal_forget(e3)  # the move did not happen
     assert catalog.next_trash_batch() == 2
     catalog.journal_mark_restored(e1)
     pending = catalog.journal(b, only_pending=True)

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from engine.catalog import Catalog
 from engine.cli import build_parser, main
 from engine.model import resolve_model_name
 
@@ -138,7 +139,10 @@ def test_errors_are_one_line_with_exit_codes(tmp_path, capsys):
     code, out, err = cli(capsys, "search", "--catalog", tmp_path / "c.sqlite", tmp_path / "missing.jpg")
     assert code in (1, 2) and err.count("\n") == 1
     code, out, err = cli(capsys, "dupes", "--catalog", tmp_path / "c.sqlite")
-    assert code == 2 and "run 'photohash-cli scan'" in err and err.count("\n") == 1
+    assert code == 1 and "does not exist" in err and err.count("\n") == 1  # a mistyped catalog is not created
+    Catalog(tmp_path / "c.sqlite").close()
+    code, out, err = cli(capsys, "dupes", "--catalog", tmp_path / "c.sqlite")
+    assert code == 1 and "run 'photohash-cli scan'" in err and err.count("\n") == 1  # no codes: not a usage error
     with pytest.raises(SystemExit) as exc:
         main(["dupes", "--no-such-flag"])
     assert exc.value.code == 2

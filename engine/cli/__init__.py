@@ -19,6 +19,15 @@ log = logging.getLogger("photohash")
 COMMANDS = (scan, dupes, search, catalog_cmds, train)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("photohash")
+    except PackageNotFoundError:  # run from a source folder or a bundle without package metadata
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--catalog", metavar="PATH", help="catalog file (default: the user data folder's catalog)")
@@ -28,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="photohash-cli",
         description="Find duplicate and similar photos with binary hash codes, offline.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub, common)
@@ -35,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Linux file names are bytes: one that is not UTF-8 is written out as its own bytes, never a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

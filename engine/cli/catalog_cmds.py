@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import printable
+
 from ..model import HashModel, default_model_path, resolve_model_name, shipped_models
 from .common import ACTIVE_MODEL_SETTING, active_model_path, human_bytes, open_catalog, print_json, print_table
 
@@ -28,13 +30,14 @@ def register(sub, common) -> None:
 
 
 def run_stats(args) -> int:
-    with open_catalog(args) as catalog:
+    with open_catalog(args, write=False) as catalog:
         stats = catalog.stats()
         counts = catalog.code_counts()
         models = catalog.models()
         errors = catalog.errors() if args.errors else []
         active = str(active_model_path(catalog))
         path = str(catalog.path)
+        read_only = catalog.read_only
     per_model = [{"path": m.path, "model_key": m.model_key, "bits": m.bits, "codes": counts.get(m.id, 0)} for m in models]
     if args.json:
         out = {"catalog": path, **stats, "active_model": active, "models": per_model}
@@ -42,14 +45,14 @@ def run_stats(args) -> int:
             out["error_list"] = [{"path": p, "reason": r} for p, r in errors]
         print_json(out)
         return 0
-    print(f"catalog        {path}")
+    print(f"catalog        {printable(path)}{' (read-only)' if read_only else ''}")
     print(f"photos         {stats['present']} on disk ({human_bytes(stats['bytes'])}), {stats['missing']} missing")
     print(f"unreadable     {stats['errors']}")
     print(f"active model   {active}")
     for m in per_model:
         print(f"codes          {m['codes']} from {m['path']} ({m['bits']} bits)")
     for p, r in errors:
-        print(f"  {p}: {r}")
+        print(f"  {printable(p)}: {r}")
     return 0
 
 

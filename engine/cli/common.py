@@ -14,8 +14,11 @@ from ..model import HashModel, default_model_path, resolve_model_name
 ACTIVE_MODEL_SETTING = "active_model"
 
 
-def open_catalog(args) -> Catalog:
-    return Catalog(args.catalog) if args.catalog else Catalog()
+def open_catalog(args, *, write: bool = True) -> Catalog:
+    """The catalog named by ``--catalog`` (else the user's). A command that only reads (``write=False``) refuses a
+    catalog that does not exist, rather than leave an empty one at a mistyped path, and reads a catalog it cannot
+    write (a read-only file or medium) read-only."""
+    return Catalog(args.catalog, create=write, write=write)
 
 
 def active_model_path(catalog: Catalog) -> Path:
@@ -37,8 +40,10 @@ def load_model(catalog: Catalog, path: str | None) -> HashModel:
 
 
 def print_json(obj) -> None:
-    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """JSON on stdout; a file name that is not UTF-8 keeps its bytes as ``\\udcXX`` escapes (lone surrogates),
+    which Python's json reads back to the same name (``os.fsencode`` gives the bytes)."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence], right: Iterable[int] = ()) -> None:

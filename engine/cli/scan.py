@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from tqdm import tqdm
@@ -22,6 +23,7 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    roots = {os.path.abspath(p) for p in args.paths}
     with open_catalog(args) as catalog:
         model = load_model(catalog, args.model)
         bar = tqdm(total=0, unit="photo", desc="Scanning", file=sys.stderr, disable=None, dynamic_ncols=True)
@@ -67,4 +69,7 @@ def run(args) -> int:
             f"{summary.found} photos found in {summary.seconds:.1f} s: {summary.hashed} hashed ({rate:.1f}/s), "
             f"{summary.skipped} unchanged, {summary.failed} failed, {summary.missing} no longer on disk"
         )
-    return 0
+    unreadable_roots = [f for f in summary.failures if f.path in roots]
+    for failure in unreadable_roots:
+        print(f"photohash-cli: error: {failure}", file=sys.stderr)
+    return 1 if unreadable_roots else 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+from ..errors import printable
 from ..search import search
 from .common import human_bytes, load_model, open_catalog, print_json, print_table
 
@@ -21,16 +24,17 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
-    with open_catalog(args) as catalog:
+    query = os.path.abspath(args.image)
+    with open_catalog(args, write=False) as catalog:
         model = load_model(catalog, args.model)
         radius = args.radius
         if args.similar or args.duplicates:
             radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
-        hits = search(catalog, model, args.image, k=args.k, radius=radius)
+        hits = search(catalog, model, query, k=args.k, radius=radius)
     if args.json:
         print_json(
             {
-                "query": args.image,
+                "query": query,
                 "model": str(model.path),
                 "bits": model.info.bits,
                 "radius": radius,
@@ -53,7 +57,7 @@ def run(args) -> int:
         return 0
     print_table(
         ["distance", "size", "pixels", "path"],
-        [(h.distance, human_bytes(h.file.size), f"{h.file.width}×{h.file.height}", h.file.path) for h in hits],
+        [(h.distance, human_bytes(h.file.size), f"{h.file.width}×{h.file.height}", printable(h.file.path)) for h in hits],
         right=(0, 1),
     )
     return 0
