@@ -36,14 +36,17 @@ IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff",
      ".heic", ".heif", ".hif"}
 )
-# Common companions of photos that are certainly not images: skipped without being opened.
-NON_IMAGE_EXTENSIONS = frozenset(
-    {".txt", ".md", ".json", ".xml", ".xmp", ".csv", ".html", ".htm", ".pdf", ".doc", ".docx", ".db",
-     ".sqlite", ".ini", ".log", ".mp4", ".mov", ".avi", ".mkv", ".m4v", ".3gp", ".mp3", ".wav", ".aac",
-     ".m4a", ".zip", ".gz", ".tar", ".7z", ".rar", ".exe", ".dll", ".so", ".py", ".js", ".css", ".aae",
-     ".thm", ".lrv", ".pp3", ".dop", ".on1", ".svg", ".psd", ".raw", ".cr2", ".cr3", ".nef", ".arw",
-     ".dng", ".orf", ".rw2", ".raf"}
-)
+# Camera RAW files: most are TIFF inside, so a sniff would take them for images; they are left to their own reader.
+RAW_EXTENSIONS = frozenset({".cr2", ".cr3", ".nef", ".arw", ".dng", ".orf", ".rw2", ".raf", ".raw"})
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".m4v", ".3gp", ".mts", ".m2ts", ".webm", ".wmv"})
+# Names skipped without being opened. Every other name that is not an image's is sniffed (16 bytes): a photo saved
+# as "x.svg" or "x.txt" is still a photo. A .thm is a camera's JPEG thumbnail of a video, not a photo of its own.
+# Videos are large and, in a cloud folder (OneDrive, iCloud), opening an online-only one downloads all of it.
+UNSNIFFED_EXTENSIONS = RAW_EXTENSIONS | VIDEO_EXTENSIONS | {".thm"}
+MAX_FILE_BYTES = 2 << 30  # 2 GiB: beyond any photo within MAX_PIXELS; a bound on what one read may hold
+_OPEN_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
 # Folders that hold caches or system files, never the user's photos.
 SYSTEM_FOLDERS = frozenset(
     {"@eaDir", "#recycle", "$RECYCLE.BIN", "System Volume Information", "lost+found", "__MACOSX",
@@ -109,13 +112,28 @@ def _is_candidate(path: str, name: str) -> bool:
     ext = os.path.splitext(name)[1].lower()
     if ext in IMAGE_EXTENSIONS:
         return True
-    if ext in NON_IMAGE_EXTENSIONS:
+    if ext in UNSNIFFED_EXTENSIONS:
         return False
+    return _sniff(path)
+
+
+def _sniff(path: str) -> bool:
+    """Whether a file's first 16 bytes are an image signature; opened non-blocking, so a FIFO answers no at once."""
     try:
-        with open(path, "rb") as fh:
-            return looks_like_image(fh.read(16))
+        fd = os.open(path, os.O_RDONLY | _OPEN_FLAGS)
     except OSError:
         return False
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and looks_like_image(os.read(fd, 16))
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a one-line reason."""
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
 
 
 def _skip_folder(name: str, include_hidden: bool) -> bool:
@@ -145,6 +163,8 @@ def walk(roots: Iterable[str | os.PathLike[str]], *, include_hidden: bool = Fals
             continue
         if stat.S_ISDIR(st.st_mode):
             yield from _walk_folder(root, st, include_hidden, visited)
+        elif not stat.S_ISREG(st.st_mode):
+            yield FileError(root, f"not a regular file ({_kind(st.st_mode)})")  # asked for by name: say why not
         elif _is_candidate(root, os.path.basename(root)):
             yield FileEntry(root, st.st_size, st.st_mtime_ns)
 
@@ -191,14 +211,14 @@ def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited:
             except OSError:
                 continue  # vanished between listing and stat
             yield FileEntry(entry.path, est.st_size, est.st_mtime_ns)
-        elif entry.is_symlink() and os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS:
-            yield FileError(entry.path, "broken symbolic link")
-
-
-MAX_FILE_BYTES = 2 << 30  # 2 GiB: beyond any photo within MAX_PIXELS; a bound on what one read may hold
-
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
-          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+        elif os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS:
+            # Named like a photo but not a file: a dangling link, a FIFO, a device. Said once, never opened.
+            try:
+                target = entry.stat()
+            except OSError:
+                yield FileError(entry.path, "broken symbolic link" if entry.is_symlink() else "cannot read")
+                continue
+            yield FileError(entry.path, f"not a regular file ({_kind(target.st_mode)})")
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
@@ -208,7 +228,7 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES)
     non-blocking and looked at before any read), and /dev/zero would be read until memory runs out."""
     path = os.fspath(path)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, os.O_RDONLY | _OPEN_FLAGS)
     except FileNotFoundError:
         raise FileError(path, "no such file (moved or deleted)") from None
     except IsADirectoryError:
@@ -217,11 +237,17 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES)
         raise FileError(path, "permission denied") from None
     except OSError as exc:
         raise FileError(path, f"cannot read ({exc.strerror or exc})") from None
+    try:
+        st = os.fstat(fd)  # the file that was opened, not whatever the name points to by now
+    except OSError as exc:
+        os.close(fd)
+        raise FileError(path, f"cannot read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise FileError(path, "is a folder, not a file")
+        raise FileError(path, f"not a regular file ({_kind(st.st_mode)})")
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            kind = next((name for test, name in _KINDS if test(st.st_mode)), "a special file")
-            raise FileError(path, f"not a regular file ({kind})")
         if st.st_size > limit:
             raise FileError(path, f"too large ({st.st_size:,} bytes; the limit is {limit:,})")
         try:
@@ -233,18 +259,59 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES)
     return data
 
 
-def _read_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise FileError(path, "no such file (moved or deleted)") from None
-    except IsADirectoryError:
-        raise FileError(path, "is a folder, not a file") from None
-    except PermissionError:
-        raise FileError(path, "permission denied") from None
-    except OSError as exc:
-        raise FileError(path, f"cannot read ({exc.strerror or exc})") from None
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+_JPEG_HUFFMAN_SOF = frozenset({0xC0, 0xC1, 0xC2})  # baseline, extended, progressive
+_JPEG_OTHER_SOF = frozenset({0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+
+
+def _jpeg_claim(data: bytes) -> tuple[int, int, int, int] | None:
+    """(width, height, least bits of coded data a JPEG of that size needs, bytes from the first scan on), or None.
+
+    Why the least bits is a hard floor: a Huffman-coded JPEG codes every 8×8 block's DC coefficient with a code of at
+    least one bit, and a sequential one also ends every block's AC run with at least one bit (EOB or the 63rd
+    coefficient). So a file whose scan data is shorter cannot hold the picture its header claims, however flat.
+    Arithmetic-coded, lossless and hierarchical JPEGs (rare) get no floor: None, as for anything not understood.
+    """
+    i, n, sof = 2, len(data), None
+    for _ in range(1000):  # a real header has a few dozen segments; do not walk a hostile file for ever
+        if i + 4 > n or data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _JPEG_STANDALONE:
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if length < 2 or marker == 0xD9 or marker in _JPEG_OTHER_SOF:
+            return None  # broken, ended before a scan, or a coding the floor below does not hold for
+        if marker in _JPEG_HUFFMAN_SOF and sof is None:
+            sof = (marker, data[i + 4:i + 2 + length])
+        elif marker == 0xDA:
+            return _jpeg_floor(sof, n - (i + 2 + length)) if sof else None
+        i += 2 + length
+    return None
+
+
+def _jpeg_floor(sof: tuple[int, bytes], scan_bytes: int) -> tuple[int, int, int, int] | None:
+    marker, body = sof
+    if len(body) < 6:
+        return None
+    height, width, count = int.from_bytes(body[1:3], "big"), int.from_bytes(body[3:5], "big"), body[5]
+    comps = [(body[7 + 3 * k] >> 4, body[7 + 3 * k] & 15) for k in range(count) if 8 + 3 * k <= len(body)]
+    if not width or not height or not comps or len(comps) != count or not all(h and v for h, v in comps):
+        return None  # height 0 (set later by a DNL marker) or a malformed header: Pillow decides
+    hmax, vmax = max(h for h, _ in comps), max(v for _, v in comps)
+    blocks = [_ceil_div(_ceil_div(width * h, hmax), 8) * _ceil_div(_ceil_div(height * v, vmax), 8) for h, v in comps]
+    # Sequential: every component is coded, two bits a block at least. Progressive: a partial file of DC scans is
+    # still a picture, so count one component's DC bits only.
+    bits = 2 * sum(blocks) if marker != 0xC2 else max(blocks)
+    return width, height, bits, scan_bytes
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
 
 
 def _short(exc: BaseException) -> str:
@@ -318,9 +385,7 @@ def read_image(
     that still gives it. Raises :class:`FileError` with a one-line reason, and nothing else.
     """
     path = os.fspath(path)
-    if os.path.isdir(path):
-        raise FileError(path, "is a folder, not a file")
-    return decode_image(_read_bytes(path), path, min_side=min_side, max_pixels=max_pixels)
+    return decode_image(read_regular_file(path), path, min_side=min_side, max_pixels=max_pixels)
 
 
 def decode_image(
@@ -349,6 +414,13 @@ def decode_image(
                     f"decompression bomb: {width}×{height} = {width * height:,} pixels exceeds the limit of "
                     f"{max_pixels:,}",
                 )
+            if fmt in ("JPEG", "MPO"):
+                claim = _jpeg_claim(data)
+                if claim is not None and claim[3] * 8 < claim[2]:
+                    # libjpeg only warns and pads the missing blocks with grey: the "photo" would keep the size its
+                    # header claims and win the resolution keeper rule over the real one.
+                    raise FileError(path, f"truncated or corrupt image data (header claims {claim[0]}×{claim[1]}, "
+                                          "too few bytes for that)")
             captured_at = _capture_time(img)
             camera, has_gps = _camera_and_gps(img)
             orientation = img.getexif().get(EXIF_ORIENTATION, 1)

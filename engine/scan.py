@@ -86,6 +86,9 @@ def decode_for_model(path: str, info: ModelInfo) -> tuple[np.ndarray, dict] | st
         return exc.reason
     except MemoryError:
         return "not enough memory to decode this image"
+    except Exception as exc:  # raised in a worker, it would end the whole scan in future.result()  # noqa: BLE001
+        text = " ".join(str(exc).split())[:120]
+        return f"cannot decode ({type(exc).__name__}: {text})" if text else f"cannot decode ({type(exc).__name__})"
     meta = {
         "content_hash": decoded.content_hash,
         "width": decoded.width,
@@ -108,6 +111,33 @@ def _lower_priority() -> None:
         os.nice(10)
 
 
+PARENT_CHECK_S = 0.5
+
+
+def _worker_start(parent_pid: int, background: bool) -> None:
+    """Start-up of every decode worker: nice it for a background scan, and make it die with the scan.
+
+    Why: a scan killed with SIGKILL cannot shut its pool down, and each worker holds both ends of its call queue, so
+    it would wait for work for ever (and keep multiprocessing's resource tracker alive: the tracker exits when the
+    last holder of its pipe does). When the parent dies the worker is re-parented, so ``getppid()`` changes; a
+    daemon thread looks every 0.5 s. (PR_SET_PDEATHSIG is not used: it fires when the *thread* that started the
+    worker ends, and the desktop app scans from a thread pool.)
+    """
+    if background:
+        _lower_priority()
+    if os.name != "posix":
+        return  # getppid() there does not change when the parent dies
+    if os.getppid() != parent_pid:
+        os._exit(1)  # the scan died while this worker was still starting
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="photohash-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)  # no cleanup to do: the work in hand is lost with the scan that wanted it
+
+
 class _Decoder:
     """Decode paths in worker processes (or in this process when workers == 0), restarting a crashed pool.
 
@@ -125,8 +155,8 @@ class _Decoder:
 
     def _start(self) -> None:
         if self.workers and self.pool is None:
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
-                                            initializer=_lower_priority if self.background else None)
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_worker_start,
+                                            initargs=(os.getpid(), self.background))
 
     def run(self, entries: Iterable[FileEntry], cancel: threading.Event) -> Iterator[tuple[FileEntry, object]]:
         queue: deque[tuple[FileEntry, int]] = deque((e, 0) for e in entries)
