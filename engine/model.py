@@ -17,6 +17,12 @@ hash, each good at other edits. ``photohash.gates`` (JSON [[first bit, end bit, 
 that two photos are duplicates only when one part is within its own radius and the whole code within the
 duplicate radius: that keeps the all-pairs join fast at the whole code's large radius, and its precision is
 calibrated with the gates (engine.index).
+
+A model file is also checked as a file a stranger may have sent (issue 20): it must be a regular file of at
+most :data:`MAX_MODEL_BYTES`, its external data (if any) regular files inside its own folder, its outputs
+declared float32, and what ONNX Runtime returns is checked again at run time. ``models use`` also runs the
+model once on a test batch in a child process under a memory bound and a time limit (:func:`probe_model`), so
+a model that would exhaust memory or never finish is refused before it becomes the active one.
 """
 
 from __future__ import annotations
@@ -24,9 +30,13 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import logging
 import os
+import re
+import stat
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -53,6 +63,22 @@ INTERPOLATIONS = {
     "box": Image.Resampling.BOX,
 }
 DEFAULT_MODEL = "photohash192.onnx"  # pHash + the learned code (README: it beats pHash overall)
+# A hash model is a small network: the shipped ones are 3 KB and 15 MB. The bound keeps a hostile or mistaken
+# file (a disk image, /dev/zero behind a link) from being read into memory whole.
+MAX_MODEL_BYTES = 2 << 30
+# Square input sides a hash model may ask for: the shipped ones use 32 and 224, the trainer 64..224. 4096 would
+# be 200 MB of float32 per photo.
+MIN_INPUT_SIZE, MAX_INPUT_SIZE = 16, 1024
+# The float32 input of one ONNX Runtime call is at most this large: a model with a large input runs in smaller
+# chunks (64 photos at 224², 5 at 1024²) instead of asking for a proportionally larger buffer.
+MAX_RUN_INPUT_BYTES = 64 << 20
+# ``models use`` runs a new model once in a child process with this much address space above what the engine
+# itself maps, and this long to load it and encode the test batch. The shipped photohash192 needs about 0.12 GiB
+# above the engine (it still passes with 0.1 GiB) and 1.5 s on a 2-core VM: ample headroom both ways.
+PROBE_MEMORY_BYTES = 4 << 30
+PROBE_TIMEOUT_S = 60.0
+
+log = logging.getLogger("photohash")
 
 
 @dataclass(frozen=True)
@@ -162,8 +188,9 @@ class ModelInfo:
         """Refuse values that cannot be right, naming the first one found."""
         if self.bits <= 0 or self.bits % 8 or self.bits > 4096:
             raise ModelError(path, f"bits must be a positive multiple of 8, got {self.bits}")
-        if not 8 <= self.input_size <= 4096:
-            raise ModelError(path, f"input_size must be between 8 and 4096, got {self.input_size}")
+        if not MIN_INPUT_SIZE <= self.input_size <= MAX_INPUT_SIZE:
+            raise ModelError(path, f"input_size must be between {MIN_INPUT_SIZE} and {MAX_INPUT_SIZE}, "
+                                   f"got {self.input_size}")
         if any(s <= 0 for s in self.std):
             raise ModelError(path, f"std values must be positive, got {list(self.std)}")
         if self.resize not in RESIZE_RULES:
@@ -265,18 +292,153 @@ def choose_providers(device: str = "auto") -> list[str]:
 
 
 def file_key(path: str | os.PathLike[str]) -> str:
-    """BLAKE2b-128 of a file's bytes: the catalog's key for a model, so switching never mixes codes."""
+    """BLAKE2b-128 of a file's bytes: the catalog's key for a model, so switching never mixes codes. Refuses
+    (ModelError) what is not a regular file: hashing a FIFO or /dev/zero would never end."""
     digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as fh:
+    with _open_regular(Path(path), "the file", Path(path)) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+def _gib(n: int) -> str:
+    """A size for a message: 4 GiB, 149 GiB, 16 MiB."""
+    return f"{n / (1 << 30):.3g} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.3g} MiB"
+
+
+def _open_regular(path: Path, what: str, model: Path):
+    """Open a file for reading only if it is a regular file, checked on the open descriptor (a FIFO or a device
+    swapped in after a check would block the open or never end); O_NONBLOCK keeps a FIFO's open from waiting."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ModelError(model, f"{what} cannot be read ({exc.strerror})") from None
+    fh = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fh.close()
+        raise ModelError(model, f"{what} is not a regular file")
+    return fh
+
+
+def _read_bounded(fh, size_limit: int, what: str, model: Path) -> bytes:
+    if os.fstat(fh.fileno()).st_size > size_limit:
+        raise ModelError(model, f"{what} is larger than {_gib(size_limit)}, more than a hash model needs")
+    data = fh.read(os.fstat(fh.fileno()).st_size + 1)  # not read(size_limit): that reserves 2 GiB up front
+    while len(data) <= size_limit and (more := fh.read(1 << 20)):  # the file grew after fstat
+        data += more
+    if len(data) > size_limit:
+        raise ModelError(model, f"{what} is larger than {_gib(size_limit)}, more than a hash model needs")
+    return data
+
+
+def _graph_tensors(graph) -> Iterator:
+    """Every TensorProto a graph stores, subgraphs (If, Loop, Scan bodies) included: each may name external data."""
+    yield from graph.initializer
+    for sparse in graph.sparse_initializer:
+        yield from (sparse.values, sparse.indices)
+    yield from _node_tensors(graph.node)
+
+
+def _node_tensors(nodes) -> Iterator:
+    for node in nodes:
+        for attr in node.attribute:
+            if attr.HasField("t"):
+                yield attr.t
+            yield from attr.tensors
+            if attr.HasField("sparse_tensor"):
+                yield from (attr.sparse_tensor.values, attr.sparse_tensor.indices)
+            for sparse in attr.sparse_tensors:
+                yield from (sparse.values, sparse.indices)
+            if attr.HasField("g"):
+                yield from _graph_tensors(attr.g)
+            for sub in attr.graphs:
+                yield from _graph_tensors(sub)
+
+
+def _external_data(proto, path: Path) -> list[tuple[str, Path]]:
+    """The external data files a model names, each checked to be a regular file inside the model's own folder:
+    a model may not make ONNX Runtime read /etc/passwd, a file beside a link out of the folder, or a FIFO."""
+    from onnx import TensorProto
+
+    folder = path.parent
+    found: dict[str, Path] = {}
+    tensors = list(_graph_tensors(proto.graph))
+    for function in proto.functions:
+        tensors.extend(_node_tensors(function.node))
+    for tensor in tensors:
+        if tensor.data_location != TensorProto.EXTERNAL:
+            continue
+        location = next((e.value for e in tensor.external_data if e.key == "location"), "")
+        if location in found:
+            continue
+        shown = json.dumps(location)
+        if not location or "\0" in location:
+            raise ModelError(path, f"tensor {tensor.name!r} has external data without a valid location")
+        if os.path.isabs(location) or location.startswith(("/", "\\")) or os.path.splitdrive(location)[0]:
+            raise ModelError(path, f"external data {shown} is an absolute path; it must be a file in the model's "
+                                   f"folder")
+        target = (folder / location).resolve()
+        if target == folder or not target.is_relative_to(folder):
+            raise ModelError(path, f"external data {shown} is outside the model's folder {folder}")
+        if not target.exists():
+            raise ModelError(path, f"external data {shown} is missing")
+        if not target.is_file():
+            raise ModelError(path, f"external data {shown} is not a regular file")
+        found[location] = target
+    total = sum(target.stat().st_size for target in set(found.values()))
+    if total > MAX_MODEL_BYTES:
+        raise ModelError(path, f"external data is larger than {_gib(MAX_MODEL_BYTES)}, more than a hash model needs")
+    return sorted(found.items())
+
+
+def _model_key(data: bytes, external: list[tuple[str, Path]], path: Path) -> str:
+    """The model's key: :func:`file_key` of the .onnx file, and for a model with external data the data files'
+    names and bytes too, so that new weights beside the same graph never share the old codes."""
+    digest = hashlib.blake2b(data, digest_size=16)
+    for location, target in external:
+        digest.update(b"\0" + location.encode("utf-8", "surrogateescape") + b"\0")
+        with _open_regular(target, f"external data {json.dumps(location)}", path) as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _type_name(value_info) -> str:
+    """The declared element type of a graph input or output, as numpy spells it (float32, int64, ...)."""
+    from onnx import TensorProto
+
+    kind = value_info.type.WhichOneof("value")
+    if kind != "tensor_type":
+        return kind or "undeclared"
+    name = TensorProto.DataType.Name(value_info.type.tensor_type.elem_type).lower()
+    return {"float": "float32", "double": "float64", "undefined": "undeclared"}.get(name, name)
+
+
+def _ort_reason(exc: BaseException) -> str:
+    """ONNX Runtime's error as one short line: its first line without the status prefix and source locations."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = re.sub(r"\S*onnxruntime_src/\S+ .*?\) ", "", text)
+    text = re.sub(r"^Non-zero status code returned while running (\w+) node\. Name:'[^']*' Status Message: ",
+                  r"\1 node: ", text)
+    return text[:200]
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file that passed every check that does not run it: its resolved path, metadata and key."""
+
+    path: Path
+    info: ModelInfo
+    model_key: str
+    external: tuple[str, ...] = ()  # external data locations, relative to the model's folder
+
+
 class HashModel:
     """A loaded, validated hash model. ``encode`` turns prepared pixels into packed bit codes."""
 
-    batch_size = 64
+    batch_size = 64  # photos per ONNX Runtime call, fewer for a large input (MAX_RUN_INPUT_BYTES)
 
     def __init__(self, path: Path, info: ModelInfo, session, model_key: str):
         self.path = path
@@ -284,33 +446,51 @@ class HashModel:
         self.session = session
         self.model_key = model_key
         self.providers: list[str] = session.get_providers()
+        self.batch_size = max(1, min(type(self).batch_size, MAX_RUN_INPUT_BYTES // (3 * info.input_size ** 2 * 4)))
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, device: str = "auto", threads: int = 0) -> HashModel:
+    def inspect(cls, path: str | os.PathLike[str]) -> ModelFile:
+        """Read and check a model file without running it: a regular file of at most MAX_MODEL_BYTES, valid
+        ONNX, PhotoHash metadata, the graph's inputs and outputs, and external data inside its folder."""
+        return cls._read(path)[0]
+
+    @classmethod
+    def _read(cls, path: str | os.PathLike[str]):
         import onnx
-        import onnxruntime as ort
 
         path = Path(path).resolve()
-        if not path.is_file():
+        if not path.is_file():  # also refuses FIFOs and devices (/dev/zero) before any open
             raise ModelError(path, "file not found" if not path.exists() else "not a file")
+        with _open_regular(path, "the file", path) as fh:
+            data = _read_bounded(fh, MAX_MODEL_BYTES, "the file", path)
         try:
-            proto = onnx.load(str(path), load_external_data=False)
+            proto = onnx.load_model_from_string(data)
         except Exception as exc:  # protobuf raises assorted types on garbage  # noqa: BLE001
             raise ModelError(path, f"not a valid ONNX file ({type(exc).__name__})") from None
         props = {p.key: p.value for p in proto.metadata_props}
         info = ModelInfo.from_metadata(props, path)
         cls._check_graph(proto, info, path)
+        external = _external_data(proto, path)
+        found = ModelFile(path, info, _model_key(data, external, path), tuple(loc for loc, _ in external))
+        return found, data
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, device: str = "auto", threads: int = 0) -> HashModel:
+        import onnxruntime as ort
+
+        found, data = cls._read(path)
         options = ort.SessionOptions()
         options.log_severity_level = 3
         if threads:
             options.intra_op_num_threads = threads
         try:
-            session = ort.InferenceSession(
-                proto.SerializeToString(), sess_options=options, providers=choose_providers(device)
-            )
+            # with external data ONNX Runtime needs the model's path to find it (checked above); without, it gets
+            # the very bytes that were checked and hashed
+            source = str(found.path) if found.external else data
+            session = ort.InferenceSession(source, sess_options=options, providers=choose_providers(device))
         except Exception as exc:  # ORT raises its own exception types  # noqa: BLE001
-            raise ModelError(path, f"ONNX Runtime cannot run it ({str(exc).splitlines()[0][:160]})") from None
-        return cls(path, info, session, file_key(path))
+            raise ModelError(found.path, f"ONNX Runtime cannot run it ({_ort_reason(exc)})") from None
+        return cls(found.path, found.info, session, found.model_key)
 
     @staticmethod
     def _check_graph(proto, info: ModelInfo, path: Path) -> None:
@@ -321,6 +501,12 @@ class HashModel:
             raise ModelError(path, f"the model must have one input named 'images', found {[i.name for i in inputs]}")
         if "codes" not in [o.name for o in graph.output]:
             raise ModelError(path, f"the model must have an output named 'codes', found {[o.name for o in graph.output]}")
+        # the contract's types: anything else fails later (a string output stops a scan with a TypeError) or
+        # silently means something else (int64 or bool codes have no sign to threshold at 0)
+        for value in [inputs[0]] + [o for o in graph.output if o.name in ("codes", "turn")]:
+            kind = "input" if value is inputs[0] else "output"
+            if _type_name(value) != "float32":
+                raise ModelError(path, f"{kind} {value.name!r} must be float32, found {_type_name(value)}")
 
         def dims(value_info) -> list:
             return [d.dim_value if d.HasField("dim_value") else None for d in value_info.type.tensor_type.shape.dim]
@@ -343,6 +529,33 @@ class HashModel:
         if turn is not None and dims(turn)[1:] != [4]:
             raise ModelError(path, f"output 'turn' must be [N, 4], found {dims(turn)}")
 
+    def _run(self, names: list[str], chunk: np.ndarray) -> list[np.ndarray]:
+        """One ONNX Runtime call, its results checked against the contract: what a graph declares is not always
+        what it returns, and NaN codes would have no sign."""
+        import onnxruntime as ort
+
+        options = ort.RunOptions()
+        options.log_severity_level = 4  # a failure is raised as one line below, not also logged to stderr
+        try:
+            results = self.session.run(names, {"images": chunk}, options)
+        except Exception as exc:  # ORT's own types, MemoryError  # noqa: BLE001
+            raise ModelError(self.path, f"ONNX Runtime failed running it ({_ort_reason(exc)})") from None
+        for name, result, width in zip(names, results, (self.info.bits, 4)):
+            if not isinstance(result, np.ndarray) or result.dtype != np.float32:
+                found = result.dtype if isinstance(result, np.ndarray) else type(result).__name__
+                raise ModelError(self.path, f"output {name!r} returned {found}, not float32")
+            if result.ndim != 2 or result.shape[0] != len(chunk):
+                raise ModelError(self.path, f"output {name!r} returned shape {list(result.shape)} for "
+                                            f"{len(chunk)} images, not [{len(chunk)}, {width}]")
+            if result.shape[1] != width:
+                if name == "codes":
+                    raise ModelError(self.path, f"model returned {result.shape[1]} values per image, "
+                                                f"metadata says {self.info.bits}")
+                raise ModelError(self.path, f"output 'turn' returned {result.shape[1]} values per image, not 4")
+            if not np.isfinite(result).all():
+                raise ModelError(self.path, f"output {name!r} returned NaN or infinite values")
+        return results
+
     def outputs(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """uint8 [N, H, W, 3] from :func:`prepare` -> one pass of the model: float32 codes [N, bits], and
         the softmax over quarter turns [N, 4] when the model has a ``turn`` output (else None)."""
@@ -354,13 +567,11 @@ class HashModel:
         for start in range(0, len(batch), self.batch_size):
             chunk = (batch[start : start + self.batch_size].astype(np.float32) - mean) * inv_std
             chunk = np.ascontiguousarray(chunk.transpose(0, 3, 1, 2))
-            for kept, result in zip(results, self.session.run(names, {"images": chunk})):
+            for kept, result in zip(results, self._run(names, chunk)):
                 kept.append(result)
         if not results[0]:
             return np.zeros((0, self.info.bits), dtype=np.float32), None
         out = np.concatenate(results[0])
-        if out.shape[1] != self.info.bits:
-            raise ModelError(self.path, f"model returned {out.shape[1]} values per image, metadata says {self.info.bits}")
         if len(names) == 1:
             return out, None
         logits = np.concatenate(results[1]).astype(np.float64)
@@ -396,3 +607,135 @@ class HashModel:
         if not images:
             return np.zeros((0, self.info.bits // 8), dtype=np.uint8)
         return self.encode(np.stack([prepare(img, self.info) for img in images]))
+
+
+# -- the probe: run a new model once, in a child process with bounded memory and time -----------------------------
+
+def probe_images() -> list[Image.Image]:
+    """Photo-like test images (smooth light, edges, texture, landscape and portrait), made here, so the probe
+    needs no file and runs the same in a bundle."""
+    from PIL import ImageDraw, ImageFilter
+
+    rng = np.random.default_rng(20)
+    out = []
+    for w, h in ((640, 480), (480, 640), (800, 533), (512, 512)):
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        sky = np.stack([90 + 120 * y / h, 120 + 80 * x / w, 200 - 90 * y / h], axis=-1)
+        img = Image.fromarray(np.clip(sky + rng.normal(0, 12, sky.shape), 0, 255).astype(np.uint8))
+        draw = ImageDraw.Draw(img)
+        for _ in range(6):
+            x0, y0 = int(rng.integers(0, w - 60)), int(rng.integers(0, h - 60))
+            box = (x0, y0, x0 + int(rng.integers(40, w // 2)), y0 + int(rng.integers(40, h // 2)))
+            colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+            (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=colour)
+        out.append(img.filter(ImageFilter.GaussianBlur(1.5)))
+    return out
+
+
+def _address_space() -> tuple[int, int]:
+    """(size, peak) of this process's address space in bytes; (0, 0) where /proc does not say (not Linux)."""
+    try:
+        with open("/proc/self/status") as fh:
+            fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        return int(fields["VmSize"].split()[0]) * 1024, int(fields["VmPeak"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return 0, 0
+
+
+def _probe_child(path: str, memory: int, conn) -> None:
+    """The probe's child: cap the address space at what the engine maps plus ``memory``, load the model, encode the
+    test images, send ("ok", model key, bytes used above the engine) or ("error", one-line reason, None)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)  # a crash's "terminate called..." must not reach the CLI's one-line stderr
+    except OSError:
+        pass
+    try:
+        import onnx  # noqa: F401  (mapped before the bound: the engine's own size, not the model's)
+        import onnxruntime  # noqa: F401
+
+        images = probe_images()
+        base, _ = _address_space()
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (base + memory, base + memory))
+        except (ImportError, ValueError, OSError, AttributeError):
+            pass  # no RLIMIT_AS here (Windows, some macOS): the time limit still holds
+        model = HashModel.load(path, device="cpu", threads=1)  # one thread: no per-thread arenas in the bound
+        model.encode_images(images)
+        conn.send(("ok", model.model_key, _address_space()[1] - base))
+    except MemoryError:
+        conn.send(("error", f"ran out of memory under the {_gib(memory)} bound", None))
+    except ModelError as exc:
+        if "bad_alloc" in exc.reason or "Failed to allocate" in exc.reason:
+            asked = re.search(r"requested buffer of size (\d+)", exc.reason)
+            detail = f" (it asked for {_gib(int(asked.group(1)))} at once)" if asked else ""
+            conn.send(("error", f"ran out of memory under the {_gib(memory)} bound{detail}", None))
+        else:
+            conn.send(("error", exc.reason, None))
+    except Exception as exc:  # anything else the model makes the engine raise  # noqa: BLE001
+        conn.send(("error", f"failed on a test batch ({type(exc).__name__}: {_ort_reason(exc)})", None))
+    finally:
+        conn.close()
+
+
+def probe_model(path: str | os.PathLike[str], *, memory: int = PROBE_MEMORY_BYTES,
+                timeout: float = PROBE_TIMEOUT_S) -> ModelFile:
+    """Check a model as :meth:`HashModel.inspect` does, then load it and encode :func:`probe_images` in a child
+    process whose address space is bounded (``memory`` above the engine's own) and which is stopped after
+    ``timeout`` seconds. A model that fails, runs out of memory, crashes the child or does not finish is refused
+    with a one-line ModelError, so that ``models use`` never makes active a model that would take the scan (or the
+    machine) down. The child is a "spawn" process: the same in a PyInstaller bundle (multiprocessing.freeze_support)
+    and safe from a process with threads (the desktop app)."""
+    import multiprocessing
+
+    found = HashModel.inspect(path)
+    started = time.monotonic()
+    context = multiprocessing.get_context("spawn")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_probe_child, args=(str(found.path), memory, writer), daemon=True,
+                            name="photohash-model-probe")
+    child.start()
+    writer.close()  # the child holds the only writer: its death ends the pipe (EOFError below)
+    message = None
+    try:
+        if reader.poll(timeout):
+            try:
+                message = reader.recv()
+            except (EOFError, OSError):
+                message = None
+        else:
+            child.kill()  # still loading or encoding: a model that never ends is refused, not waited for
+            raise ModelError(found.path, f"did not load and encode its test images within {timeout:g} s")
+    finally:
+        child.join(5)
+        if child.is_alive():
+            child.kill()
+            child.join()
+        reader.close()
+    seconds = time.monotonic() - started
+    if message is None:
+        code = child.exitcode
+        if code is not None and code < 0:
+            import signal
+
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            if -code == getattr(signal, "SIGKILL", 9):
+                raise ModelError(found.path, f"was killed while running a test batch ({name}): it likely ran out "
+                                             f"of memory under the {_gib(memory)} bound")
+            raise ModelError(found.path, f"crashed ONNX Runtime on a test batch ({name}; it may have run out of "
+                                         f"memory under the {_gib(memory)} bound)")
+        raise ModelError(found.path, f"the test batch ended without an answer (exit code {code})")
+    status, detail, used = message
+    if status != "ok":
+        raise ModelError(found.path, detail)
+    if detail != found.model_key:
+        raise ModelError(found.path, "the file changed while it was being checked; try again")
+    log.debug("model %s passed the probe in %.2f s, %.0f MiB above the engine", found.path, seconds,
+              (used or 0) / (1 << 20))
+    return found

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from ..errors import printable
-
-from ..model import HashModel, default_model_path, resolve_model_name, shipped_models
+from ..errors import ModelError, printable
+from ..model import (HashModel, ModelFile, default_model_path, file_key, probe_model, resolve_model_name,
+                     shipped_models)
 from .common import ACTIVE_MODEL_SETTING, active_model_path, human_bytes, open_catalog, print_json, print_table
 
 
@@ -56,33 +57,54 @@ def run_stats(args) -> int:
     return 0
 
 
-def _model_dict(model: HashModel) -> dict:
+def _model_dict(model: HashModel | ModelFile) -> dict:
     return {"path": str(model.path), "model_key": model.model_key, "metadata": model.info.to_metadata()}
 
 
+def _key_of(path: Path, keys: dict[Path, str | None]) -> str | None:
+    """A model file's content key (:func:`file_key`: hashing, not parsing, keeps ``models list`` fast), or None
+    when it is gone or not a regular file. A model with external data has a longer key: it then matches no row and
+    is recognised by its path."""
+    path = path.resolve()
+    if path not in keys:
+        try:
+            keys[path] = file_key(path)
+        except (ModelError, OSError):
+            keys[path] = None
+    return keys[path]
+
+
 def run_list(args) -> int:
+    """The catalog's models and the shipped ones, each once: a model is its content (the catalog's key), so the
+    shipped model that the app bundle and a pip install both scanned, from two paths, is one model."""
     with open_catalog(args) as catalog:
-        active = active_model_path(catalog).resolve()
+        active_path = active_model_path(catalog)
         counts = catalog.code_counts()
-        rows = [(m.path, m.bits, counts.get(m.id, 0), m.metadata.get("photohash.method", "")) for m in catalog.models()]
-    default = str(default_model_path())
-    known = {r[0] for r in rows}
+        rows = [{"path": m.path, "key": m.model_key, "bits": m.bits, "codes": counts.get(m.id, 0),
+                 "method": m.metadata.get("photohash.method", "")} for m in catalog.models()]
+    keys: dict[Path, str | None] = {}
+    by_key = {r["key"]: r for r in rows}
     for path in reversed(shipped_models()):  # shipped models are choices even before they hashed anything
-        if str(path) not in known:
-            info = HashModel.load(path, device="cpu").info
-            rows.insert(0, (str(path), info.bits, 0, info.method))
+        row = by_key.get(_key_of(path, keys))
+        if row is None:
+            found = HashModel.inspect(path)
+            rows.insert(0, {"path": str(path), "key": found.model_key, "bits": found.info.bits, "codes": 0,
+                            "method": found.info.method})
+        elif not os.path.exists(row["path"]):  # scanned from another install's copy: name the one that is here
+            row["path"] = str(path)
+    active_key = _key_of(active_path, keys)
+    default_key = _key_of(default_model_path(), keys)
+    by_content = any(r["key"] == active_key for r in rows)
+    for r in rows:
+        # by content; by path when no row has the active file's content (it is gone, or has external data)
+        r["active"] = r["key"] == active_key if by_content else Path(r["path"]).resolve() == active_path.resolve()
+        r["default"] = r["key"] == default_key
     if args.json:
-        print_json(
-            [
-                {"path": p, "bits": b, "codes": c, "method": meth, "active": Path(p).resolve() == active,
-                 "default": p == default}
-                for p, b, c, meth in rows
-            ]
-        )
+        print_json([{k: r[k] for k in ("path", "bits", "codes", "method", "active", "default")} for r in rows])
         return 0
     print_table(
         ["", "bits", "codes", "method", "path"],
-        [("*" if Path(p).resolve() == active else "", b, c, meth, p) for p, b, c, meth in rows],
+        [("*" if r["active"] else "", r["bits"], r["codes"], r["method"], r["path"]) for r in rows],
         right=(1, 2),
     )
     return 0
@@ -104,7 +126,9 @@ def run_show(args) -> int:
 
 def run_use(args) -> int:
     path = resolve_model_name(args.model)
-    model = HashModel.load(path)  # refuses a bad model before it becomes active
+    # refuses a bad model before it becomes active: the file checks, then one test batch in a child process under
+    # a memory bound and a time limit (a model that needs 160 GB or never ends is refused here, not mid-scan)
+    model = probe_model(path)
     with open_catalog(args) as catalog:
         catalog.register_model(model.model_key, str(model.path), model.info.bits, model.info.to_metadata())
         catalog.set_setting(ACTIVE_MODEL_SETTING, None if args.model == "default" else str(model.path))
