@@ -1,7 +1,10 @@
 """Duplicates: the engine's groups at a radius the user slides from "identical" to "similar", each
 group side by side with what a person needs to choose (resolution, size, date, format, folder,
-distance), the engine's suggested keeper (changeable), and trash with undo. Nothing is deleted:
-files go to the system trash through :mod:`engine.trash`, which journals every move."""
+distance), the engine's suggested keeper (changeable) and why it was chosen, and trash with undo.
+Nothing is deleted: files go to the system trash through :mod:`engine.trash`, which journals every move.
+
+Precision before recall: only duplicates are marked for the trash by default. Above the duplicate
+radius (towards "similar") nothing is pre-marked: the marks there are the user's own."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from html import escape
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QListView,
                                QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QVBoxLayout,
@@ -26,6 +29,7 @@ from .workers import MODEL_UNUSABLE, Latest, explain_failure, run_task
 
 REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window
 LIST_THUMB = 56
+SNAP = 0.03  # a slider released this close to the duplicate radius (share of its range, at least 1) lands on it
 
 
 @dataclass
@@ -35,19 +39,36 @@ class Choice:
     group: Group
     keep: int = 0  # file id
     remove: set[int] = field(default_factory=set)
+    touched: bool = False  # the user changed the keeper or a mark: the marks are theirs, kept across refreshes
 
     @classmethod
-    def default(cls, group: Group) -> "Choice":
-        return cls(group, group.keeper.file.id, {m.file.id for m in group.removable})
+    def default(cls, group: Group, premark: bool = True) -> "Choice":
+        """The engine's keeper, and its duplicates marked (none when ``premark`` is off: above the duplicate
+        radius nothing is marked for the user). A similar photo is never marked."""
+        return cls(group, group.keeper.file.id, {m.file.id for m in group.removable} if premark else set())
 
     def keep_this(self, member: Member) -> None:
+        """Keep ``member``. Kept a copy of the engine's keeper (or the keeper): the other copies are marked; a photo
+        only similar to them never is (only by hand). Kept a similar photo: the others are not its copies, so no
+        new marks."""
+        self.touched = True
         self.keep = member.file.id
-        self.remove = {m.file.id for m in self.group.members if m.file.id != self.keep and not m.protected}
+        if member.similar:
+            self.remove.discard(member.file.id)
+            return
+        self.remove = {m.file.id for m in self.group.members
+                       if m.file.id != self.keep and not m.protected and not m.similar}
 
     def toggle(self, member: Member) -> None:
         if member.protected or member.file.id == self.keep:
             return
+        self.touched = True
         self.remove ^= {member.file.id}
+
+    @property
+    def similar_marked(self) -> int:
+        """How many of the marked photos are only similar to the engine's keeper (marked by hand)."""
+        return sum(1 for m in self.group.members if m.similar and m.file.id in self.remove)
 
     @property
     def paths(self) -> list[str]:
@@ -58,10 +79,13 @@ class Choice:
         return sum(m.file.size for m in self.group.members if m.file.id in self.remove)
 
 
-def _groups(catalog: Catalog, model, radius: int, references: list[str], rules) -> tuple[list[Group], int | None]:
-    """The groups, and the trash batch an undo would restore (None: nothing to undo)."""
-    groups = model_groups(catalog, model, radius, reference_folders=references, keeper_rules=rules)
-    return groups, last_batch(catalog)
+def _groups(catalog: Catalog, model, radius: int, references: list[str], rules,
+            duplicate: int) -> tuple[list[Group], int | None, int, int]:
+    """The groups (``duplicate``: the duplicate radius, the user's where set), the trash batch an undo would
+    restore (None: nothing to undo), and the two radii asked with (the answer may come after they changed)."""
+    groups = model_groups(catalog, model, radius, duplicate_radius=duplicate, reference_folders=references,
+                          keeper_rules=rules)
+    return groups, last_batch(catalog), radius, duplicate
 
 
 def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]]) -> TrashResult:
@@ -75,7 +99,8 @@ class PhotoCard(QFrame):
     chosen = Signal(object)  # Member: keep this
     toggled = Signal(object)  # Member: mark / unmark for removal
 
-    def __init__(self, context: AppContext, member: Member, image_height: int = REVIEW_THUMB, parent=None):
+    def __init__(self, context: AppContext, member: Member, image_height: int = REVIEW_THUMB, reason: str = "",
+                 parent=None):
         super().__init__(parent)
         self.context, self.member = context, member
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -92,7 +117,9 @@ class PhotoCard(QFrame):
         name.setToolTip(f.path)
         facts = [f"{f.width} × {f.height}" if f.width else "size unknown", human_bytes(f.size), f.format or "?"]
         distance = ("suggested keeper" if member.keep else
-                    "exact copy (same bytes)" if member.exact else f"distance {member.distance} from the keeper")
+                    "exact copy (same bytes)" if member.exact else
+                    f"<span style='color:#b9770e'>only similar</span>: distance {member.distance} from the keeper"
+                    if member.similar else f"duplicate: distance {member.distance} from the keeper")
         details = QLabel("<br>".join([
             " · ".join(facts),
             escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else "no capture date",
@@ -100,8 +127,16 @@ class PhotoCard(QFrame):
             distance,
         ]))
         details.setToolTip(os.path.dirname(f.path))
+        self.details = details
+        # why the engine suggests this photo (the keeper rules), beside it
+        self.reason = QLabel(f"Kept for: {escape(reason)}" if member.keep and reason else "", self)
+        self.reason.setWordWrap(True)
+        self.reason.setMaximumWidth(REVIEW_THUMB)
+        self.reason.setHidden(not self.reason.text())
+        if member.similar:
+            self.setToolTip("Only similar to the suggested keeper, not a copy of it: never marked for you")
         self.keep = QRadioButton("Keep this")
-        self.keep.setToolTip("Keep this photo; the others of the group are marked for the trash (K or Enter)")
+        self.keep.setToolTip("Keep this photo; its copies in the group are marked for the trash (K or Enter)")
         self.keep.clicked.connect(lambda: self.chosen.emit(self.member))
         self.remove = QCheckBox("Move to trash")
         self.remove.setToolTip("Mark or unmark this photo (Space)")
@@ -118,6 +153,7 @@ class PhotoCard(QFrame):
         layout.addWidget(self.image)
         layout.addWidget(name)
         layout.addWidget(details)
+        layout.addWidget(self.reason)
         layout.addWidget(self.badge)
         layout.addLayout(controls)
 
@@ -171,6 +207,10 @@ def _shown_height(width: int | None, height: int | None) -> int:
     return min(REVIEW_THUMB, max(REVIEW_THUMB // 3, round(REVIEW_THUMB * height / width)))
 
 
+def _count(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def _short_folder(path: str) -> str:
     folder = os.path.dirname(path)
     home = os.path.expanduser("~")
@@ -206,8 +246,10 @@ class GroupListModel(QAbstractListModel):
         choice = self.choices[index.row()]
         f = choice.group.keeper.file
         if role == Qt.ItemDataRole.DisplayRole:
-            kind = "exact copies" if choice.group.kind == "exact" else "photos"
-            return f"{os.path.basename(f.path)}\n{len(choice.group.members)} {kind} · {human_bytes(choice.bytes)}"
+            group = choice.group
+            kind = {"exact": "exact copies", "similar": "similar photos"}.get(group.kind, "photos")
+            similar = f", {len(group.similar)} similar" if group.similar and group.kind != "similar" else ""
+            return f"{os.path.basename(f.path)}\n{len(group.members)} {kind}{similar} · {human_bytes(choice.bytes)}"
         if role == Qt.ItemDataRole.DecorationRole:
             pixmap = self.context.thumbnails.get(f.path, LIST_THUMB, (f.size, f.mtime_ns))
             return pixmap if pixmap else placeholder(LIST_THUMB)
@@ -253,21 +295,33 @@ class DuplicatesView(QWidget):
         self.choices: list[Choice] = []
         self.cards: list[PhotoCard] = []
         self.busy = False
+        self.shown_radius = self.shown_duplicate = 0  # the radius of the groups shown, and the duplicate radius then
         self.questions = Latest(context.catalog_path, self)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setPageStep(2)
-        self.slider.valueChanged.connect(self._radius_label)
-        self.slider.sliderReleased.connect(self.refresh)
-        self.slider.setToolTip("How different two photos may be and still count as copies (Hamming radius)")
+        self.slider.valueChanged.connect(self._slid)
+        self.slider.sliderReleased.connect(self._released)
+        self.slider.installEventFilter(self)  # a double-click goes back to the duplicate radius
+        self.slider.setToolTip("How different two photos may be and still count as copies (Hamming radius). "
+                               "Double-click: back to the duplicate radius")
+        # a drag asks once, when released; the keys and clicks on the groove ask once they stop
+        self.settle = QTimer(self)
+        self.settle.setSingleShot(True)
+        self.settle.setInterval(250)
+        self.settle.timeout.connect(self.refresh)
         self.radius_text = QLabel("")
         self.radius_text.setMinimumWidth(260)
+        self.reset_button = QPushButton("Duplicates")
+        self.reset_button.setToolTip("Back to the duplicate radius, where the copies to trash are marked for you")
+        self.reset_button.clicked.connect(self.back_to_duplicates)
         top = QHBoxLayout()
         top.addWidget(QLabel("Identical"))
         top.addWidget(self.slider, 1)
         top.addWidget(QLabel("Similar"))
         top.addWidget(self.radius_text)
+        top.addWidget(self.reset_button)
 
         self.group_model = GroupListModel(context, self)
         self.list = GroupList(self.group_model)
@@ -352,6 +406,38 @@ class DuplicatesView(QWidget):
     def radius(self) -> int:
         return self.slider.value()
 
+    def duplicate_radius(self) -> int | None:
+        """The radius up to which groups are duplicates (the user's, else the model's); None: no usable model."""
+        return self.context.radius("duplicate") if self.context.usable_model() is not None else None
+
+    def _slid(self) -> None:
+        self._radius_label()
+        if not self.slider.isSliderDown():
+            self.settle.start()
+
+    def _released(self) -> None:
+        """A drag let go near the duplicate radius lands on it: one pixel of a long slider is a radius step, and
+        the radius the model was calibrated at is the one a user comes back to."""
+        duplicate = self.duplicate_radius()
+        snap = max(1, round(SNAP * self.slider.maximum()))
+        if duplicate is not None and self.radius() != duplicate and abs(self.radius() - duplicate) <= snap:
+            self.slider.blockSignals(True)
+            self.slider.setValue(duplicate)
+            self.slider.blockSignals(False)
+            self._radius_label()
+        self.settle.start()
+
+    def back_to_duplicates(self) -> None:
+        duplicate = self.duplicate_radius()
+        if duplicate is not None and self.radius() != duplicate:
+            self.slider.setValue(duplicate)  # asks for the groups once the timer settles
+
+    def eventFilter(self, watched, event):  # noqa: N802
+        if watched is self.slider and event.type() == QEvent.Type.MouseButtonDblClick:
+            self.back_to_duplicates()
+            return True
+        return super().eventFilter(watched, event)
+
     def _radius_label(self) -> None:
         r = self.radius()
         model = self.context.usable_model()
@@ -363,6 +449,7 @@ class DuplicatesView(QWidget):
                    "the model's similar radius" if r == similar else "stricter than duplicates" if r < duplicate
                    else "between duplicates and similar")
         self.radius_text.setText(f"radius {r} of {model.info.bits} bits: {meaning}")
+        self.reset_button.setEnabled(r != duplicate)
 
     def refresh(self) -> None:
         """Ask the engine for the groups at the slider's radius (in a worker thread)."""
@@ -370,9 +457,11 @@ class DuplicatesView(QWidget):
         if model is None:
             self._failed(MODEL_UNUSABLE)
             return
+        self.settle.stop()
         self.summary.setText("Finding duplicates…")
         self.questions.run(_groups, model, self.radius(), self.context.reference_folders(),
-                           self.context.prefs.keeper_rules, done=self._show_groups, failed=self._failed)
+                           self.context.prefs.keeper_rules, self.context.radius("duplicate"),
+                           done=self._show_groups, failed=self._failed)
 
     def _failed(self, line: str) -> None:
         self.summary.setText(explain_failure(line))
@@ -382,28 +471,42 @@ class DuplicatesView(QWidget):
         self._show_group(-1)
 
     def _show_groups(self, result) -> None:
-        groups, pending = result
+        groups, pending, radius, duplicate = result
         self.undo_button.setEnabled(pending is not None)
         current = self.list.currentRow()
         keepers_before = {c.group.keeper.file.path: c for c in self.choices}
+        premark = radius <= duplicate  # the radii these groups were found with
+        self.shown_radius, self.shown_duplicate = radius, duplicate
         self.groups = groups
         self.choices = []
         for g in groups:
+            # the user's own decisions on the same photos stay; the engine's marks are made afresh at this radius
             previous = keepers_before.get(g.keeper.file.path)
-            same = previous and {m.file.id for m in previous.group.members} == {m.file.id for m in g.members}
+            same = (previous is not None and previous.touched
+                    and {m.file.id for m in previous.group.members} == {m.file.id for m in g.members})
             removable = {m.file.id for m in g.members if not m.protected}
-            self.choices.append(Choice(g, previous.keep, previous.remove & removable) if same else Choice.default(g))
+            self.choices.append(Choice(g, previous.keep, previous.remove & removable, touched=True) if same
+                                else Choice.default(g, premark))
         self.list.blockSignals(True)
         self.group_model.set_choices(self.choices)
         self.list.blockSignals(False)
-        extra = sum(len(c.remove) for c in self.choices)
-        freed = sum(c.bytes for c in self.choices)
-        self.summary.setText(f"<b>{len(groups):,} groups</b> · {extra:,} marked · {human_bytes(freed)} to free"
-                             if groups else "No duplicates at this radius.")
-        self.trash_all_button.setEnabled(extra > 0)
+        self._summarize()
         if groups:
             self.list.setCurrentRow(min(max(current, 0), len(groups) - 1))
         self._show_group(self.list.currentRow())
+
+    def _summarize(self) -> None:
+        groups = self.groups or []
+        extra = sum(len(c.remove) for c in self.choices)
+        freed = sum(c.bytes for c in self.choices)
+        similar = sum(len(g.similar) for g in groups)
+        text = (f"<b>{_count(len(groups), 'group')}</b> · {extra:,} marked · {human_bytes(freed)} to free"
+                if groups else "No duplicates at this radius.")
+        if groups and self.shown_radius > self.shown_duplicate:
+            text += (f"<br><span style='color:#b9770e'>Above the duplicate radius: {_count(similar, 'photo')} only "
+                     f"similar. Nothing is marked for you here; mark photos by hand.</span>")
+        self.summary.setText(text)
+        self.trash_all_button.setEnabled(extra > 0)
 
     # -- one group ------------------------------------------------------------------------------
 
@@ -419,7 +522,9 @@ class DuplicatesView(QWidget):
                 card.member = member  # the same photos after a refresh: keep the cards and the focus
             self._update_choice()
             return
-        for card in self.cards:
+        for card in self.cards:  # out of sight now: deleteLater waits for the event loop, which a nested one may not be
+            self.strip_layout.removeWidget(card)
+            card.hide()
             card.deleteLater()
         self.cards = []
         self.trash_group_button.setEnabled(bool(choice and choice.remove))
@@ -428,7 +533,7 @@ class DuplicatesView(QWidget):
             return
         height = max(_shown_height(m.file.width, m.file.height) for m in choice.group.members)
         for member in choice.group.members:
-            card = PhotoCard(self.context, member, height)
+            card = PhotoCard(self.context, member, height, choice.group.decided_by)
             card.chosen.connect(self._keep)
             card.toggled.connect(self._toggle)
             self.strip_layout.addWidget(card)
@@ -445,6 +550,7 @@ class DuplicatesView(QWidget):
                                  f"{len(choice.remove)} marked, {human_bytes(choice.bytes)}")
         self.trash_group_button.setEnabled(bool(choice.remove))
         self.group_model.changed(self.list.currentRow())
+        self._summarize()
 
     def _keep(self, member: Member) -> None:
         self.current().keep_this(member)
@@ -493,11 +599,14 @@ class DuplicatesView(QWidget):
         if not count or self.busy:
             return
         freed = sum(c.bytes for c in todo)
+        similar = sum(c.similar_marked for c in todo)
+        note = (f"\n\n{_count(similar, 'of them is', 'of them are')} only similar to the photo kept, "
+                f"marked by you." if similar else "")
         answer = QMessageBox.question(
             self, "Move duplicates to the trash",
-            f"Move {count:,} photos from {len(todo):,} groups to the trash?\n\nThis frees {human_bytes(freed)}. "
-            f"The photo kept in each group stays where it is. You can undo this (Ctrl+Z) or restore the files "
-            f"from the system trash.",
+            f"Move {_count(count, 'photo')} from {_count(len(todo), 'group')} to the trash?{note}\n\n"
+            f"This frees {human_bytes(freed)}. The photo kept in each group stays where it is. You can undo this "
+            f"(Ctrl+Z) or restore the files from the system trash.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Yes:
             self._run_trash(todo)

@@ -5,11 +5,20 @@ the index's all-pairs join. Both kinds of link are merged into connected compone
 component is checked against chaining: photo A may be close to B and B to C while A and C are
 different pictures. A group is therefore the keeper plus the members within ``max_diameter`` of
 the keeper's code (default: the radius itself, so every member of a group is within the radius of
-the photo kept); the members left out are grouped again among themselves, the same way.
+the photo kept); the members left out are grouped again among themselves, the same way. Above the
+model's duplicate radius (towards "similar") that is not enough: a star around the keeper still
+gathers unrelated photos that are each a little like it, so there a group is a clique (members are
+added nearest first, each within the radius of every member already in).
+
+Precision before recall: only a member within the model's duplicate radius of its keeper (and through
+the model's gates there) is a duplicate and may be suggested for removal. One farther out is
+*similar*: shown, never in :attr:`Group.removable`.
 
 The keeper comes from ordered rules (as beets' duplicates plugin orders its candidates), never from
-the order files were found. Files in reference folders are protected: never suggested for removal,
-and when a group holds one, the keeper is chosen among them.
+the order files were found. The rules are successive filters: each keeps the candidates that tie with
+the best within its tolerance, and the group records the rule that left one (``decided_by``). Files in
+reference folders are protected: never suggested for removal, and when a group holds one, the keeper
+is chosen among them.
 """
 
 from __future__ import annotations
@@ -26,15 +35,123 @@ from .index import Gate, HammingIndex, gate_mask
 from .model import HashModel
 from .search import model_row_id
 
-KEEPER_RULES = ("resolution", "size", "oldest", "path")
+KEEPER_RULES = ("resolution", "size", "oldest", "metadata", "path")
 
-# Each rule maps a file to a sort key; smaller is better.
-RULES: dict[str, Callable[[FileRow], object]] = {
-    "resolution": lambda f: -f.pixels,  # most pixels
-    "size": lambda f: -f.size,  # largest file (least compressed)
-    "oldest": lambda f: (f.captured_at is None, f.captured_at or ""),  # earliest capture time; unknown last
-    "path": lambda f: f.path,  # alphabetical path: stable last resort
+# Two files whose sizes differ by less than this share of the larger are the same size to the "size" rule:
+# re-saving a photo (a brightness edit at a similar quality) changes its size by a few tenths of a percent,
+# which says nothing about which one is the original.
+SIZE_TOLERANCE = 0.03
+
+
+def _human_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
+
+
+def _dims(f: FileRow) -> str:
+    return f"{f.width}×{f.height}" if f.width and f.height else "size unknown"
+
+
+def _span(ns: int) -> str:
+    """A time difference in plain words: "3 s", "2 days"."""
+    seconds = ns / 1e9
+    for unit, length in (("days", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if seconds >= length:
+            value = seconds / length
+            return f"{value:.0f} {unit}" if value >= 10 or unit != "days" else f"{value:.1f} {unit}"
+    return "under a second"
+
+
+def _facts(f: FileRow) -> list[str]:
+    """The EXIF facts the "metadata" rule counts."""
+    return [name for name, present in (("capture date", bool(f.captured_at)), ("camera", bool(f.camera)),
+                                       ("GPS", f.has_gps is True)) if present]
+
+
+# A rule takes the candidates (two or more) and returns those that tie with the best within its tolerance,
+# and a plain-words reason for the best against the best of those it dropped (used when one is left).
+Rule = Callable[[list[FileRow]], tuple[list[FileRow], str]]
+
+
+def _best(candidates: list[FileRow], key: Callable[[FileRow], object]) -> tuple[list[FileRow], FileRow | None]:
+    """The candidates with the smallest key, and the best one of the others (None: all tied)."""
+    best = min(key(f) for f in candidates)
+    kept = [f for f in candidates if key(f) == best]
+    dropped = [f for f in candidates if key(f) != best]
+    return kept, (min(dropped, key=key) if dropped else None)
+
+
+def _resolution(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
+    kept, other = _best(candidates, lambda f: -f.pixels)
+    return kept, (f"more pixels ({_dims(kept[0])} vs {_dims(other)})" if other else "")
+
+
+def _size(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
+    largest = max(f.size for f in candidates)
+    kept = [f for f in candidates if f.size >= largest * (1 - SIZE_TOLERANCE)]
+    dropped = [f for f in candidates if f.size < largest * (1 - SIZE_TOLERANCE)]
+    if not dropped:
+        return kept, ""
+    top, other = max(kept, key=lambda f: f.size), max(dropped, key=lambda f: f.size)
+    return kept, f"larger file ({_human_bytes(top.size)} vs {_human_bytes(other.size)})"
+
+
+def _oldest(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
+    """The older file: the one with an EXIF capture date (an edited copy often lost it), then the earliest
+    capture date, then the file modified first (a copy or an edit is written after its source)."""
+    reason = ""
+    kept, other = _best(candidates, lambda f: not f.captured_at)
+    if other is not None:
+        reason = "the only one with a capture date" if len(kept) == 1 else ""
+    if len(kept) > 1:
+        kept, other = _best(kept, lambda f: f.captured_at or "")
+        if other is not None:
+            reason = (f"older capture date ({kept[0].captured_at.replace('T', ' ')[:19]} vs "
+                      f"{other.captured_at.replace('T', ' ')[:19]})")
+    if len(kept) > 1:
+        kept, other = _best(kept, lambda f: f.mtime_ns)
+        if other is not None:
+            reason = f"older file (modified {_span(other.mtime_ns - kept[0].mtime_ns)} before the next copy)"
+    return kept, reason
+
+
+def _metadata(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
+    """Richer EXIF (capture date, camera, GPS): editors and messengers strip it, cameras write it."""
+    kept, other = _best(candidates, lambda f: -len(_facts(f)))
+    if other is None:
+        return kept, ""
+    return kept, f"richer metadata ({', '.join(_facts(kept[0]))} vs {', '.join(_facts(other)) or 'none'})"
+
+
+def _path(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
+    kept, other = _best(candidates, lambda f: f.path)
+    return kept, ("first by path (the other rules tied)" if other else "")
+
+
+RULES: dict[str, Rule] = {
+    "resolution": _resolution,  # most pixels
+    "size": _size,  # largest file (least compressed), when it is larger by more than SIZE_TOLERANCE
+    "oldest": _oldest,  # captured first, then modified first
+    "metadata": _metadata,  # most of capture date, camera, GPS
+    "path": _path,  # alphabetical path: stable last resort
 }
+
+
+def choose_keeper(files: Sequence[FileRow], rules: Sequence[str] = KEEPER_RULES) -> tuple[FileRow, str, str]:
+    """The file to keep among ``files``, the rule that decided and why in plain words. The rules filter in turn;
+    the path breaks what they leave tied, so the choice never depends on the order files were found."""
+    candidates = list(files)
+    for name in (*rules, "path"):
+        if len(candidates) == 1:
+            break
+        candidates, reason = RULES[name](candidates)
+        if len(candidates) == 1:
+            return candidates[0], name, reason
+    return candidates[0], "", ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +160,16 @@ class Member:
     distance: int  # Hamming distance to the keeper's code (0 for an exact copy)
     keep: bool
     protected: bool  # inside a reference folder: never removed
-    exact: bool  # same bytes as the keeper
+    exact: bool  # same bytes as the keeper (never true for the keeper itself)
+    similar: bool = False  # beyond the model's duplicate radius (or gates) from the keeper: shown, never removable
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
     members: list[Member]  # keeper first, then by distance and path
-    kind: str  # "exact" when every member has the keeper's bytes, else "near"
+    kind: str  # "exact": all the others have the keeper's bytes; "similar": all the others are similar; else "near"
+    decided_by: str = ""  # why the keeper was chosen, in plain words: "more pixels (4000×3000 vs 2000×1500)"
+    keeper_rule: str = ""  # the rule that decided: a KEEPER_RULES name, "reference", or "" (nothing to decide)
 
     @property
     def keeper(self) -> Member:
@@ -57,7 +177,13 @@ class Group:
 
     @property
     def removable(self) -> list[Member]:
-        return [m for m in self.members if not m.keep and not m.protected]
+        """What may be suggested for removal: duplicates of the keeper, outside reference folders."""
+        return [m for m in self.members if not m.keep and not m.protected and not m.similar]
+
+    @property
+    def similar(self) -> list[Member]:
+        """Members only similar to the keeper: moved only when the user says so twice."""
+        return [m for m in self.members if not m.keep and not m.protected and m.similar]
 
     @property
     def bytes_freed(self) -> int:
@@ -105,17 +231,23 @@ def find_groups(
     keeper_rules: Sequence[str] = KEEPER_RULES,
     max_diameter: int | None = None,
     gates: Sequence[Gate] = (),
+    duplicate_radius: int | None = None,
+    duplicate_gates: Sequence[Gate] | None = None,
 ) -> list[Group]:
     """Groups of duplicates among the files present on disk, largest saving first.
 
     ``gates``: the model's (``ModelInfo.gates``): a pair of photos, and a member and its keeper, must also be
     within one gate's radius on its part of the code.
+    ``duplicate_radius`` and ``duplicate_gates``: what the model calls a duplicate (default: ``radius`` and
+    ``gates``). Above it groups are cliques, and a member beyond it from its keeper is ``similar``.
     """
     rules = check_rules(keeper_rules)
     references = [os.fspath(f) for f in reference_folders]
     ids, packed = catalog.codes(model_id)
     index = HammingIndex(packed, ids)
     limit = radius if max_diameter is None else max_diameter
+    duplicate = _Duplicate(radius if duplicate_radius is None else duplicate_radius,
+                           tuple(gates if duplicate_gates is None else duplicate_gates))
     near_a, near_b, _ = index.pairs(radius, gates)
 
     # Nodes: every file with a code, plus exact copies that have none (e.g. two copies of a broken file).
@@ -144,16 +276,32 @@ def find_groups(
 
     groups = []
     for files in by_label.values():
-        groups.extend(_split(files, code_of, limit, rules, references, gates))
-    groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
+        groups.extend(_split(files, code_of, limit, rules, references, tuple(gates), duplicate))
+    groups.sort(key=lambda g: (-g.bytes_freed, g.kind == "similar", g.keeper.file.path))
     return groups
 
 
-def model_groups(catalog: Catalog, model: HashModel, radius: int | None = None, **options) -> list[Group]:
-    """:func:`find_groups` over a model's codes at ``radius`` (default: its duplicate radius), with the gates the
-    model applies there (``ModelInfo.gates_for``): what the CLI and the app show."""
-    radius = model.info.radius_duplicate if radius is None else radius
-    return find_groups(catalog, model_row_id(catalog, model), radius, gates=model.info.gates_for(radius), **options)
+def model_groups(catalog: Catalog, model: HashModel, radius: int | None = None, *,
+                 duplicate_radius: int | None = None, **options) -> list[Group]:
+    """:func:`find_groups` over a model's codes at ``radius`` (default: the duplicate radius), with the gates the
+    model applies there (``ModelInfo.gates_for``), and the duplicate radius (default: the model's; the app passes
+    the user's own where set) and its gates to tell duplicates from similar photos: what the CLI and the app show."""
+    info = model.info
+    duplicate = info.radius_duplicate if duplicate_radius is None else duplicate_radius
+    radius = duplicate if radius is None else radius
+    return find_groups(catalog, model_row_id(catalog, model), radius, gates=info.gates_for(radius),
+                       duplicate_radius=duplicate, duplicate_gates=info.gates_for(duplicate), **options)
+
+
+@dataclass(frozen=True, slots=True)
+class _Duplicate:
+    """What the model calls a duplicate: within ``radius`` and through one of ``gates`` (if any)."""
+
+    radius: int
+    gates: tuple[Gate, ...]
+
+    def holds(self, xor: np.ndarray, distance: int) -> bool:
+        return distance <= self.radius and bool(gate_mask(xor[None], self.gates)[0])
 
 
 def _code(row: FileRow, code_of: dict, twins: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -161,36 +309,61 @@ def _code(row: FileRow, code_of: dict, twins: dict[str, np.ndarray]) -> np.ndarr
     return code if code is not None else twins.get(row.content_hash)
 
 
+def _within(a: np.ndarray | None, b: np.ndarray | None, limit: int, gates: Sequence[Gate]) -> bool:
+    if a is None or b is None:
+        return False
+    xor = np.bitwise_xor(a, b)
+    return int(np.bitwise_count(xor).sum()) <= limit and bool(gate_mask(xor[None], gates)[0])
+
+
 def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ...], references: list[str],
-           gates: Sequence[Gate]) -> list[Group]:
-    """One component -> groups whose members are all within ``limit`` of their keeper."""
+           gates: tuple[Gate, ...], duplicate: _Duplicate) -> list[Group]:
+    """One component -> groups whose members are all within ``limit`` of their keeper, and of each other where
+    ``limit`` is wider than the duplicate radius (there a star around the keeper chains unrelated photos)."""
     twins = {f.content_hash: code_of[f.id] for f in files if f.id in code_of and f.content_hash}
+    clique = limit > duplicate.radius
     out = []
     remaining = files
     while len(remaining) > 1:
         protected = {f.id for f in remaining if in_folders(f.path, references)}
         pool = [f for f in remaining if f.id in protected] or remaining
-        keeper = min(pool, key=lambda f: tuple(RULES[r](f) for r in rules))
+        keeper, rule, reason = choose_keeper(pool, rules)
+        if len(pool) < len(remaining):  # the reference folders decided first
+            rule, reason = "reference", ("in a reference folder" if len(pool) == 1 else
+                                         f"in a reference folder, then {reason}")
         keeper_code = _code(keeper, code_of, twins)
-        members, rest = [], []
+        candidates, rest = [], []  # candidates: (distance, path, row, code, exact, similar)
         for f in remaining:
+            if f.id == keeper.id:
+                continue
             exact = f.content_hash is not None and f.content_hash == keeper.content_hash
             code = _code(f, code_of, twins)
             if exact:
-                distance = 0
-            elif code is None or keeper_code is None:
+                candidates.append((0, f.path, f, code, True, False))
+                continue
+            if code is None or keeper_code is None:
                 rest.append(f)
                 continue
-            else:
-                xor = np.bitwise_xor(code, keeper_code)
-                distance = int(np.bitwise_count(xor).sum()) if gate_mask(xor[None], gates)[0] else limit + 1
-            if distance > limit:
+            xor = np.bitwise_xor(code, keeper_code)
+            distance = int(np.bitwise_count(xor).sum())
+            if distance > limit or not gate_mask(xor[None], gates)[0]:
                 rest.append(f)
                 continue
-            members.append(Member(f, distance, f.id == keeper.id, f.id in protected, exact))
+            candidates.append((distance, f.path, f, code, False, not duplicate.holds(xor, distance)))
+        candidates.sort(key=lambda c: (c[0], c[1]))
+        members = [Member(keeper, 0, True, keeper.id in protected, False, False)]
+        taken = [keeper_code]
+        for distance, _, f, code, exact, similar in candidates:
+            if clique and not exact and not all(_within(code, other, limit, gates) for other in taken):
+                rest.append(f)
+                continue
+            members.append(Member(f, distance, False, f.id in protected, exact, similar))
+            if code is not None and not exact:
+                taken.append(code)
         if len(members) > 1:
-            members.sort(key=lambda m: (not m.keep, m.distance, m.file.path))
-            kind = "exact" if all(m.exact for m in members) else "near"
-            out.append(Group(members, kind))
+            others = members[1:]
+            kind = ("exact" if all(m.exact for m in others) else
+                    "similar" if all(m.similar for m in others) else "near")
+            out.append(Group(members, kind, reason, rule))
         remaining = rest
     return out

@@ -14,11 +14,12 @@ from ..model import HashModel, default_model_path, resolve_model_name
 ACTIVE_MODEL_SETTING = "active_model"
 
 
-def open_catalog(args, *, write: bool = True) -> Catalog:
-    """The catalog named by ``--catalog`` (else the user's). A command that only reads (``write=False``) refuses a
-    catalog that does not exist, rather than leave an empty one at a mistyped path, and reads a catalog it cannot
-    write (a read-only file or medium) read-only."""
-    return Catalog(args.catalog, create=write, write=write)
+def open_catalog(args, *, write: bool = True, create: bool | None = None) -> Catalog:
+    """The catalog named by ``--catalog`` (else the user's). A command that only reads (``write=False``) reads a
+    catalog it cannot write (a read-only file or medium) read-only. One that cannot start a library (reads, trash,
+    undo: ``create=False``, the default when reading) refuses a catalog that does not exist rather than leave an
+    empty one at a mistyped path."""
+    return Catalog(args.catalog, create=write if create is None else create, write=write)
 
 
 def active_model_path(catalog: Catalog) -> Path:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
+import os
+import shlex
 import sys
 
 from ..duplicates import KEEPER_RULES, Group, model_groups
-from ..errors import UsageError
+from ..errors import UsageError, printable
 from ..trash import trash_files, undo
 from .common import human_bytes, load_model, open_catalog, print_json
 
@@ -27,6 +30,11 @@ def _group_options(p) -> None:
     p.add_argument("--model", metavar="MODEL.onnx", help="hash model (default: the active model)")
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """The count with its noun: 1 group, 2 groups."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def register(sub, common) -> None:
     p = sub.add_parser("dupes", parents=[common], help="list groups of duplicate photos")
     _group_options(p)
@@ -36,6 +44,11 @@ def register(sub, common) -> None:
     p = sub.add_parser("trash", parents=[common], help="move the extra copies of each group to the system trash")
     _group_options(p)
     p.add_argument("--yes", action="store_true", help="really move the files (default: only show what would move)")
+    p.add_argument(
+        "--trash-similar", action="store_true",
+        help="with --similar or a --radius above the model's duplicate radius: also move the photos that are only "
+             "similar to the one kept (never without this flag)",
+    )
     p.set_defaults(run=run_trash)
 
     p = sub.add_parser("undo", parents=[common], help="put back the files of the last trash command")
@@ -56,6 +69,10 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
     return groups, model, radius
 
 
+def _action(m) -> str:
+    return "keep" if m.keep else "ref" if m.protected else "similar" if m.similar else "trash"
+
+
 def _member_dict(m) -> dict:
     f = m.file
     return {
@@ -64,6 +81,8 @@ def _member_dict(m) -> dict:
         "keep": m.keep,
         "protected": m.protected,
         "exact": m.exact,
+        "similar": m.similar,
+        "action": _action(m),
         "size": f.size,
         "width": f.width,
         "height": f.height,
@@ -74,7 +93,7 @@ def _member_dict(m) -> dict:
 
 
 def run_dupes(args) -> int:
-    with open_catalog(args) as catalog:
+    with open_catalog(args, write=False) as catalog:  # only reads: a mistyped --catalog is not created
         groups, model, radius = _groups(args, catalog)
     if args.json:
         print_json(
@@ -83,61 +102,92 @@ def run_dupes(args) -> int:
                 "model_key": model.model_key,
                 "radius": radius,
                 "groups": [
-                    {"kind": g.kind, "bytes_freed": g.bytes_freed, "files": [_member_dict(m) for m in g.members]}
+                    {"kind": g.kind, "bytes_freed": g.bytes_freed, "keeper_rule": g.keeper_rule,
+                     "decided_by": g.decided_by, "files": [_member_dict(m) for m in g.members]}
                     for g in groups
                 ],
             }
         )
     elif args.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["group", "path", "distance", "keep", "protected", "exact", "size", "width", "height",
-                         "format", "captured_at"])
+        columns = ("path", "distance", "keep", "protected", "exact", "similar", "size", "width", "height", "format",
+                   "captured_at")
+        out = io.StringIO(newline="")
+        writer = csv.writer(out)
+        writer.writerow(["group", *columns, "decided_by"])
         for n, g in enumerate(groups, 1):
             for m in g.members:
                 d = _member_dict(m)
-                writer.writerow([n] + [d[k] for k in ("path", "distance", "keep", "protected", "exact", "size",
-                                                      "width", "height", "format", "captured_at")])
+                writer.writerow([n, *(d[k] for k in columns), g.decided_by if m.keep else ""])
+        _write_real(out.getvalue())
     else:
         _print_groups(groups, radius)
     return 0
 
 
+def _write_real(text: str) -> None:
+    """Text whose paths keep their real bytes (a name that is not UTF-8 is written as it is on disk)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    else:
+        buffer.write(text.encode("utf-8", "surrogateescape"))
+        buffer.flush()
+
+
 def _print_groups(groups: list[Group], radius: int) -> None:
     for n, g in enumerate(groups, 1):
-        print(f"Group {n}: {len(g.members)} photos, {g.kind}, frees {human_bytes(g.bytes_freed)}")
+        print(f"Group {n}: {plural(len(g.members), 'photo')}, {g.kind}, frees {human_bytes(g.bytes_freed)}; "
+              f"kept: {g.decided_by or 'the only candidate'}")
         for m in g.members:
             f = m.file
-            action = "keep " if m.keep else ("ref  " if m.protected else "trash")
             dims = f"{f.width or '?'}×{f.height or '?'}"
-            same = "same bytes" if m.exact and not m.keep else ""
+            same = "same bytes" if m.exact else ""
             print(
-                f"  {action} d={m.distance:<3} {dims:>11} {human_bytes(f.size):>9}  "
-                f"{(f.captured_at or '')[:10]:10}  {same:10}  {f.path}"
+                f"  {_action(m):7} d={m.distance:<3} {dims:>11} {human_bytes(f.size):>9}  "
+                f"{(f.captured_at or '')[:10]:10}  {same:10}  {printable(f.path)}"
             )
     freed = sum(g.bytes_freed for g in groups)
     extra = sum(len(g.removable) for g in groups)
-    print(f"{len(groups)} groups within radius {radius}; {extra} extra copies, {human_bytes(freed)} to free")
+    similar = sum(len(g.similar) for g in groups)
+    line = f"{plural(len(groups), 'group')} within radius {radius}; {plural(extra, 'extra copy', 'extra copies')}"
+    if similar:
+        line += f" and {plural(similar, 'similar photo')} (never marked for the trash)"
+    print(f"{line}, {human_bytes(freed)} to free")
 
 
 def run_trash(args) -> int:
-    with open_catalog(args) as catalog:
-        groups, _, radius = _groups(args, catalog)
+    with open_catalog(args, write=args.yes, create=False) as catalog:
+        groups, model, radius = _groups(args, catalog)
+        wide = radius > model.info.radius_duplicate
+        if wide and not args.trash_similar:
+            raise UsageError(
+                f"radius {radius} is above the model's duplicate radius {model.info.radius_duplicate}, where photos "
+                f"may be only similar, not copies; add --trash-similar to move those too"
+            )
         paths = [m.file.path for g in groups for m in g.removable]
-        freed = sum(g.bytes_freed for g in groups)
+        if args.trash_similar:
+            paths += [m.file.path for g in groups for m in g.similar]
+        chosen = set(paths)
+        freed = sum(m.file.size for g in groups for m in g.members if m.file.path in chosen)
         if not args.yes:
             if args.json:
                 print_json({"dry_run": True, "radius": radius, "would_move": paths, "bytes": freed})
             else:
                 for p in paths:
-                    print(f"would move to trash: {p}")
-                print(f"{len(paths)} files ({human_bytes(freed)}) would go to the trash; add --yes to move them")
+                    print(f"would move to trash: {printable(p)}")
+                print(f"{plural(len(paths), 'file')} ({human_bytes(freed)}) would go to the trash; "
+                      f"add --yes to move them")
             return 0
         result = trash_files(catalog, paths, groups=groups)
-    return _report(args, result, verb="moved to the trash", hint=f"undo with: photohash-cli undo --batch {result.batch} --yes")
+    # the undo must reach the same catalog, from any folder: the one given, absolute and shell-quoted
+    where = f" --catalog {shlex.quote(os.path.abspath(args.catalog))}" if args.catalog else ""
+    return _report(args, result, verb="moved to the trash",
+                   hint=f"undo with: photohash-cli undo{where} --batch {result.batch} --yes")
 
 
 def run_undo(args) -> int:
-    with open_catalog(args) as catalog:
+    with open_catalog(args, write=args.yes, create=False) as catalog:
         if not args.yes:
             entries = catalog.journal(args.batch, only_pending=True)
             if args.batch is None and entries:
@@ -146,8 +196,8 @@ def run_undo(args) -> int:
                 print_json({"dry_run": True, "would_restore": [e.original_path for e in entries]})
             else:
                 for e in entries:
-                    print(f"would restore: {e.original_path}")
-                print(f"{len(entries)} files would be restored; add --yes to restore them")
+                    print(f"would restore: {printable(e.original_path)}")
+                print(f"{plural(len(entries), 'file')} would be restored; add --yes to restore them")
             return 0
         result = undo(catalog, args.batch)
     return _report(args, result, verb="restored", hint=None)
@@ -164,8 +214,8 @@ def _report(args, result, verb: str, hint: str | None) -> int:
         )
     else:
         for path, reason in result.failed:
-            print(f"not {verb}: {path}: {reason}", file=sys.stderr)
-        print(f"{len(result.moved)} files {verb}, {len(result.failed)} refused")
+            print(f"not {verb}: {printable(path)}: {reason}", file=sys.stderr)
+        print(f"{plural(len(result.moved), 'file')} {verb}, {len(result.failed)} refused")
         if hint and result.moved:
             print(hint)
     return 1 if result.failed and not result.moved else 0
