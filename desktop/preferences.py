@@ -43,7 +43,13 @@ class Preferences:
     def keeper_rules(self) -> tuple[str, ...]:
         value = self.qs.value("duplicates/keeper_rules", ",".join(KEEPER_RULES))
         rules = tuple(r for r in str(value).split(",") if r in KEEPER_RULES)
-        return rules or KEEPER_RULES
+        # a rule added since the user ordered them comes before the last resort (path) rather than be lost
+        added = tuple(r for r in KEEPER_RULES if r not in rules)
+        if "path" in rules:
+            rules = rules[:rules.index("path")] + added + rules[rules.index("path"):]
+        else:
+            rules += added
+        return rules
 
     @keeper_rules.setter
     def keeper_rules(self, rules) -> None:

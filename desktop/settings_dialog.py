@@ -8,20 +8,22 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
+                               QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from engine.duplicates import SIZE_TOLERANCE
 from engine.errors import ModelError
-from engine.model import HashModel, ModelInfo, default_model_path, shipped_models
+from engine.model import HashModel, ModelInfo, default_model_path, probe_model, shipped_models
 
 from .context import AppContext
 from .preferences import THEMES
 
 RULE_TEXT = {
     "resolution": "Most pixels",
-    "size": "Largest file (least compressed)",
-    "oldest": "Earliest capture date",
+    "size": f"Larger file, by more than {SIZE_TOLERANCE:.0%}",
+    "oldest": "Older (capture date, then file date)",
+    "metadata": "Richer metadata (capture date, camera, GPS)",
     "path": "Alphabetical path (last resort)",
 }
 
@@ -99,7 +101,7 @@ class SettingsDialog(QDialog):
             item = QListWidgetItem(RULE_TEXT[rule])
             item.setData(Qt.ItemDataRole.UserRole, rule)
             self.rules.addItem(item)
-        self.rules.setFixedHeight(self.rules.sizeHintForRow(0) * 4 + 8)
+        self.rules.setFixedHeight(self.rules.sizeHintForRow(0) * len(RULE_TEXT) + 8)
 
         self.cache = QSpinBox()
         self.cache.setRange(16, 100_000)
@@ -164,6 +166,16 @@ class SettingsDialog(QDialog):
             return
         prefs = self.context.prefs
         chosen = self.model.currentData()
+        if chosen != self.context.model_path() and Path(chosen).parent != default_model_path().parent:
+            # a model from elsewhere runs once in a child process under a memory and time bound before it is trusted
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                probe_model(chosen)
+            except ModelError as exc:
+                QMessageBox.warning(self, "Model not usable", str(exc))
+                return
+            finally:
+                QApplication.restoreOverrideCursor()
         if chosen != self.context.model_path():  # first: a new model drops the old model's radius overrides
             self.context.set_model(None if Path(chosen) == default_model_path() else chosen)
         prefs.radius_duplicate = None if self.duplicate_own.isChecked() else self.duplicate.value()

@@ -29,8 +29,9 @@ STALE_AFTER = 400  # a request this many requests old is for a cell scrolled pas
 
 
 class _Relay(QObject):
-    loaded = Signal(str, int, object, QImage)  # path, size, stamp, image (null image: unreadable)
-    skipped = Signal(str, int, int)  # path, size, ticket: no longer on screen, not made
+    # Paths travel as Python objects: a QString would drop the bytes of a name that is not UTF-8.
+    loaded = Signal(object, int, object, QImage)  # path, size, stamp, image (null image: unreadable)
+    skipped = Signal(object, int, int)  # path, size, ticket: no longer on screen, not made
 
 
 class _Job(QRunnable):
@@ -113,7 +114,7 @@ def prune(folder: Path, limit_bytes: int) -> int:
 class ThumbnailStore(QObject):
     """``get`` answers at once from memory or asks for the thumbnail; ``ready`` says when it is there."""
 
-    ready = Signal(str, int)  # path, size
+    ready = Signal(object, int)  # path (a Python str, see _Relay), size
 
     def __init__(self, folder: Path, *, memory_items: int = 3000, threads: int = 2, scale: float | None = None,
                  parent: QObject | None = None):
