@@ -9,7 +9,7 @@ PHOTOS ?= $(SAMPLE)
 CATALOG ?= $(if $(filter $(SAMPLE),$(PHOTOS)),build/sample-catalog.sqlite,)
 CATALOG_ARG := $(if $(CATALOG),--catalog $(CATALOG),)
 
-.PHONY: run test app screenshots bench bench-ui bench-train bench-quality bench-selection package clean
+.PHONY: run test app qt-x11 screenshots bench bench-ui bench-train bench-quality bench-selection package clean
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -18,14 +18,36 @@ QT_DEBS := libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 l
 	libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 fonts-dejavu-core
 
+# The libraries Qt's X11 platform plugin (libqxcb.so) cannot find, one word each: `make app` needs them on a real
+# screen, and the offscreen platform the tests use does not load them, so only ldd on the plugin shows them missing.
+QT_MISSING = $(PY) -c 'import pathlib, PySide6; print(pathlib.Path(PySide6.__file__).parent / "Qt/plugins/platforms/libqxcb.so")' \
+	| xargs ldd 2>/dev/null | awk '/not found/ {print $$1}' | sort -u | tr '\n' ' '
+# Install QT_DEBS (and xvfb, for the test that opens the real window) when a Qt library or xvfb-run is missing, then
+# check again: what is still missing (no apt-get here, or a library QT_DEBS does not name) is one line, and $(1) runs.
+define QT_SYSTEM_LIBS
+@missing="$$($(QT_MISSING))"; \
+if [ -n "$$missing" ] || ! command -v xvfb-run >/dev/null \
+	|| ! QT_QPA_PLATFORM=offscreen $(PY) -c 'from PySide6.QtWidgets import QApplication; QApplication([])' 2>/dev/null; then \
+	if command -v apt-get >/dev/null; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(QT_DEBS) xvfb xauth; fi; \
+	missing="$$($(QT_MISSING))"; \
+	if [ -n "$$missing" ]; then \
+		echo "Qt cannot open a window on X11 here: missing $$missing(install them with your package manager; on Debian: $(QT_DEBS))"; \
+		$(1); \
+	fi; \
+fi
+endef
+
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(SUDO) apt-get install -y python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	@QT_QPA_PLATFORM=offscreen $(PY) -c 'from PySide6.QtWidgets import QApplication; QApplication([])' 2>/dev/null \
-		|| ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(QT_DEBS))
+	$(call QT_SYSTEM_LIBS,true)
 	touch $@
+
+# Checked again on every `make app` / `make screenshots` (a venv installed before this check, or a library removed since).
+qt-x11: $(VENV)/.installed
+	$(call QT_SYSTEM_LIBS,exit 1)
 
 $(SAMPLE): | $(VENV)/.installed
 	$(PY) tools/make_sample_photos.py $(SAMPLE)
@@ -39,12 +61,11 @@ test: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # The desktop app on your screen (a catalog of your own; the sample library's with PHOTOS unset).
-app: $(VENV)/.installed $(if $(filter $(SAMPLE),$(PHOTOS)),$(SAMPLE))
+app: qt-x11 $(if $(filter $(SAMPLE),$(PHOTOS)),$(SAMPLE))
 	$(VENV)/bin/photohash $(CATALOG_ARG) --add $(PHOTOS)
 
 # docs/screenshots: every screen, light and dark, on a library of the shared photos with edited copies.
-screenshots: $(VENV)/.installed
-	@command -v xvfb-run >/dev/null || $(SUDO) apt-get install -y -qq xvfb xauth
+screenshots: qt-x11
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py docs/screenshots
 
 # Benchmarks print their figures (docs/benchmark.md). The CNN-model scan figure needs the [train]
