@@ -10,6 +10,7 @@ import multiprocessing
 import sys
 import threading
 import traceback
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSettings, Qt
@@ -27,13 +28,22 @@ def log_path() -> Path:
     return folder / "photohash.log"
 
 
-def log_error(exc: BaseException) -> None:
-    """The full traceback into the log file; the user is shown one line elsewhere."""
+def _append_log(text: str) -> None:
     try:
         with open(log_path(), "a", encoding="utf-8") as log:
-            log.write("".join(traceback.format_exception(exc)))
+            log.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}")
     except OSError:
         pass
+
+
+def log_error(exc: BaseException) -> None:
+    """A bug: its full traceback into the log file (the user is shown one line elsewhere)."""
+    _append_log("".join(["unexpected error\n", *traceback.format_exception(exc)]))
+
+
+def log_line(line: str) -> None:
+    """An expected state worth keeping (a photo gone from disk...): one line, no traceback, which only bugs get."""
+    _append_log(" ".join(line.split()) + "\n")
 
 
 def app_icon() -> QIcon:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFram
                                QWidget)
 
 from engine.catalog import Catalog
+from engine.errors import printable
 from engine.cli.common import human_bytes
 from engine.duplicates import Group, Member, model_groups
 from engine.trash import TrashResult, last_batch, trash_files, undo
@@ -112,9 +113,9 @@ class PhotoCard(QFrame):
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._show_thumbnail()
         context.thumbnails.ready.connect(self._ready)
-        name = QLabel(f"<b>{escape(os.path.basename(f.path))}</b>")
+        name = QLabel(f"<b>{escape(printable(os.path.basename(f.path)))}</b>")
         name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        name.setToolTip(f.path)
+        name.setToolTip(printable(f.path))
         facts = [f"{f.width} × {f.height}" if f.width else "size unknown", human_bytes(f.size), f.format or "?"]
         distance = ("suggested keeper" if member.keep else
                     "exact copy (same bytes)" if member.exact else
@@ -123,10 +124,10 @@ class PhotoCard(QFrame):
         details = QLabel("<br>".join([
             " · ".join(facts),
             escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else "no capture date",
-            f"<span style='color:gray'>{escape(_short_folder(f.path))}</span>",
+            f"<span style='color:gray'>{escape(printable(_short_folder(f.path)))}</span>",
             distance,
         ]))
-        details.setToolTip(os.path.dirname(f.path))
+        details.setToolTip(printable(os.path.dirname(f.path)))
         self.details = details
         # why the engine suggests this photo (the keeper rules), beside it
         self.reason = QLabel(f"Kept for: {escape(reason)}" if member.keep and reason else "", self)
@@ -249,7 +250,7 @@ class GroupListModel(QAbstractListModel):
             group = choice.group
             kind = {"exact": "exact copies", "similar": "similar photos"}.get(group.kind, "photos")
             similar = f", {len(group.similar)} similar" if group.similar and group.kind != "similar" else ""
-            return f"{os.path.basename(f.path)}\n{len(group.members)} {kind}{similar} · {human_bytes(choice.bytes)}"
+            return f"{printable(os.path.basename(f.path))}\n{len(group.members)} {kind}{similar} · {human_bytes(choice.bytes)}"
         if role == Qt.ItemDataRole.DecorationRole:
             pixmap = self.context.thumbnails.get(f.path, LIST_THUMB, (f.size, f.mtime_ns))
             return pixmap if pixmap else placeholder(LIST_THUMB)
@@ -627,7 +628,7 @@ class DuplicatesView(QWidget):
         self.context.message.emit(done)
         if result.failed:
             QMessageBox.warning(self, refused_title,
-                                "\n".join(f"{os.path.basename(p)}: {r}" for p, r in result.failed[:20]))
+                                "\n".join(f"{printable(os.path.basename(p))}: {r}" for p, r in result.failed[:20]))
         self.context.library_changed.emit()
 
     def _trash_failed(self, line: str) -> None:

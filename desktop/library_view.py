@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHB
 
 from engine.catalog import Catalog
 from engine.cli.common import human_bytes
+from engine.errors import printable
 from engine.scan import ScanFailure, ScanProgress, ScanSummary
 
 from .context import AppContext
@@ -26,6 +27,15 @@ GRID_THUMB = 160
 PathRole = Qt.ItemDataRole.UserRole + 1
 BadgeRole = Qt.ItemDataRole.UserRole + 2  # a short text drawn on the thumbnail (the search's distance)
 Row = tuple[str, int, int, str, str | None]  # path, size, mtime_ns, caption, badge
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as the screens show it: inside the home folder as ~/… (shorter, and how a user thinks of it)."""
+    path = os.fspath(path)
+    home = os.path.expanduser("~").rstrip(os.sep)
+    if home and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home):]
+    return path
 
 
 def placeholder(size: int, text: str = "") -> QPixmap:
@@ -105,6 +115,10 @@ class ThumbnailModel(QAbstractListModel):
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt's name)
         return 0 if parent.isValid() else len(self.rows)
 
+    def path_at(self, index: QModelIndex) -> str:
+        """The photo's path at ``index``, as the engine knows it."""
+        return self.rows[index.row()][0]
+
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
@@ -117,9 +131,9 @@ class ThumbnailModel(QAbstractListModel):
                 return placeholder(self.size)
             return placeholder(self.size, "cannot read") if pixmap is None else pixmap
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{path}\n{human_bytes(size)}"
+            return f"{printable(path)}\n{human_bytes(size)}"
         if role == PathRole:
-            return path
+            return printable(path)  # for display; the path itself: path_at (a QString would drop non-UTF-8 bytes)
         if role == BadgeRole:
             return badge
         return None
@@ -212,14 +226,14 @@ def thumbnail_grid(model: ThumbnailModel, parent=None) -> QListView:
 
 
 def _library_rows(catalog: Catalog) -> list[Row]:
-    rows = [(f.path, f.size, f.mtime_ns, os.path.basename(f.path), None)
+    rows = [(f.path, f.size, f.mtime_ns, printable(os.path.basename(f.path)), None)
             for f in catalog.all_files() if f.error is None]
     rows.sort(key=lambda r: r[0].casefold())
     return rows
 
 
 class LibraryView(QWidget):
-    find_similar = Signal(str)
+    find_similar = Signal(object)  # a path: a Python str keeps the bytes of a name that is not UTF-8
     scan_finished = Signal(object)  # ScanSummary
 
     def __init__(self, context: AppContext, parent=None):
@@ -276,7 +290,7 @@ class LibraryView(QWidget):
         self.grid = thumbnail_grid(self.model)
         self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.grid.customContextMenuRequested.connect(self._grid_menu)
-        self.grid.doubleClicked.connect(lambda index: self.find_similar.emit(index.data(PathRole)))
+        self.grid.doubleClicked.connect(lambda index: self.find_similar.emit(self.model.path_at(index)))
         self.summary = QLabel("")
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -297,7 +311,9 @@ class LibraryView(QWidget):
         self.folders.clear()
         references = set(self.context.reference_folders())
         for folder in self.context.folders():
-            item = QListWidgetItem(folder)
+            item = QListWidgetItem(shown_path(folder))
+            item.setData(PathRole, folder)
+            item.setToolTip(folder)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if folder in references else Qt.CheckState.Unchecked)
             if not os.path.isdir(folder):
@@ -309,8 +325,8 @@ class LibraryView(QWidget):
 
     def _save_folders(self) -> None:
         items = [self.folders.item(i) for i in range(self.folders.count())]
-        self.context.set_folders([i.text() for i in items],
-                                 [i.text() for i in items if i.checkState() == Qt.CheckState.Checked])
+        self.context.set_folders([i.data(PathRole) for i in items],
+                                 [i.data(PathRole) for i in items if i.checkState() == Qt.CheckState.Checked])
 
     def _reference_toggled(self, _item) -> None:
         self._save_folders()
@@ -337,7 +353,7 @@ class LibraryView(QWidget):
         item = self.folders.currentItem() or (self.folders.item(0) if self.folders.count() == 1 else None)
         if item is None:
             return
-        folders = [f for f in self.context.folders() if f != item.text()]
+        folders = [f for f in self.context.folders() if f != item.data(PathRole)]
         self.context.set_folders(folders, [f for f in self.context.reference_folders() if f in folders])
         self.reload_folders()
 
@@ -430,9 +446,9 @@ class LibraryView(QWidget):
     def _show_failures(self) -> None:
         self.errors.clear()
         for path, reason in self.failures[:5000]:
-            item = QTreeWidgetItem([os.path.basename(path) or path, reason])
-            item.setData(0, PathRole, path)
-            item.setToolTip(0, path)
+            item = QTreeWidgetItem([printable(os.path.basename(path) or path), reason])
+            item.setData(0, PathRole, printable(path))
+            item.setToolTip(0, printable(path))
             item.setToolTip(1, reason)
             self.errors.addTopLevelItem(item)
         self.errors_title.setText(f"<b>Could not be read</b> ({len(self.failures):,})" if self.failures
@@ -461,7 +477,7 @@ class LibraryView(QWidget):
         index = self.grid.indexAt(pos)
         if not index.isValid():
             return
-        path = index.data(PathRole)
+        path = self.model.path_at(index)
         menu = QMenu(self)
         similar = QAction("Find similar", menu)
         similar.triggered.connect(lambda: self.find_similar.emit(path))

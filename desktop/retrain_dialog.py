@@ -1,11 +1,14 @@
 """Retrain on my library: explains what happens and how long it should take here, runs the trainer
 in a child process (``photohash-cli train --progress json``) on the catalog's photos, shows its
 progress, cancels it (the child saves a checkpoint; Start again resumes), and on success checks
-the new model and makes it the active one (the previous one stays selectable in Settings)."""
+the new model and makes it the active one (the previous one stays selectable in Settings).
+When the backbone's weights are not on this computer it names the file and where torchvision keeps
+it, and downloads it on request (``python -m trainer.download``, another child: the app never imports torch)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -21,6 +24,7 @@ from engine.cli.train import describe_radii
 from engine.model import HashModel
 
 from .context import AppContext
+from .library_view import shown_path
 from .workers import TrainProcess
 
 # The trainer's recipe of the default model (trainer.recipe; the app never imports the trainer, a test checks they
@@ -32,6 +36,9 @@ INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have
                 "    pip install 'photohash[train]'\n\n"
                 "(about 1 GB on a CPU-only machine). The app bundle built with PyInstaller leaves the trainer "
                 "out to stay small; use the pip installation to retrain.")
+PROBING = ("Starting the trainer (loading PyTorch, which can take half a minute) to find out whether a GPU "
+           "can do the work…")
+WEIGHTS_MB = 14  # torchvision's MobileNetV2 ImageNet weights, mobilenet_v2-b0353104.pth: 13.6 MB
 
 
 # Seconds per photo for frozen training (feature cache of 4 views + 30 epochs of WCH), from the 5,000-photo
@@ -76,11 +83,13 @@ class RetrainDialog(QDialog):
     def __init__(self, context: AppContext, photos: int, parent=None, *, weights: str | None = None):
         super().__init__(parent)
         self.setWindowTitle("Retrain on my library")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)  # the recipe's name in the Method box, whole
         self.context, self.photos = context, photos
         self.device = "cpu"
         self.device_name: str | None = None  # known once the probe answers
         self.process: TrainProcess | None = None
+        self.downloader: TrainProcess | None = None
+        self.needed: dict | None = None  # the weights file the trainer looks for, and its address (from the probe)
         self.out: Path | None = None
         self.started = 0.0
 
@@ -93,7 +102,7 @@ class RetrainDialog(QDialog):
             f"re-hashes the library in the background. The current model ({Path(context.model_path()).name}) "
             f"stays available in Settings.")
         self.intro.setWordWrap(True)
-        self.eta = QLabel("Looking for a GPU…")
+        self.eta = QLabel(PROBING)
         self.eta.setWordWrap(True)
         self.method = QComboBox()
         self.method.addItem("PhotoHash: pHash beside a learned code, as the default model (recommended)", RECIPE)
@@ -114,9 +123,20 @@ class RetrainDialog(QDialog):
         self.weights.setPlaceholderText("torchvision's cache of MobileNetV2 ImageNet weights")
         self.browse = QPushButton("Browse…")
         self.browse.clicked.connect(self._browse)
+        self.download_button = QPushButton("Download")
+        self.download_button.setToolTip("Download torchvision's MobileNetV2 ImageNet weights into its cache")
+        self.download_button.clicked.connect(self.download)
+        self.download_button.hide()
         weights_row = QHBoxLayout()
         weights_row.addWidget(self.weights, 1)
         weights_row.addWidget(self.browse)
+        weights_row.addWidget(self.download_button)
+        self.weights_help = QLabel("")
+        self.weights_help.setWordWrap(True)
+        self.weights_help.setTextFormat(Qt.TextFormat.PlainText)
+        self.weights_help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.weights_help.hide()
+        self.weights.textChanged.connect(self._weights_chosen)
         form = QFormLayout()
         form.addRow("Method", self.method)
         form.addRow("Code length", self.bits)
@@ -143,6 +163,7 @@ class RetrainDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addLayout(form)
+        layout.addWidget(self.weights_help)
         layout.addWidget(self.eta)
         layout.addWidget(self.progress)
         layout.addWidget(self.stage)
@@ -170,12 +191,57 @@ class RetrainDialog(QDialog):
             found = json.loads(bytes(self.prober.readAllStandardOutput()).decode().strip().splitlines()[-1])
         except (ValueError, IndexError):
             found = {}
+            said = bytes(self.prober.readAllStandardError()).decode("utf-8", "replace").strip().splitlines()
+            self.stage.setText(f"The trainer did not answer ({said[-1] if said else f'exit code {code}'}): the "
+                               f"time below assumes the processor.")
+            self._fit()
         self.device = found.get("device", "cpu")
         self.device_name = found.get("device_name") or {"cpu": "the processor (no GPU found)", "mps": "Apple GPU"}.get(
             self.device, self.device)
         if not self.weights.text() and found.get("cached_weights"):
-            self.weights.setText(found["cached_weights"])
+            self.weights.setText(shown_path(found["cached_weights"]))
+        if found.get("weights_path"):
+            self.needed = {"path": Path(found["weights_path"]), "url": found.get("weights_url", "")}
+            if not (self._weights() or Path(found["weights_path"])).is_file():
+                self._offer_download()
         self._show_estimate()
+
+    def _fit(self, shrink: bool = False) -> None:
+        """Grow to show the lines that appeared since it opened (Qt does not grow a shown window for wrapped text),
+        or shrink back when they went away."""
+        self.layout().activate()
+        need = self.heightForWidth(self.width()) if self.hasHeightForWidth() else self.sizeHint().height()
+        if need > self.height() or shrink:
+            self.resize(self.width(), need)
+
+    def _weights(self) -> Path | None:
+        """The weights file typed, chosen or found (a ~ is the home folder)."""
+        text = self.weights.text().strip()
+        return Path(os.path.expanduser(text)) if text else None
+
+    def _weights_chosen(self) -> None:
+        """A file chosen by hand (Browse…, typed): the offer to download is no longer needed."""
+        weights = self._weights()
+        if weights is not None and weights.is_file() and not (self.downloader and self.downloader.is_running()) \
+                and self.weights_help.isVisibleTo(self):
+            self.weights_help.hide()
+            self.download_button.hide()
+            self._fit(shrink=True)
+
+    def _where(self) -> str:
+        """Which file the trainer needs and where torchvision keeps it."""
+        return f"{self.needed['path'].name} in {shown_path(self.needed['path'].parent)}"
+
+    def _offer_download(self) -> None:
+        path = self.needed["path"]
+        self.weights_help.setText(
+            f"Training starts from torchvision's MobileNetV2 ImageNet weights, not on this computer yet: the file "
+            f"{path.name} ({WEIGHTS_MB} MB), which torchvision keeps in {shown_path(path.parent)}{os.sep}. Download "
+            f"fetches it from {self.needed['url']}; or copy it there yourself, or Browse… for a copy you have.")
+        self.weights_help.show()
+        self.download_button.show()
+        self.download_button.setEnabled(True)
+        self._fit()
 
     def _choose_pending(self, pending: str) -> None:
         """A cancelled run is offered to resume: its method and length are chosen (its name says them)."""
@@ -212,6 +278,51 @@ class RetrainDialog(QDialog):
         if path:
             self.weights.setText(path)
 
+    def download(self) -> None:
+        """torchvision's weights into its own cache, by the trainer's downloader in a child process."""
+        if self.needed is None or (self.downloader is not None and self.downloader.is_running()):
+            return
+        self.downloader = TrainProcess([], self, module="trainer.download")
+        self.downloader.event.connect(self._download_event)
+        self.downloader.log.connect(self.log.appendPlainText)
+        self.downloader.finished.connect(self._downloaded)
+        for w in (self.download_button, self.start_button):
+            w.setEnabled(False)
+        self.stage.setText(f"Downloading {self.needed['path'].name}…")
+        self.progress.setRange(0, 0)
+        self.downloader.start()
+
+    def _download_event(self, e: dict) -> None:
+        name, folder = self.needed["path"].name, self.needed["path"].parent
+        if e.get("event") == "download":
+            done, total = e.get("done", 0), e.get("total")
+            if total:
+                self.progress.setRange(0, 100)
+                self.progress.setValue(int(100 * done / total))
+            of = f" of {total / 1e6:.1f}" if total else ""
+            self.stage.setText(f"Downloading {name}: {done / 1e6:.1f}{of} MB")
+        elif e.get("event") == "done":
+            self.weights.setText(shown_path(e["path"]))
+            self.weights_help.hide()
+            self.download_button.hide()
+            self.stage.setText(f"Downloaded {name} into {shown_path(folder)}: ready to train.")
+            self._fit(shrink=True)
+        elif e.get("event") == "error":
+            self.stage.setText(f"Download failed: {e.get('message', 'the download stopped')}. Put {self._where()} "
+                               f"yourself, or Browse… for a copy.")
+
+    def _downloaded(self, code: int, cancelled: bool) -> None:
+        self.progress.setRange(0, 100)
+        self.progress.setValue(100 if code == 0 else 0)
+        self.download_button.setEnabled(True)
+        self.start_button.setEnabled(True)
+        if cancelled:
+            self.stage.setText(f"Download cancelled. Put {self._where()}, or Browse… for a copy.")
+        elif code != 0 and not self.stage.text().startswith("Download failed"):
+            last = self.log.toPlainText().strip().splitlines()[-1:] or [f"exit code {code}"]
+            self.stage.setText(f"Download failed: {last[0]}. Put {self._where()} yourself, or Browse… for a copy.")
+        self._fit()
+
     # -- during -----------------------------------------------------------------------------------
 
     def _kind(self) -> str:
@@ -236,19 +347,27 @@ class RetrainDialog(QDialog):
         kind = [] if method == RECIPE else ["--bits", str(bits), "--augment", "duplicates"]
         return ["train", "--catalog", self.context.catalog_path, "--from-catalog", "--method", method, *kind,
                 "--epochs", str(self.epochs.value()), "--progress", "json", "--out", str(self.out),
-                "--weights", self.weights.text().strip()]
+                "--weights", str(self._weights() or "")]
 
     def start(self) -> None:
         if self.process is not None and self.process.is_running():
             return
-        weights = self.weights.text().strip()
-        if not weights or not Path(weights).is_file():
-            self.stage.setText("Choose the backbone's weights first (Browse…): MobileNetV2 ImageNet weights, a .pth "
-                               "file; PhotoHash cannot download them for you." if not weights else
-                               f"{weights}: not found.")
+        if self.downloader is not None and self.downloader.is_running():
+            return
+        weights = self._weights()
+        if weights is None or not weights.is_file():
+            if weights is not None:
+                self.stage.setText(f"{self.weights.text().strip()}: not found.")
+            elif self.needed:
+                self.stage.setText(f"Choose the backbone's weights first: torchvision's MobileNetV2 ImageNet weights, "
+                                   f"{self._where()}. Download puts the file there, or Browse… for a copy.")
+            else:
+                self.stage.setText("Choose the backbone's weights first (Browse…): torchvision's MobileNetV2 ImageNet "
+                                   "weights, a .pth file.")
+            self._fit()
             return
         self.context.prefs.qs.setValue(f"retrain/epochs/{self.method.currentData()}", self.epochs.value())
-        self.context.prefs.qs.setValue("retrain/weights", self.weights.text().strip())
+        self.context.prefs.qs.setValue("retrain/weights", str(weights))
         self.process = TrainProcess(self.arguments(), self)
         self.context.prefs.qs.setValue("retrain/pending", str(self.out))
         self.process.event.connect(self._event)
@@ -340,6 +459,8 @@ class RetrainDialog(QDialog):
         if self.process is not None and self.process.is_running():
             self.cancel_or_close()
             return
+        if self.downloader is not None and self.downloader.is_running():
+            self.downloader.cancel()  # the child removes its partial file and exits
         super().reject()
 
 

@@ -3,6 +3,7 @@ library's nearest photos in a grid ordered by Hamming distance, within a radius 
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
@@ -11,10 +12,11 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QS
                                QWidget)
 
 from engine.catalog import Catalog
+from engine.errors import printable
 from engine.search import LibraryIndex
 
 from .context import AppContext
-from .library_view import PathRole, Row, ThumbnailModel, placeholder, thumbnail_grid
+from .library_view import Row, ThumbnailModel, placeholder, shown_path, thumbnail_grid
 from .workers import MODEL_UNUSABLE, Latest, explain_failure
 
 RESULTS = 200
@@ -26,7 +28,7 @@ def _search(catalog: Catalog, model, path: str, radius: int, k: int) -> list[Row
     hits = LibraryIndex(catalog, model).search(path, k=k, radius=radius)
     query = os.path.normcase(os.path.abspath(path))
     hits.sort(key=lambda h: (h.distance, os.path.normcase(h.file.path) != query))  # the photo itself first
-    return [(h.file.path, h.file.size, h.file.mtime_ns, os.path.basename(h.file.path),
+    return [(h.file.path, h.file.size, h.file.mtime_ns, printable(os.path.basename(h.file.path)),
              "this photo" if os.path.normcase(h.file.path) == query else f"distance {h.distance}") for h in hits]
 
 
@@ -71,7 +73,7 @@ class SearchView(QWidget):
 
         self.model = ThumbnailModel(context)
         self.grid = thumbnail_grid(self.model)
-        self.grid.doubleClicked.connect(lambda index: self.search(index.data(PathRole)))
+        self.grid.doubleClicked.connect(lambda index: self.search(self.model.path_at(index)))
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.grid, 1)
@@ -99,8 +101,8 @@ class SearchView(QWidget):
 
     def search(self, path: str) -> None:
         self.query = os.path.abspath(path)
-        self.query_label.setText(f"<b>Photos like</b> {os.path.basename(self.query)}"
-                                 f"<br><span style='color:gray'>{os.path.dirname(self.query)}</span>")
+        self.query_label.setText(f"<b>Photos like</b> {html.escape(printable(os.path.basename(self.query)))}<br><span "
+                                 f"style='color:gray'>{html.escape(shown_path(os.path.dirname(self.query)))}</span>")
         self._preview_ready(self.query, PREVIEW)
         self.run()
 
@@ -120,6 +122,10 @@ class SearchView(QWidget):
     def run(self) -> None:
         if not self.query:
             return
+        if not os.path.exists(self.query):  # trashed since (the library changed): say so, no need to ask the engine
+            self.questions.drop()
+            self._failed("")
+            return
         model = self.context.usable_model()
         if model is None:
             self._failed(MODEL_UNUSABLE)
@@ -138,6 +144,10 @@ class SearchView(QWidget):
 
     def _failed(self, line: str) -> None:
         self.model.set_rows([])
+        if self.query and not os.path.exists(self.query):  # e.g. moved to the trash from the Duplicates screen
+            line = (f"{printable(os.path.basename(self.query))} is no longer there (moved to the trash or deleted): "
+                    f"open another photo, or put it back with Edit → Undo move to trash.")
+            self.preview.setPixmap(placeholder(PREVIEW, "gone"))
         self.status.setText(explain_failure(line))
 
 

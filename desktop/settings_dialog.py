@@ -13,10 +13,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComb
                                QMessageBox, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from engine.duplicates import SIZE_TOLERANCE
-from engine.errors import ModelError
+from engine.errors import ModelError, printable
 from engine.model import HashModel, ModelInfo, default_model_path, probe_model, shipped_models
 
 from .context import AppContext
+from .library_view import shown_path
 from .preferences import THEMES
 
 RULE_TEXT = {
@@ -207,4 +208,4 @@ def about_text(context: AppContext) -> str:
             f"<p><b>Active model: {card.get('name', Path(path).stem)}</b><br>{facts}{bench_line}</p>"
             f"<p>{card.get('description', '')}</p>"
             f"<p><small>{card.get('licence', '')}</small></p>"
-            f"<p><small>Model file: {path}</small></p>")
+            f"<p><small>Model file: {printable(shown_path(path))}</small></p>")

@@ -2,7 +2,7 @@
 
 Every worker opens its own :class:`~engine.catalog.Catalog` (SQLite connections belong to one
 thread) and reports through Qt signals, which Qt delivers on the UI thread. Errors arrive as one
-readable line, never as a traceback.
+readable line, never as a traceback; only a bug's traceback is written, to the log file.
 """
 
 from __future__ import annotations
@@ -16,16 +16,31 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QRunnable, QThread, QThreadPool, Signal
 
+from engine import errors
 from engine.catalog import Catalog
 from engine.errors import PhotoHashError
 from engine.model import HashModel
 from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
 
-from .app import log_error
+from .app import log_error, log_line
+
+SCAN_FIRST = "Scan the library first (Library → Scan): there are no codes for this model yet."
+MODEL_UNUSABLE = "The model cannot be loaded: choose another one in Settings."
+
+
+def no_codes(exc: BaseException) -> bool:
+    """The catalog has no codes for the model yet: a new library's state, not an error. (An engine from before
+    NoCodesError raised a UsageError saying "has no codes".)"""
+    kind = getattr(errors, "NoCodesError", None)
+    if kind is not None and isinstance(exc, kind):
+        return True
+    return isinstance(exc, PhotoHashError) and "has no codes" in str(exc)
 
 
 def readable(exc: BaseException) -> str:
     """One line a person can act on: our errors carry their own; anything else names its type."""
+    if no_codes(exc):
+        return SCAN_FIRST
     if isinstance(exc, PhotoHashError):
         return str(exc)
     if isinstance(exc, OSError):
@@ -34,14 +49,23 @@ def readable(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-MODEL_UNUSABLE = "The model cannot be loaded: choose another one in Settings."
+def report(exc: BaseException) -> str:
+    """Log a worker's error and return its line for the screen. The engine's own errors are expected states (a
+    photo moved away, an unreadable file): one line in the log, none for a library not scanned yet. Anything
+    else is a bug: its full traceback goes to the log."""
+    line = readable(exc)
+    if isinstance(exc, PhotoHashError):
+        if not no_codes(exc):
+            log_line(line)
+    else:
+        log_error(exc)
+    return line
 
 
 def explain_failure(line: str) -> str:
-    """An engine error as the app's screens put it: "no codes" means the library was not scanned yet."""
-    if "has no codes" in line:
-        return "Scan the library first (Library → Scan): there are no codes for this model yet."
-    return line
+    """A failure line as the screens show it. The lines come explained from :func:`readable`; this still turns an
+    older engine's "has no codes" text into the advice to scan."""
+    return SCAN_FIRST if "has no codes" in line else line
 
 
 class _TaskSignals(QObject):
@@ -66,9 +90,8 @@ class Task(QRunnable):
         try:
             with Catalog(self.catalog_path) as catalog:
                 result = self.fn(catalog, *self.args)
-        except Exception as exc:  # noqa: BLE001 - reported to the user as one line, logged in full
-            log_error(exc)
-            self.signals.failed.emit(readable(exc))
+        except Exception as exc:  # noqa: BLE001 - one line for the user; the log gets a traceback only for a bug
+            self.signals.failed.emit(report(exc))
             return
         self.signals.done.emit(result)
 
@@ -101,6 +124,10 @@ class Latest:
 
     def _forget(self, *_) -> None:
         self.asked = -1  # no question asked before matches it
+
+    def drop(self) -> None:
+        """The screen answered itself (e.g. the query is gone): the answers to questions in flight are stale."""
+        self.asked += 1
 
     def run(self, fn: Callable, *args, done: Callable, failed: Callable) -> None:
         self.asked += 1
@@ -147,9 +174,8 @@ class ScanWorker(QThread):
                         self.failure.emit(event)
                     elif isinstance(event, ScanSummary):
                         self.finished_scan.emit(event)
-        except Exception as exc:  # noqa: BLE001
-            log_error(exc)
-            self.failed.emit(readable(exc))
+        except Exception as exc:  # noqa: BLE001 - one line for the user; the log gets a traceback only for a bug
+            self.failed.emit(report(exc))
 
 
 def trainer_available() -> bool:
@@ -160,7 +186,8 @@ def trainer_available() -> bool:
 
 
 class TrainProcess(QObject):
-    """``photohash-cli train --progress json`` in a child process; its JSON lines become signals.
+    """``photohash-cli train --progress json`` (or another module of ours that prints JSON lines, such as
+    ``trainer.download``) in a child process; its JSON lines become signals.
 
     The child owns the work: cancelling sends SIGINT, on which the trainer saves a checkpoint and
     exits, so a later run with the same output resumes.
@@ -170,9 +197,9 @@ class TrainProcess(QObject):
     log = Signal(str)  # a line the trainer wrote on stderr
     finished = Signal(int, bool)  # exit code, cancelled
 
-    def __init__(self, arguments: Sequence[str], parent: QObject | None = None):
+    def __init__(self, arguments: Sequence[str], parent: QObject | None = None, *, module: str = "engine.cli"):
         super().__init__(parent)
-        self.arguments = list(arguments)
+        self.arguments, self.module = list(arguments), module
         self.cancelled = False
         self.process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
@@ -186,7 +213,7 @@ class TrainProcess(QObject):
         self._errors = b""
 
     def start(self) -> None:
-        self.process.start(sys.executable, ["-m", "engine.cli", *self.arguments])
+        self.process.start(sys.executable, ["-m", self.module, *self.arguments])
 
     def cancel(self) -> None:
         """Ask the trainer to save a checkpoint and stop. POSIX: SIGINT. Windows has no such signal for
@@ -232,5 +259,5 @@ class TrainProcess(QObject):
 
     def _error(self, error) -> None:
         if error == QProcess.ProcessError.FailedToStart:
-            self.log.emit(f"could not start the trainer ({sys.executable} -m engine.cli)")
+            self.log.emit(f"could not start the trainer ({sys.executable} -m {self.module})")
             self.finished.emit(-1, False)
