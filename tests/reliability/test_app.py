@@ -22,39 +22,15 @@ import pytest
 
 pytest.importorskip("pytestqt", reason="needs pytest-qt (the dev extra)")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 
 from engine.catalog import Catalog  # noqa: E402
 
 from ..conftest import REPO, build_library  # noqa: E402
+from ..test_desktop import make_window  # noqa: E402,F401 - the fixture
 
 SCAN_TIMEOUT_MS = 180_000
 PROBE_TIMEOUT_MS = 120_000  # the trainer's child process imports PyTorch
-
-
-@pytest.fixture
-def make_window(qapp, qtbot, tmp_path):
-    """A main window over a catalog file in tmp_path, with its own QSettings ini file."""
-    from desktop.app import build_window, create_app, install_crash_handler
-
-    create_app()
-    install_crash_handler()
-    windows = []
-
-    def make():
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = build_window(str(tmp_path / "catalog.sqlite"), settings)
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        if window.library.scanning():
-            window.library.cancel_scan()
-            window.library.worker.wait(30_000)
-        window.context.close()
 
 
 def log_text() -> str:

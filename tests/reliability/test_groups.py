@@ -348,26 +348,13 @@ def groups_at(qtbot, view, radius: int) -> None:
     qtbot.waitUntil(lambda: view.groups is not None and view.shown_radius == radius, timeout=30_000)
 
 
-def answer_box(button, seen: list[str]) -> None:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
-    def answer():
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(50, answer)
-            return
-        seen.append(box.text())
-        box.button(button).click()
-
-    QTimer.singleShot(50, answer)
-
-
 def test_the_similar_end_marks_nothing_and_trash_all_moves_only_what_the_user_marked(window, qtbot, tmp_path):
     """At "Similar" the app marked 23 photos, originals among them, and "Trash extras in all groups…" would have
     moved them all. Now nothing is marked there; a photo marked by hand is the only one that moves."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
+
+    from ..test_desktop import answer_next_box
 
     root = make_sample(tmp_path / "Pictures")
     scan_in_app(qtbot, window, root)
@@ -406,7 +393,7 @@ def test_the_similar_end_marks_nothing_and_trash_all_moves_only_what_the_user_ma
 
     before = {p for p in root.rglob("*") if p.is_file()}
     seen: list[str] = []
-    answer_box(QMessageBox.StandardButton.Yes, seen)
+    answer_next_box(QMessageBox.StandardButton.Yes, seen)
     view.trash_all()
     target = Path(card.member.file.path)
     qtbot.waitUntil(lambda: not target.exists(), timeout=30_000)

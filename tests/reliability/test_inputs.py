@@ -11,7 +11,6 @@ import json
 import os
 import resource
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,9 +23,10 @@ from engine.catalog import Catalog
 from engine.errors import FileError
 from engine.images import read_image, read_regular_file, walk
 from engine.model import HashModel, default_model_path
-from engine.scan import ScanSummary, decode_for_model, scan
+from engine.scan import decode_for_model, scan
 
 from ..conftest import REPO, extract_photos
+from ..test_crash_safety import committed_codes
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 
@@ -178,17 +178,6 @@ def _alive(pid: int, started: int) -> bool:
     return st is not None and st[1] != "Z" and st[2] == started
 
 
-def _codes(catalog_path: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{catalog_path}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT COUNT(*) FROM codes").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.mark.timeout(180)
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds the workers through /proc")
 def test_decode_workers_exit_when_the_scan_is_killed(tmp_path):
@@ -201,7 +190,7 @@ def test_decode_workers_exit_when_the_scan_is_killed(tmp_path):
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while _codes(catalog_path) < 4 and proc.poll() is None and time.monotonic() < deadline:
+        while committed_codes(catalog_path) < 4 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         children = _children(proc.pid)
         assert proc.poll() is None, "the scan ended before it could be killed: nothing was tested"
