@@ -200,6 +200,8 @@ def about_text(context: AppContext) -> str:
                  f"trained on: {info.trained_on}")
     except Exception as exc:  # noqa: BLE001
         facts = f"cannot be loaded: {exc}"
+    shipped = Path(path).resolve().parent == default_model_path().resolve().parent
+    where = f"{Path(path).name}, shipped with PhotoHash" if shipped else printable(shown_path(path))
     bench = card.get("benchmark", {}).get("test_half")
     bench_line = (f"<br>Near-duplicate benchmark (test half): precision {bench['precision']:.3f}, "
                   f"recall {bench['recall']:.3f} at radius {bench['radius']}" if bench else "")
@@ -208,4 +210,4 @@ def about_text(context: AppContext) -> str:
             f"<p><b>Active model: {card.get('name', Path(path).stem)}</b><br>{facts}{bench_line}</p>"
             f"<p>{card.get('description', '')}</p>"
             f"<p><small>{card.get('licence', '')}</small></p>"
-            f"<p><small>Model file: {printable(shown_path(path))}</small></p>")
+            f"<p><small>Model file: {where}</small></p>")

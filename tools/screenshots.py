@@ -1,15 +1,19 @@
 """Screenshots of every screen of the desktop app, in the light and the dark palette, for the README.
 
-Run under a real X server (``make screenshots`` uses ``xvfb-run``): builds a library of the shared
-photos with edited copies (tools/make_sample_photos.py), a broken file and a non-image, scans it
-into a throw-away catalog, and saves ``<screen>-<theme>.png`` into the folder given. With the ``[train]`` extra and the shared
-MobileNetV2 weights, the retrain dialog is also caught in the middle of a real training run.
+Run under a real X server (``make screenshots`` uses ``xvfb-run``): in a throw-away home folder (what the
+screens show is what a user sees: ``~/Pictures``, the catalog in the usual data folder, torchvision's cache in
+``~/.cache``, never this checkout's paths), builds a library of the shared photos with edited copies
+(tools/make_sample_photos.py), a broken file and a non-image, scans it, and saves ``<screen>-<theme>.png`` into
+the folder given. With the ``[train]`` extra and the shared MobileNetV2 weights (copied to ~/Downloads, as a
+user who has them would choose them with Browse…), the retrain dialog is also caught in the middle of a real
+training run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -38,15 +42,24 @@ def main() -> None:
     parser.add_argument("--themes", nargs="+", default=["light", "dark"])
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    args.out = args.out.resolve()
     work = Path(tempfile.mkdtemp(prefix="photohash-shots-"))
-    os.environ["PHOTOHASH_DATA_DIR"] = str(work / "data")
-    os.environ["XDG_DATA_HOME"] = str(work / "xdg")  # the trash of this run, never the user's
-    library = build_library(work / "Pictures")
+    home = work / "home"
+    # A user's home of its own: the catalog, settings, thumbnails, torchvision's cache and the trash of this run
+    # go into it (never into the real user's), and the screens show its paths as ~/…
+    os.environ["HOME"] = str(home)
+    for name, folder in (("XDG_DATA_HOME", ".local/share"), ("XDG_CONFIG_HOME", ".config"),
+                         ("XDG_CACHE_HOME", ".cache")):
+        os.environ[name] = str(home / folder)
+    for name in ("PHOTOHASH_DATA_DIR", "TORCH_HOME", "PHOTOHASH_WEIGHTS_URL"):
+        os.environ.pop(name, None)
+    library = build_library(home / "Pictures")
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from desktop.app import apply_theme, build_window, create_app
+    from desktop.library_view import shown_path
     from desktop.retrain_dialog import RetrainDialog
     from desktop.settings_dialog import SettingsDialog, about_text
 
@@ -58,8 +71,8 @@ def main() -> None:
             app.processEvents()
             time.sleep(0.02)
 
-    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    window = build_window(str(work / "catalog.sqlite"), settings)
+    settings = QSettings(str(home / ".config" / "PhotoHash" / "PhotoHash.conf"), QSettings.Format.IniFormat)
+    window = build_window(None, settings)  # the catalog in the usual data folder, ~/.local/share/PhotoHash
     window.resize(*SIZE)
     window.show()
     window.activateWindow()  # no window manager under xvfb: take the keyboard focus ourselves
@@ -105,10 +118,15 @@ def main() -> None:
         stats = window.context.catalog.stats()
         dialog = RetrainDialog(window.context, stats["present"] - stats["errors"], window)
         dialog.show()
-        settle(20)  # the child process that finds the device
+        deadline = time.monotonic() + 180
+        while "should take about" not in dialog.eta.text() and time.monotonic() < deadline:
+            settle(0.2)  # the child process that loads PyTorch and finds the device
         shoot(dialog, "retrain", theme)
         if WEIGHTS.is_file():  # a real training run, caught mid-way, then cancelled (it saves a checkpoint)
-            dialog.weights.setText(str(WEIGHTS))
+            chosen = home / "Downloads" / WEIGHTS.name
+            chosen.parent.mkdir(exist_ok=True)
+            shutil.copyfile(WEIGHTS, chosen)
+            dialog.weights.setText(shown_path(chosen))
             dialog.epochs.setValue(200)  # long enough to be caught training on a small library
             dialog.start()
             deadline = time.monotonic() + 300
@@ -119,6 +137,7 @@ def main() -> None:
             while dialog.process.is_running():
                 settle(0.2)
             window.context.prefs.qs.setValue("retrain/pending", "")
+            window.context.prefs.qs.remove("retrain/weights")  # the next theme's dialog: offering the download again
             window.context.prefs.qs.remove(f"retrain/epochs/{dialog.method.currentData()}")  # the next theme: 60
         dialog.close()
 
@@ -133,6 +152,8 @@ def main() -> None:
     window.close()
     window.context.close()
     QApplication.quit()
+    settings.sync()  # written now, not by its destructor at exit, into a folder already gone
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
