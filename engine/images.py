@@ -251,7 +251,10 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES)
         if st.st_size > limit:
             raise FileError(path, f"too large ({st.st_size:,} bytes; the limit is {limit:,})")
         try:
-            data = fh.read(limit + 1)
+            # sized to the file, not to the limit: read(limit + 1) asks for 2 GiB up front for every photo
+            data = fh.read(st.st_size + 1)
+            while len(data) <= limit and (more := fh.read(1 << 20)):  # the file grew since fstat
+                data += more
         except OSError as exc:
             raise FileError(path, f"cannot read ({exc.strerror or exc})") from None
     if len(data) > limit:

@@ -286,3 +286,18 @@ def test_image_bytes_behind_a_non_image_name_are_found_but_raw_files_are_left_al
     found = sorted(Path(e.path).name for e in walk([tmp_path]))
     assert found == ["renamed.svg", "renamed.txt"]
     assert read_image(tmp_path / "renamed.svg").format == "JPEG"
+
+
+def test_reading_a_photo_asks_for_its_size_not_the_limit(tmp_path):
+    """read_regular_file read ``limit + 1`` bytes at once, which asks for 2 GiB up front for every photo: a scan's
+    worker under a memory bound failed on a 1 KB file."""
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"\xff\xd8\xff" + bytes(1000))
+    code = ("import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+            "from engine.images import read_regular_file\n"
+            "print(len(read_regular_file(sys.argv[1])))\n")
+    done = subprocess.run([sys.executable, "-c", code, str(photo)], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1003"
