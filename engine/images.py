@@ -221,11 +221,9 @@ def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited:
             yield FileError(entry.path, f"not a regular file ({_kind(target.st_mode)})")
 
 
-def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, else :class:`FileError` with the reason.
-
-    Every path that comes in goes through here: opening a FIFO would wait forever for a writer (so it is opened
-    non-blocking and looked at before any read), and /dev/zero would be read until memory runs out."""
+def open_regular_file(path: str | os.PathLike[str]) -> io.BufferedReader:
+    """A regular file opened for reading, else :class:`FileError` with the reason. Opening a FIFO would wait forever
+    for a writer, so it is opened non-blocking and the open descriptor is looked at before any read."""
     path = os.fspath(path)
     try:
         fd = os.open(path, os.O_RDONLY | _OPEN_FLAGS)
@@ -247,7 +245,17 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES)
         if stat.S_ISDIR(st.st_mode):
             raise FileError(path, "is a folder, not a file")
         raise FileError(path, f"not a regular file ({_kind(st.st_mode)})")
-    with os.fdopen(fd, "rb") as fh:
+    return os.fdopen(fd, "rb")
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, else :class:`FileError` with the reason.
+
+    Every path that comes in goes through here (or :func:`open_regular_file`): a FIFO would block the read, and
+    /dev/zero would be read until memory runs out."""
+    path = os.fspath(path)
+    with open_regular_file(path) as fh:
+        st = os.fstat(fh.fileno())
         if st.st_size > limit:
             raise FileError(path, f"too large ({st.st_size:,} bytes; the limit is {limit:,})")
         try:

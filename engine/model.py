@@ -33,7 +33,6 @@ import json
 import logging
 import os
 import re
-import stat
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -44,7 +43,8 @@ import numpy as np
 from PIL import Image
 
 from . import codes
-from .errors import ModelError, UsageError
+from .errors import FileError, ModelError, UsageError
+from .images import open_regular_file, read_regular_file
 from .index import check_gates
 
 FORMAT_VERSION = 1  # codes only
@@ -307,29 +307,12 @@ def _gib(n: int) -> str:
 
 
 def _open_regular(path: Path, what: str, model: Path):
-    """Open a file for reading only if it is a regular file, checked on the open descriptor (a FIFO or a device
-    swapped in after a check would block the open or never end); O_NONBLOCK keeps a FIFO's open from waiting."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    """:func:`engine.images.open_regular_file` (a FIFO or a device swapped in after a check neither blocks nor reads
+    for ever), with the reason said of the model."""
     try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise ModelError(model, f"{what} cannot be read ({exc.strerror})") from None
-    fh = os.fdopen(fd, "rb")
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        fh.close()
-        raise ModelError(model, f"{what} is not a regular file")
-    return fh
-
-
-def _read_bounded(fh, size_limit: int, what: str, model: Path) -> bytes:
-    if os.fstat(fh.fileno()).st_size > size_limit:
-        raise ModelError(model, f"{what} is larger than {_gib(size_limit)}, more than a hash model needs")
-    data = fh.read(os.fstat(fh.fileno()).st_size + 1)  # not read(size_limit): that reserves 2 GiB up front
-    while len(data) <= size_limit and (more := fh.read(1 << 20)):  # the file grew after fstat
-        data += more
-    if len(data) > size_limit:
-        raise ModelError(model, f"{what} is larger than {_gib(size_limit)}, more than a hash model needs")
-    return data
+        return open_regular_file(path)
+    except FileError as exc:
+        raise ModelError(model, f"{what}: {exc.reason}") from None
 
 
 def _graph_tensors(graph) -> Iterator:
@@ -461,8 +444,12 @@ class HashModel:
         path = Path(path).resolve()
         if not path.is_file():  # also refuses FIFOs and devices (/dev/zero) before any open
             raise ModelError(path, "file not found" if not path.exists() else "not a file")
-        with _open_regular(path, "the file", path) as fh:
-            data = _read_bounded(fh, MAX_MODEL_BYTES, "the file", path)
+        if path.stat().st_size > MAX_MODEL_BYTES:  # said of a model before anything is read
+            raise ModelError(path, f"the file is larger than {_gib(MAX_MODEL_BYTES)}, more than a hash model needs")
+        try:
+            data = read_regular_file(path, MAX_MODEL_BYTES)
+        except FileError as exc:
+            raise ModelError(path, f"the file: {exc.reason}") from None
         try:
             proto = onnx.load_model_from_string(data)
         except Exception as exc:  # protobuf raises assorted types on garbage  # noqa: BLE001
