@@ -26,7 +26,7 @@ from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .context import AppContext
 from .library_view import placeholder, side_by_side
-from .workers import MODEL_UNUSABLE, Latest, explain_failure, run_task
+from .workers import MODEL_UNUSABLE, Latest, run_task
 
 REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window
 LIST_THUMB = 56
@@ -465,7 +465,7 @@ class DuplicatesView(QWidget):
                            done=self._show_groups, failed=self._failed)
 
     def _failed(self, line: str) -> None:
-        self.summary.setText(explain_failure(line))
+        self.summary.setText(line)
         self.trash_all_button.setEnabled(False)
         self.groups, self.choices = [], []
         self.group_model.set_choices([])

@@ -17,7 +17,7 @@ from engine.search import LibraryIndex
 
 from .context import AppContext
 from .library_view import Row, ThumbnailModel, placeholder, shown_path, thumbnail_grid
-from .workers import MODEL_UNUSABLE, Latest, explain_failure
+from .workers import MODEL_UNUSABLE, Latest
 
 RESULTS = 200
 PREVIEW = 128  # the query photo's thumbnail
@@ -148,7 +148,7 @@ class SearchView(QWidget):
             line = (f"{printable(os.path.basename(self.query))} is no longer there (moved to the trash or deleted): "
                     f"open another photo, or put it back with Edit → Undo move to trash.")
             self.preview.setPixmap(placeholder(PREVIEW, "gone"))
-        self.status.setText(explain_failure(line))
+        self.status.setText(line)
 
 
 def dropped_file(mime) -> str | None:

@@ -16,9 +16,8 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QRunnable, QThread, QThreadPool, Signal
 
-from engine import errors
 from engine.catalog import Catalog
-from engine.errors import PhotoHashError
+from engine.errors import NoCodesError, PhotoHashError
 from engine.model import HashModel
 from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
 
@@ -28,18 +27,9 @@ SCAN_FIRST = "Scan the library first (Library → Scan): there are no codes for 
 MODEL_UNUSABLE = "The model cannot be loaded: choose another one in Settings."
 
 
-def no_codes(exc: BaseException) -> bool:
-    """The catalog has no codes for the model yet: a new library's state, not an error. (An engine from before
-    NoCodesError raised a UsageError saying "has no codes".)"""
-    kind = getattr(errors, "NoCodesError", None)
-    if kind is not None and isinstance(exc, kind):
-        return True
-    return isinstance(exc, PhotoHashError) and "has no codes" in str(exc)
-
-
 def readable(exc: BaseException) -> str:
     """One line a person can act on: our errors carry their own; anything else names its type."""
-    if no_codes(exc):
+    if isinstance(exc, NoCodesError):  # a new library's state, not an error
         return SCAN_FIRST
     if isinstance(exc, PhotoHashError):
         return str(exc)
@@ -55,17 +45,11 @@ def report(exc: BaseException) -> str:
     else is a bug: its full traceback goes to the log."""
     line = readable(exc)
     if isinstance(exc, PhotoHashError):
-        if not no_codes(exc):
+        if not isinstance(exc, NoCodesError):
             log_line(line)
     else:
         log_error(exc)
     return line
-
-
-def explain_failure(line: str) -> str:
-    """A failure line as the screens show it. The lines come explained from :func:`readable`; this still turns an
-    older engine's "has no codes" text into the advice to scan."""
-    return SCAN_FIRST if "has no codes" in line else line
 
 
 class _TaskSignals(QObject):
