@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFram
 
 from engine.catalog import Catalog
 from engine.errors import printable
-from engine.cli.common import human_bytes
+from engine.units import human_bytes
 from engine.duplicates import Group, Member, model_groups
 from engine.trash import TrashResult, last_batch, trash_files, undo
 

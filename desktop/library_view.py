@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHB
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from engine.catalog import Catalog
-from engine.cli.common import human_bytes
+from engine.units import human_bytes
 from engine.errors import printable
 from engine.scan import ScanFailure, ScanProgress, ScanSummary
 

@@ -34,6 +34,7 @@ from .errors import UsageError
 from .index import Gate, HammingIndex, gate_mask
 from .model import HashModel
 from .search import model_row_id
+from .units import human_bytes
 
 KEEPER_RULES = ("resolution", "size", "oldest", "metadata", "path")
 
@@ -41,15 +42,6 @@ KEEPER_RULES = ("resolution", "size", "oldest", "metadata", "path")
 # re-saving a photo (a brightness edit at a similar quality) changes its size by a few tenths of a percent,
 # which says nothing about which one is the original.
 SIZE_TOLERANCE = 0.03
-
-
-def _human_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"
 
 
 def _dims(f: FileRow) -> str:
@@ -97,7 +89,7 @@ def _size(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
     if not dropped:
         return kept, ""
     top, other = max(kept, key=lambda f: f.size), max(dropped, key=lambda f: f.size)
-    return kept, f"larger file ({_human_bytes(top.size)} vs {_human_bytes(other.size)})"
+    return kept, f"larger file ({human_bytes(top.size)} vs {human_bytes(other.size)})"
 
 
 def _oldest(candidates: list[FileRow]) -> tuple[list[FileRow], str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 from ..errors import ModelError, printable
 from ..model import (HashModel, ModelFile, default_model_path, file_key, probe_model, resolve_model_name,
                      shipped_models)
-from .common import ACTIVE_MODEL_SETTING, active_model_path, human_bytes, open_catalog, print_json, print_table
+from ..units import human_bytes
+from .common import ACTIVE_MODEL_SETTING, active_model_path, open_catalog, print_json, print_table
 
 
 def register(sub, common) -> None:

@@ -61,12 +61,3 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence], right: Iterabl
         print(line(row))
 
 
-def human_bytes(n: int | None) -> str:
-    if n is None:
-        return ""
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{n} B"

@@ -11,7 +11,8 @@ import sys
 from ..duplicates import KEEPER_RULES, Group, model_groups
 from ..errors import UsageError, printable
 from ..trash import trash_files, undo
-from .common import human_bytes, load_model, open_catalog, print_json
+from ..units import human_bytes
+from .common import load_model, open_catalog, print_json
 
 
 def _group_options(p) -> None:

@@ -6,7 +6,8 @@ import os
 
 from ..errors import printable
 from ..search import search
-from .common import human_bytes, load_model, open_catalog, print_json, print_table
+from ..units import human_bytes
+from .common import load_model, open_catalog, print_json, print_table
 
 
 def register(sub, common) -> None:
