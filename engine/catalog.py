@@ -242,6 +242,7 @@ class Catalog:
         self.path = Path(os.path.abspath(path)) if path is not None else default_catalog_path()
         self._depth = 0
         self.read_only = False
+        self._conn: sqlite3.Connection | None = None
         if not create and not self.path.is_file():
             what = "is not a file" if self.path.exists() else "does not exist"
             raise CatalogError(f"catalog {printable(self.path)} {what} (scan a folder into it first, or check --catalog)")
@@ -260,7 +261,8 @@ class Catalog:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             if not write and _is_read_only_error(exc):
-                self._conn.close()
+                if self._conn is not None:  # connect itself may be what failed
+                    self._conn.close()
                 self._open_read_only(busy_timeout)
                 return
             raise CatalogError(self._explain(exc)) from exc
@@ -279,6 +281,7 @@ class Catalog:
         uri = self.path.as_uri()
         last: sqlite3.DatabaseError | None = None
         for mode in ("mode=ro", "mode=ro&immutable=1"):
+            self._conn = None
             try:
                 self._conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=busy_timeout, isolation_level=None)
                 self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -291,7 +294,8 @@ class Catalog:
                 return
             except sqlite3.DatabaseError as exc:
                 last = exc
-                self._conn.close()
+                if self._conn is not None:  # connect itself may be what failed (an unreadable file)
+                    self._conn.close()
         raise CatalogError(self._explain(last)) from last
 
     def _refuse_foreign(self) -> None:

@@ -194,6 +194,19 @@ def test_a_read_only_catalog_is_read_and_never_written(shared_catalog):
         catalog.parent.chmod(0o755)
 
 
+def test_an_unreadable_catalog_is_one_line(shared_catalog):
+    """A catalog its user may not read: connecting itself fails, and the read-only retry then had no connection to
+    close (AttributeError traceback)."""
+    catalog, _ = shared_catalog
+    catalog.chmod(0)
+    prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"] if os.geteuid() == 0 else []
+    if prefix and not shutil.which("setpriv"):
+        pytest.skip("needs setpriv (util-linux) to run the CLI as root without its permission override")
+    done = cli("stats", "--catalog", catalog, prefix=prefix)
+    assert done.returncode == 1
+    assert "cannot open catalog" in one_line(done.stderr)
+
+
 def test_an_immutable_catalog_is_read_and_never_written(shared_catalog):
     catalog, photos = shared_catalog
     if subprocess.run(["chattr", "+i", str(catalog)], capture_output=True).returncode:
