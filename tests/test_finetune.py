@@ -13,8 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs the [train] extra (torch)")
 
+from trainer.config import FitConfig  # noqa: E402
 from trainer.data import UnlabeledPhotos, eval_transform  # noqa: E402
-from trainer.fit import FitConfig, fit_finetune  # noqa: E402
+from trainer.finetune import fit_finetune  # noqa: E402
 
 from .conftest import REPO, WEIGHTS, require  # noqa: E402
 
@@ -54,7 +55,7 @@ def _train(args: list[str], launcher: list[str], tmp_path, name: str) -> list[di
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     out = tmp_path / f"{name}.onnx"
     proc = subprocess.run(
-        [*launcher, "-m", "engine.cli", "train", *args, "--work-dir", str(tmp_path / name), "--out", str(out)],
+        [*launcher, "-m", "photohash_cli", "train", *args, "--work-dir", str(tmp_path / name), "--out", str(out)],
         capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 import pytest
 
@@ -14,10 +15,12 @@ from engine.catalog import Catalog  # noqa: E402
 from engine.model import HashModel  # noqa: E402
 from engine.scan import scan  # noqa: E402
 from engine.search import encode_file  # noqa: E402
+from trainer.config import FitConfig  # noqa: E402
 from trainer.data import UnlabeledPhotos, eval_transform  # noqa: E402
 from trainer.errors import TrainerError  # noqa: E402
 from trainer.export import HashEncoder, export_onnx, model_info  # noqa: E402
-from trainer.fit import CACHE, FitConfig, fit_frozen, train_on_cache  # noqa: E402
+from trainer.feature_cache import CACHE  # noqa: E402
+from trainer.fit import fit_frozen, train_on_cache  # noqa: E402
 
 from .conftest import WEIGHTS, require  # noqa: E402
 
@@ -46,6 +49,43 @@ def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(tmp_path, phot
     assert part.cancelled and (tmp_path / "b" / "checkpoint.pt").exists()
     rest = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b", progress=events.append)
     assert any(e.get("event") == "resumed" for e in events)
+    assert rest.losses == pytest.approx(whole.losses, rel=1e-4), "resuming must continue the same run"
+
+
+def test_a_cancel_event_stops_a_run_in_a_worker_thread_and_it_resumes(tmp_path, photos_dir):
+    """A retrain session trains in a worker thread, where no signal handler can be installed: setting the
+    event stops it as Ctrl-C does (checkpoint saved, cancelled), and the next run resumes the same run."""
+    weights = require(WEIGHTS)
+    config = FitConfig(method="baseline", **TINY)
+    whole = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "a")
+    cancel = threading.Event()
+
+    def cancel_at_first_step(event):
+        if event.get("event") == "step":
+            cancel.set()
+
+    def in_a_thread(**kwargs):
+        out = {}
+
+        def run():
+            try:
+                out["result"] = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b",
+                                           **kwargs)
+            except BaseException as exc:  # noqa: BLE001 -- re-raised in the test's thread
+                out["error"] = exc
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+        if "error" in out:
+            raise out["error"]
+        return out["result"]
+
+    part = in_a_thread(progress=cancel_at_first_step, cancel=cancel)
+    assert part.cancelled and len(part.losses) == 0 and (tmp_path / "b" / "checkpoint.pt").exists()
+    events = []
+    rest = in_a_thread(progress=events.append, cancel=threading.Event())
+    assert {"event": "resumed", "epoch": 0, "step": 1} in events and not rest.cancelled
     assert rest.losses == pytest.approx(whole.losses, rel=1e-4), "resuming must continue the same run"
 
 
@@ -123,7 +163,7 @@ def test_bad_inputs_give_one_clear_error(tmp_path, photos_dir):
 def test_cli_train_emits_json_progress_and_a_model_the_cli_uses(tmp_path, photos_dir, capsys, monkeypatch):
     import json
 
-    from engine.cli import main
+    from photohash_cli import main
     from trainer import orientation
 
     monkeypatch.setattr(orientation, "MIN_PHOTOS", 20)  # 24 photos stand for a library of thousands
@@ -156,7 +196,7 @@ def test_cli_fits_whitening_in_closed_form_on_edit_views(tmp_path, photos_dir, c
 
     from PIL import Image
 
-    from engine.cli import main
+    from photohash_cli import main
 
     out = tmp_path / "white.onnx"
     code = main(["train", "--method", "whitening", "--bits", "16", "--augment", "edits", "--views", "4", "--images",

@@ -14,12 +14,13 @@ from engine.catalog import Catalog  # noqa: E402
 from engine.duplicates import find_groups  # noqa: E402
 from engine.images import read_image  # noqa: E402
 from engine.model import GATED_FORMAT_VERSION, HashModel, prepare, resolve_model_name  # noqa: E402
-from engine.search import model_row_id  # noqa: E402
+from engine.catalog_models import model_row_id  # noqa: E402
 from engine.scan import scan  # noqa: E402
 from trainer.backbones import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
+from trainer.config import FitConfig  # noqa: E402
 from trainer.data import UnlabeledPhotos, eval_transform  # noqa: E402
 from trainer.export import HashEncoder, export_onnx, model_info, to_batch, with_perceptual  # noqa: E402
-from trainer.fit import FitConfig, fit_frozen  # noqa: E402
+from trainer.fit import fit_frozen  # noqa: E402
 from trainer.perceptual import PerceptualHash, dct_matrix  # noqa: E402
 
 from .conftest import WEIGHTS, require  # noqa: E402

@@ -94,7 +94,7 @@ def with_perceptual(info: ModelInfo, learned_weight: int, gate: int) -> ModelInf
 
 
 def trained_encoder(result, info: ModelInfo, learned_weight: int = 0) -> HashEncoder:
-    """The encoder of a trained result (trainer.fit.FitResult): its learned code alone, or with ``learned_weight``
+    """The encoder of a trained result (trainer.config.FitResult): its learned code alone, or with ``learned_weight``
     beside pHash (``info`` from :func:`with_perceptual`); with the which-way-up head when it was learned."""
     upright = result.upright.head if result.upright is not None else None
     if not learned_weight:

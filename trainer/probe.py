@@ -11,8 +11,8 @@ def main() -> None:
     import torch
 
     from .backbones import SPECS, cached_weights_path
+    from .config import choose_device
     from .download import weights_url
-    from .fit import choose_device
 
     device = choose_device("auto")
     weights = cached_weights_path(SPECS["mobilenet_v2"])

@@ -32,9 +32,11 @@ sys.path.insert(0, str(REPO))
 
 from engine import codes  # noqa: E402
 from trainer.backbones import Backbone, frozen_runner  # noqa: E402
+from trainer.checkpoints import CHECKPOINT  # noqa: E402
+from trainer.config import FitConfig  # noqa: E402
 from trainer.data import UnlabeledPhotos, ZipImages, eval_transform  # noqa: E402
 from trainer.evaluate import DATASETS, mean_average_precision, plot_pr_curves, precision_recall_by_radius  # noqa: E402
-from trainer.fit import CHECKPOINT, FitConfig, fit_frozen  # noqa: E402
+from trainer.fit import fit_frozen  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
 
 SHARED = REPO.parent / "shared"

@@ -39,9 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_quality as bq  # noqa: E402
 from bench_quality import REPO, WORK  # noqa: E402
 
+from trainer.config import FitConfig  # noqa: E402
 from trainer.edits import EDITS, write_edits  # noqa: E402
 from trainer.evaluate import NearDupItems, calibrate_radius  # noqa: E402
-from trainer.fit import CACHE, FitConfig, train_on_cache  # noqa: E402
+from trainer.feature_cache import CACHE  # noqa: E402
+from trainer.fit import train_on_cache  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
 from trainer.perceptual import code_gates, side_by_side  # noqa: E402
 
