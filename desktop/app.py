@@ -1,5 +1,6 @@
 """``photohash``: start the desktop app. Sets up Qt (style, palette, icon, settings), the crash
-handler that writes a log in the user data folder, and the main window."""
+handler that writes a log in the user data folder, and the main window. Start-up only: the look
+(theme.py), the log file (log.py) and the screens have their own modules."""
 
 from __future__ import annotations
 
@@ -9,99 +10,14 @@ import gc
 import multiprocessing
 import sys
 import threading
-import traceback
-from datetime import datetime
-from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSettings, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox, QProxyStyle, QStyle, QStyleFactory
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
 
 from engine.catalog import default_data_dir
 
-ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
-
-
-def log_path() -> Path:
-    folder = default_data_dir() / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "photohash.log"
-
-
-def _append_log(text: str) -> None:
-    try:
-        with open(log_path(), "a", encoding="utf-8") as log:
-            log.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}")
-    except OSError:
-        pass
-
-
-def log_error(exc: BaseException) -> None:
-    """A bug: its full traceback into the log file (the user is shown one line elsewhere)."""
-    _append_log("".join(["unexpected error\n", *traceback.format_exception(exc)]))
-
-
-def log_line(line: str) -> None:
-    """An expected state worth keeping (a photo gone from disk...): one line, no traceback, which only bugs get."""
-    _append_log(" ".join(line.split()) + "\n")
-
-
-def app_icon() -> QIcon:
-    icon = QIcon()
-    for png in sorted(ICONS.glob("photohash-*.png")):
-        icon.addFile(str(png))
-    return icon
-
-
-def dark_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#2b2b2e", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#232326", QPalette.ColorRole.AlternateBase: "#2e2e33",
-        QPalette.ColorRole.ToolTipBase: "#3a3a40", QPalette.ColorRole.ToolTipText: "#f0f0f0",
-        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#38383d",
-        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.BrightText: "#ff6b6b",
-        QPalette.ColorRole.Highlight: "#3d7bd9", QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.Link: "#6ea8ff", QPalette.ColorRole.PlaceholderText: "#8c8c93",
-        QPalette.ColorRole.Mid: "#6a6a72", QPalette.ColorRole.Midlight: "#5a5a62",
-        QPalette.ColorRole.Dark: "#1a1a1c", QPalette.ColorRole.Shadow: "#000000",
-        QPalette.ColorRole.Light: "#505056",
-    }
-    for role, color in roles.items():
-        p.setColor(role, QColor(color))
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a80"))
-    return p
-
-
-class _Style(QProxyStyle):
-    """Fusion, with check boxes and radio buttons outlined in a dark palette (Fusion's own outline is
-    darker than the window, so an unchecked box vanishes on a dark background)."""
-
-    INDICATORS = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
-                  QStyle.PrimitiveElement.PE_IndicatorRadioButton)
-
-    def drawPrimitive(self, element, option, painter, widget=None):  # noqa: N802 (Qt's name)
-        super().drawPrimitive(element, option, painter, widget)
-        if element in self.INDICATORS and option.palette.color(QPalette.ColorRole.Window).lightness() < 128:
-            painter.save()
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(option.palette.color(QPalette.ColorRole.Mid))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            box = QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5)
-            if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
-                painter.drawEllipse(box)
-            else:
-                painter.drawRoundedRect(box, 2, 2)
-            painter.restore()
-
-
-def apply_theme(theme: str) -> None:
-    """light / dark, or follow the system's colour scheme (and its changes while running)."""
-    app = QApplication.instance()
-    scheme = app.styleHints().colorScheme()
-    dark = theme == "dark" or (theme == "system" and scheme == Qt.ColorScheme.Dark)
-    app.setPalette(dark_palette() if dark else app.style().standardPalette())
+from .log import log_error, log_path
+from .theme import _Style, app_icon, apply_theme
 
 
 def install_crash_handler() -> None:

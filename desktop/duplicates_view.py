@@ -25,7 +25,7 @@ from engine.duplicates import Group, Member, model_groups
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .context import AppContext
-from .library_view import placeholder, side_by_side
+from .widgets import placeholder, side_by_side
 from .workers import MODEL_UNUSABLE, Latest, run_task
 
 REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window

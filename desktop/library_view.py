@@ -1,19 +1,16 @@
 """Library: the folders, their scan (progress, rate, ETA, cancel), the files that could not be read,
-and a thumbnail grid that stays smooth on 50,000 photos (a virtualised view over one list; only
-the thumbnails on screen are asked for, and they are made off the UI thread)."""
+and the thumbnail grid of every photo (the grid itself is in widgets, which the Search screen shares)."""
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QListView,
-                               QListWidget, QListWidgetItem, QMenu, QMessageBox, QProgressBar, QPushButton,
-                               QSplitter, QStyle, QStyledItemDelegate, QStyleOptionViewItem,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu,
+                               QMessageBox, QProgressBar, QPushButton, QStyle, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from engine.catalog import Catalog
 from engine.units import human_bytes
@@ -21,56 +18,8 @@ from engine.errors import printable
 from engine.scan import ScanFailure, ScanProgress, ScanSummary
 
 from .context import AppContext
+from .widgets import PathRole, Row, ThumbnailModel, shown_path, side_by_side, thumbnail_grid
 from .workers import ScanWorker, run_task
-
-GRID_THUMB = 160
-PathRole = Qt.ItemDataRole.UserRole + 1
-BadgeRole = Qt.ItemDataRole.UserRole + 2  # a short text drawn on the thumbnail (the search's distance)
-Row = tuple[str, int, int, str, str | None]  # path, size, mtime_ns, caption, badge
-
-
-def shown_path(path: str | os.PathLike[str]) -> str:
-    """A path as the screens show it: inside the home folder as ~/… (shorter, and how a user thinks of it)."""
-    path = os.fspath(path)
-    home = os.path.expanduser("~").rstrip(os.sep)
-    if home and (path == home or path.startswith(home + os.sep)):
-        return "~" + path[len(home):]
-    return path
-
-
-def placeholder(size: int, text: str = "") -> QPixmap:
-    """The square shown while a thumbnail is made, or for a file that cannot be read (in the
-    current palette; painted once per size, text and palette)."""
-    return _placeholder(size, text, QApplication.palette().cacheKey())
-
-
-@functools.lru_cache(maxsize=32)
-def _placeholder(size: int, text: str, _palette_key: int) -> QPixmap:
-    palette = QApplication.palette()
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    base = palette.color(QPalette.ColorRole.Mid)
-    base.setAlpha(70)
-    painter.setBrush(base)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawRoundedRect(4, 4, size - 8, size - 8, 8, 8)
-    if text:
-        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
-    painter.end()
-    return pixmap
-
-
-def side_by_side(left: QWidget, right: QWidget, sizes: tuple[int, int]) -> QSplitter:
-    """The screens' layout: a narrow panel on the left, the photos on the right taking the extra width."""
-    split = QSplitter()
-    split.addWidget(left)
-    split.addWidget(right)
-    split.setStretchFactor(1, 3)
-    split.setSizes(list(sizes))
-    return split
 
 
 def describe_eta(progress: ScanProgress) -> str:
@@ -87,142 +36,6 @@ def describe_eta(progress: ScanProgress) -> str:
     if progress.failed:
         parts.append(f"{progress.failed:,} unreadable")
     return " · ".join(parts)
-
-
-class ThumbnailModel(QAbstractListModel):
-    """Photos as a flat list for a QListView in icon mode; thumbnails are asked for only when painted."""
-
-    def __init__(self, context: AppContext, size: int = GRID_THUMB, parent=None):
-        super().__init__(parent)
-        self.context = context
-        self.size = size
-        self.rows: list[Row] = []
-        self.position: dict[str, int] = {}
-        self._arrived: set[int] = set()  # rows whose thumbnail came in since the last repaint
-        self._repaint = QTimer(self)
-        self._repaint.setSingleShot(True)
-        self._repaint.setInterval(30)  # one repaint for all the thumbnails of a frame, not one each
-        self._repaint.timeout.connect(self._repaint_arrived)
-        context.thumbnails.ready.connect(self._ready)
-
-    def set_rows(self, rows: list[Row]) -> None:
-        self._arrived.clear()
-        self.beginResetModel()
-        self.rows = rows
-        self.position = {r[0]: i for i, r in enumerate(rows)}
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt's name)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def path_at(self, index: QModelIndex) -> str:
-        """The photo's path at ``index``, as the engine knows it."""
-        return self.rows[index.row()][0]
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        path, size, mtime_ns, caption, badge = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return caption
-        if role == Qt.ItemDataRole.DecorationRole:
-            pixmap = self.context.thumbnails.get(path, self.size, (size, mtime_ns))
-            if pixmap is False:
-                return placeholder(self.size)
-            return placeholder(self.size, "cannot read") if pixmap is None else pixmap
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{printable(path)}\n{human_bytes(size)}"
-        if role == PathRole:
-            return printable(path)  # for display; the path itself: path_at (a QString would drop non-UTF-8 bytes)
-        if role == BadgeRole:
-            return badge
-        return None
-
-    def _ready(self, path: str, size: int) -> None:
-        row = self.position.get(path)
-        if row is not None and size == self.size:
-            self._arrived.add(row)
-            if not self._repaint.isActive():
-                self._repaint.start()
-
-    def _repaint_arrived(self) -> None:
-        rows = sorted(r for r in self._arrived if r < len(self.rows))
-        self._arrived.clear()
-        start = 0
-        for i in range(1, len(rows) + 1):  # one signal per run of adjacent rows: never a range the view must walk
-            if i == len(rows) or rows[i] != rows[i - 1] + 1:
-                self.dataChanged.emit(self.index(rows[start]), self.index(rows[i - 1]), [Qt.ItemDataRole.DecorationRole])
-                start = i
-
-
-class ThumbnailDelegate(QStyledItemDelegate):
-    """A square cell: the thumbnail centred in it whatever its shape, an optional badge, the caption below."""
-
-    def __init__(self, size: int, parent=None):
-        super().__init__(parent)
-        self.size = size
-
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802
-        return QSize(self.size + 16, self.size + option.fontMetrics.height() + 20)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = option.palette
-        cell = option.rect.adjusted(2, 2, -2, -2)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        if selected or option.state & QStyle.StateFlag.State_MouseOver:
-            color = palette.color(QPalette.ColorRole.Highlight)
-            color.setAlpha(90 if selected else 35)
-            painter.setBrush(color)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.drawRoundedRect(QRectF(cell), 6, 6)
-        area = QRect(cell.left() + (cell.width() - self.size) // 2, cell.top() + 6, self.size, self.size)
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
-        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-            shown = pixmap.deviceIndependentSize().toSize().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, shown.width(), shown.height())
-            target.moveCenter(area.center())
-            painter.drawPixmap(target, pixmap)
-            badge = index.data(BadgeRole)
-            if badge:
-                self._badge(painter, target, badge, palette)
-        text_rect = QRect(cell.left() + 4, area.bottom() + 6, cell.width() - 8, option.fontMetrics.height())
-        caption = option.fontMetrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole) or "",
-                                                Qt.TextElideMode.ElideMiddle, text_rect.width())
-        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, caption)
-        painter.restore()
-
-    @staticmethod
-    def _badge(painter: QPainter, target: QRect, text: str, palette: QPalette) -> None:
-        metrics = painter.fontMetrics()
-        box = QRect(target.left() + 6, target.top() + 6, metrics.horizontalAdvance(text) + 12, metrics.height() + 4)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 170))
-        painter.drawRoundedRect(QRectF(box), 5, 5)
-        painter.setPen(QColor("white"))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-
-
-def thumbnail_grid(model: ThumbnailModel, parent=None) -> QListView:
-    view = QListView(parent)
-    view.setItemDelegate(ThumbnailDelegate(model.size, view))
-    view.setMouseTracking(True)
-    view.setViewMode(QListView.ViewMode.IconMode)
-    view.setMovement(QListView.Movement.Static)
-    view.setResizeMode(QListView.ResizeMode.Adjust)
-    view.setUniformItemSizes(True)  # the view lays out 50,000 items without asking each one its size
-    view.setLayoutMode(QListView.LayoutMode.Batched)
-    view.setBatchSize(2000)
-    view.setIconSize(QSize(model.size, model.size))
-    view.setGridSize(QSize(model.size + 20, model.size + view.fontMetrics().height() + 24))
-    view.setSpacing(0)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-    view.verticalScrollBar().setSingleStep(24)
-    view.setModel(model)
-    return view
 
 
 def _library_rows(catalog: Catalog) -> list[Row]:

@@ -15,9 +15,11 @@ from engine.catalog import Catalog
 from .context import AppContext
 from .duplicates_view import DuplicatesView
 from .library_view import LibraryView
+from .log import log_path
 from .retrain_dialog import RetrainDialog, explain_missing_trainer
 from .search_view import SearchView, dropped_file
 from .settings_dialog import SettingsDialog, about_text
+from .theme import apply_theme
 from .workers import run_task, trainer_available
 
 
@@ -110,8 +112,6 @@ class MainWindow(QMainWindow):
             after = (self.context.prefs.radius_duplicate, self.context.prefs.radius_similar,
                      self.context.prefs.keeper_rules, self.context.prefs.theme)
             if after[3] != before[3]:
-                from .app import apply_theme
-
                 apply_theme(after[3])
             if after[:3] != before[:3]:
                 self.duplicates.reset_radius()
@@ -149,8 +149,6 @@ class MainWindow(QMainWindow):
         box.exec()
 
     def open_logs(self) -> None:
-        from .app import log_path
-
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_path().parent)))
 
     # -- drops, window state, closing -------------------------------------------------------------

@@ -16,7 +16,7 @@ from engine.errors import printable
 from engine.search import LibraryIndex
 
 from .context import AppContext
-from .library_view import Row, ThumbnailModel, placeholder, shown_path, thumbnail_grid
+from .widgets import Row, ThumbnailModel, placeholder, shown_path, thumbnail_grid
 from .workers import MODEL_UNUSABLE, Latest
 
 RESULTS = 200

@@ -17,8 +17,8 @@ from engine.errors import ModelError, printable
 from engine.model import HashModel, ModelInfo, default_model_path, probe_model, shipped_models
 
 from .context import AppContext
-from .library_view import shown_path
 from .preferences import THEMES
+from .widgets import shown_path
 
 RULE_TEXT = {
     "resolution": "Most pixels",

@@ -58,10 +58,11 @@ def main() -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from desktop.app import apply_theme, build_window, create_app
-    from desktop.library_view import shown_path
+    from desktop.app import build_window, create_app
     from desktop.retrain_dialog import RetrainDialog
     from desktop.settings_dialog import SettingsDialog, about_text
+    from desktop.theme import apply_theme
+    from desktop.widgets import shown_path
 
     app = create_app()
 

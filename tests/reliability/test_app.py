@@ -34,7 +34,7 @@ PROBE_TIMEOUT_MS = 120_000  # the trainer's child process imports PyTorch
 
 
 def log_text() -> str:
-    from desktop.app import log_path
+    from desktop.log import log_path
 
     path = log_path()
     return path.read_text(encoding="utf-8") if path.exists() else ""
@@ -156,7 +156,7 @@ def test_a_real_bug_in_a_worker_is_logged_in_full(qapp, qtbot, tmp_path):
 def test_folders_in_the_home_folder_are_shown_as_tilde_and_kept_whole(make_window, tmp_path, monkeypatch):
     """The screens show ~/Pictures, as a user thinks of it; the catalog (which the CLI shares) keeps the real path,
     and removing the folder still finds it."""
-    from desktop.library_view import PathRole
+    from desktop.widgets import PathRole
 
     home = tmp_path / "home"
     (home / "Pictures").mkdir(parents=True)
