@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from engine.catalog import Catalog
+from engine.catalog_models import active_model_path, set_active_model
 from engine.errors import ModelError
 from engine.model import HashModel
 
@@ -35,7 +36,7 @@ class AppContext(QObject):
     # -- the model ------------------------------------------------------------------------------
 
     def model_path(self) -> str:
-        return preferences.model_path(self.catalog)
+        return str(active_model_path(self.catalog))
 
     def model(self) -> HashModel:
         """The active model, loaded once (UI thread; workers are handed the loaded model, whose ONNX
@@ -57,7 +58,7 @@ class AppContext(QObject):
     def set_model(self, path: str | None) -> None:
         """Make another model active. Radius overrides were chosen for the previous model's codes
         (another length, other calibrated radii): they are dropped."""
-        preferences.set_model_path(self.catalog, path)
+        set_active_model(self.catalog, path)
         self.prefs.radius_duplicate = self.prefs.radius_similar = None
         with self._lock:
             self._model = None

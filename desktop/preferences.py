@@ -1,7 +1,7 @@
 """The user's settings: QSettings for the app's own choices; the catalog for what the CLI shares.
 
-The library folders, the reference folders and the active model live in the catalog (the CLI's
-``scan``/``models use`` read the same), so the GUI and the CLI never disagree about the library.
+The library folders and the reference folders live in the catalog beside the active model (engine.catalog_models,
+which the CLI's ``models use`` sets too), so the GUI and the CLI never disagree about the library.
 Everything else (radii overrides, keeper rules, thumbnail cache, hidden folders, theme, window
 state) is the app's and lives in QSettings.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 
 from engine.catalog import Catalog
-from engine.cli.common import ACTIVE_MODEL_SETTING, active_model_path
 from engine.duplicates import KEEPER_RULES
 
 FOLDERS_SETTING = "library_folders"
@@ -93,10 +92,3 @@ def set_folders(catalog: Catalog, folders: list[str], references: list[str]) -> 
     catalog.set_json_setting(FOLDERS_SETTING, folders)
     catalog.set_json_setting(REFERENCE_SETTING, [f for f in references if f in folders])
 
-
-def model_path(catalog: Catalog) -> str:
-    return str(active_model_path(catalog))
-
-
-def set_model_path(catalog: Catalog, path: str | None) -> None:
-    catalog.set_setting(ACTIVE_MODEL_SETTING, path)

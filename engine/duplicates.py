@@ -30,10 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .catalog import Catalog, FileRow
+from .catalog_models import model_row_id
 from .errors import UsageError
 from .index import Gate, HammingIndex, gate_mask
 from .model import HashModel
-from .search import model_row_id
 from .units import human_bytes
 
 KEEPER_RULES = ("resolution", "size", "oldest", "metadata", "path")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .catalog import Catalog, FileRow
-from .errors import NoCodesError, UsageError, printable
+from .catalog_models import model_row_id
+from .errors import UsageError
 from .images import read_image
 from .index import HammingIndex
 from .model import HashModel, prepare
@@ -18,16 +19,6 @@ from .model import HashModel, prepare
 class Hit:
     file: FileRow
     distance: int
-
-
-def model_row_id(catalog: Catalog, model: HashModel) -> int:
-    """The catalog's row id for ``model``; a model never scanned with this catalog has no codes yet."""
-    row = catalog.model_by_key(model.model_key)
-    if row is None:
-        raise NoCodesError(
-            f"the catalog {catalog.path} has no codes for model {printable(model.path)}; run 'photohash-cli scan' with it first"
-        )
-    return row.id
 
 
 def encode_file(model: HashModel, path: str | os.PathLike[str]) -> np.ndarray:

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from engine.catalog import Catalog
-from engine.cli import build_parser, main
+from photohash_cli import build_parser, main
 from engine.model import resolve_model_name
 
 

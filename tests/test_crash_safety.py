@@ -22,7 +22,7 @@ PHOTOS = 60
 
 
 def start_scan(library, catalog_path, *extra) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "engine.cli", "scan", "--catalog", str(catalog_path), "--workers", "1",
+    cmd = [sys.executable, "-m", "photohash_cli", "scan", "--catalog", str(catalog_path), "--workers", "1",
            "--batch-size", "4", *extra, str(library)]
     return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
@@ -69,7 +69,7 @@ def test_sigkill_at_several_points_then_resume(tmp_path, big_library):
 
     before = committed_codes(catalog_path)
     done = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "scan", "--catalog", str(catalog_path), "--json", str(big_library)],
+        [sys.executable, "-m", "photohash_cli", "scan", "--catalog", str(catalog_path), "--json", str(big_library)],
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr

@@ -44,7 +44,7 @@ def test_cli_eval_writes_json_and_a_pr_curve_png(tmp_path, capsys):
 
     from PIL import Image
 
-    from engine.cli import main
+    from photohash_cli import main
 
     from .conftest import REPO, extract_photos
 

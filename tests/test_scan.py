@@ -12,7 +12,7 @@ from engine.catalog import Catalog
 from engine.duplicates import model_groups
 from engine.model import HashModel, default_model_path
 from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
-from engine.search import model_row_id
+from engine.catalog_models import model_row_id
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from engine.duplicates import model_groups
 from engine.errors import TrashError
 from engine.model import HashModel, default_model_path
 from engine.scan import scan
-from engine.search import model_row_id
+from engine.catalog_models import model_row_id
 from engine.trash import last_batch, trash_files, undo
 
 from .conftest import user_trash

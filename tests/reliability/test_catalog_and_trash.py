@@ -24,8 +24,8 @@ from ..conftest import REPO, extract_photos, user_trash
 
 
 def cli(*args, prefix: list[str] = (), code: str | None = None) -> subprocess.CompletedProcess:
-    """The real CLI in its own process (``code``: a Python prelude that stands in for ``python -m engine.cli``)."""
-    cmd = [*prefix, sys.executable] + (["-c", code] if code else ["-m", "engine.cli"]) + [os.fsdecode(a) for a in args]
+    """The real CLI in its own process (``code``: a Python prelude that stands in for ``python -m photohash_cli``)."""
+    cmd = [*prefix, sys.executable] + (["-c", code] if code else ["-m", "photohash_cli"]) + [os.fsdecode(a) for a in args]
     return subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=180)
 
 
@@ -81,7 +81,7 @@ def move_then_die(path):
     real(path)
     os.kill(os.getpid(), signal.SIGKILL)
 trash.send2trash = move_then_die
-from engine.cli import main
+from photohash_cli import main
 sys.exit(main(sys.argv[1:]))
 """
 KILL_BEFORE_MOVE = KILL_AFTER_MOVE.replace("    real(path)\n", "")
@@ -255,11 +255,11 @@ def test_exit_codes_version_and_absolute_paths(tmp_path, twins, monkeypatch):
     assert "no codes" in one_line(no_codes.stderr)
 
     photo = next(p for p in folder.iterdir() if p.name.endswith(".jpg") and p.name != odd.name)
-    done = subprocess.run([sys.executable, "-m", "engine.cli", "search", photo.name, "--catalog", "../c.sqlite",
+    done = subprocess.run([sys.executable, "-m", "photohash_cli", "search", photo.name, "--catalog", "../c.sqlite",
                            "--json"], cwd=folder, capture_output=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["query"] == str(photo)
-    stats = subprocess.run([sys.executable, "-m", "engine.cli", "stats", "--catalog", "../c.sqlite", "--json"],
+    stats = subprocess.run([sys.executable, "-m", "photohash_cli", "stats", "--catalog", "../c.sqlite", "--json"],
                            cwd=folder, capture_output=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert json.loads(stats.stdout)["catalog"] == str(tmp_path / "c.sqlite")

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from engine.catalog import Catalog, ScanRecord
-from engine.cli import main
-from engine.cli.common import load_model
+from photohash_cli import main
+from photohash_cli.common import load_model
 from engine.duplicates import KEEPER_RULES, SIZE_TOLERANCE, find_groups, model_groups
 
 from ..conftest import PHOTOS_ZIP, REPO, extract_photos, require

@@ -38,7 +38,7 @@ def cli(*args, timeout: float = 120, memory_limit: int | None = None) -> subproc
     def cap():
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
 
-    cmd = [sys.executable, "-m", "engine.cli", *[os.fsdecode(a) for a in args]]
+    cmd = [sys.executable, "-m", "photohash_cli", *[os.fsdecode(a) for a in args]]
     return subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=timeout,
                           preexec_fn=cap if memory_limit else None)
 
@@ -184,7 +184,7 @@ def test_decode_workers_exit_when_the_scan_is_killed(tmp_path):
     library = tmp_path / "lib"
     extract_photos(library, limit=60)
     catalog_path = tmp_path / "c.sqlite"
-    cmd = [sys.executable, "-m", "engine.cli", "scan", "--catalog", str(catalog_path), "--workers", "2",
+    cmd = [sys.executable, "-m", "photohash_cli", "scan", "--catalog", str(catalog_path), "--workers", "2",
            "--batch-size", "4", str(library)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)

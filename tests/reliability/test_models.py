@@ -22,7 +22,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from engine import model as model_module
 from engine.catalog import Catalog
-from engine.cli.common import ACTIVE_MODEL_SETTING
+from engine.catalog_models import ACTIVE_MODEL_SETTING
 from engine.errors import ModelError
 from engine.model import HashModel, default_model_path, file_key, resolve_model_name
 
@@ -34,7 +34,7 @@ DEFAULT = default_model_path()
 
 def cli(*args, timeout: float = 180) -> subprocess.CompletedProcess:
     """The real CLI in its own process."""
-    return subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], cwd=REPO, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "photohash_cli", *map(str, args)], cwd=REPO, capture_output=True,
                           text=True, timeout=timeout)
 
 

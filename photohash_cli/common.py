@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
-from ..catalog import Catalog
-from ..errors import ModelError
-from ..model import HashModel, default_model_path, resolve_model_name
-
-ACTIVE_MODEL_SETTING = "active_model"
+from engine.catalog import Catalog
+from engine.catalog_models import active_model_path
+from engine.errors import ModelError
+from engine.model import HashModel, resolve_model_name
 
 
 def open_catalog(args, *, write: bool = True, create: bool | None = None) -> Catalog:
@@ -20,12 +18,6 @@ def open_catalog(args, *, write: bool = True, create: bool | None = None) -> Cat
     undo: ``create=False``, the default when reading) refuses a catalog that does not exist rather than leave an
     empty one at a mistyped path."""
     return Catalog(args.catalog, create=write if create is None else create, write=write)
-
-
-def active_model_path(catalog: Catalog) -> Path:
-    """The model chosen with ``models use``, else the shipped default."""
-    chosen = catalog.get_setting(ACTIVE_MODEL_SETTING)
-    return Path(chosen) if chosen else default_model_path()
 
 
 def load_model(catalog: Catalog, path: str | None) -> HashModel:

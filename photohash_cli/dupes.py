@@ -8,10 +8,11 @@ import os
 import shlex
 import sys
 
-from ..duplicates import KEEPER_RULES, Group, model_groups
-from ..errors import UsageError, printable
-from ..trash import trash_files, undo
-from ..units import human_bytes
+from engine.duplicates import KEEPER_RULES, Group, model_groups
+from engine.errors import UsageError, printable
+from engine.trash import trash_files, undo
+from engine.units import human_bytes
+
 from .common import load_model, open_catalog, print_json
 
 

@@ -11,7 +11,8 @@ import logging
 import os
 import sys
 
-from ..errors import PhotoHashError, UsageError
+from engine.errors import PhotoHashError, UsageError
+
 from . import catalog_cmds, dupes, scan, search, train
 
 log = logging.getLogger("photohash")

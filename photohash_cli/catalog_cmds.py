@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import ModelError, printable
-from ..model import (HashModel, ModelFile, default_model_path, file_key, probe_model, resolve_model_name,
-                     shipped_models)
-from ..units import human_bytes
-from .common import ACTIVE_MODEL_SETTING, active_model_path, open_catalog, print_json, print_table
+from engine.catalog_models import active_model_path, set_active_model
+from engine.errors import ModelError, printable
+from engine.model import (HashModel, ModelFile, default_model_path, file_key, probe_model, resolve_model_name,
+                          shipped_models)
+from engine.units import human_bytes
+
+from .common import open_catalog, print_json, print_table
 
 
 def register(sub, common) -> None:
@@ -132,7 +134,7 @@ def run_use(args) -> int:
     model = probe_model(path)
     with open_catalog(args) as catalog:
         catalog.register_model(model.model_key, str(model.path), model.info.bits, model.info.to_metadata())
-        catalog.set_setting(ACTIVE_MODEL_SETTING, None if args.model == "default" else str(model.path))
+        set_active_model(catalog, None if args.model == "default" else model.path)
     if args.json:
         print_json(_model_dict(model))
     else:

@@ -7,7 +7,8 @@ import sys
 
 from tqdm import tqdm
 
-from ..scan import ScanFailure, ScanProgress, ScanSummary, scan
+from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
+
 from .common import load_model, open_catalog, print_json
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
-from ..errors import printable
-from ..search import search
-from ..units import human_bytes
+from engine.errors import printable
+from engine.search import search
+from engine.units import human_bytes
+
 from .common import load_model, open_catalog, print_json, print_table
 
 
