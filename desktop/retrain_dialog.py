@@ -1,6 +1,6 @@
 """Retrain on my library: explains what happens and how long it should take here, runs the trainer
-in a child process (``photohash-cli train --progress json``) on the catalog's photos, shows its
-progress, cancels it (the child saves a checkpoint; Start again resumes), and on success checks
+in a child process (``python -m trainer.session REQUEST``, engine.retrain's request) on the catalog's photos, shows
+its progress, cancels it (the child saves a checkpoint; Start again resumes), and on success checks
 the new model and makes it the active one (the previous one stays selectable in Settings).
 When the backbone's weights are not on this computer it names the file and where torchvision keeps
 it, and downloads it on request (``python -m trainer.download``, another child: the app never imports torch)."""
@@ -20,17 +20,15 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout)
 
 from engine.catalog import default_data_dir
-from engine.cli.train import describe_radii
+from engine.errors import printable
 from engine.model import HashModel
+from engine.retrain import (BITS, LIBRARY_AUGMENT, METHOD_DEFAULTS, RECIPE, RECIPE_SETTINGS, RetrainRequest,
+                            describe_radii, estimate, model_stem)
 
 from .context import AppContext
-from .library_view import shown_path
+from .widgets import shown_path
 from .workers import TrainProcess
 
-# The trainer's recipe of the default model (trainer.recipe; the app never imports the trainer, a test checks they
-# agree): its name, its code length with pHash, and the epochs it trains for.
-RECIPE, RECIPE_BITS = "photohash", 192
-DEFAULT_EPOCHS = {True: 60, False: 30}  # the recipe's, a method's alone
 INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have.\n\n"
                 "To enable it, install PhotoHash with its training extra:\n\n"
                 "    pip install 'photohash[train]'\n\n"
@@ -39,34 +37,6 @@ INSTALL_HINT = ("Retraining needs PyTorch, which this installation does not have
 PROBING = ("Starting the trainer (loading PyTorch, which can take half a minute) to find out whether a GPU "
            "can do the work…")
 WEIGHTS_MB = 14  # torchvision's MobileNetV2 ImageNet weights, mobilenet_v2-b0353104.pth: 13.6 MB
-
-
-# Seconds per photo for frozen training (feature cache of 4 views + 30 epochs of WCH), from the 5,000-photo
-# benchmark (docs/benchmark.md: 394 s on a 2-core CPU) plus decoding full-size photos.
-SECONDS_PER_PHOTO = {"cpu": 0.11, "cuda": 0.02, "mps": 0.04}
-STARTUP_SECONDS = 10  # loading PyTorch and the backbone, exporting and checking the model (85 photos, 5 epochs: 12 s)
-CHECK_SECONDS_PER_PHOTO = 0.4  # each held-out photo and its 41 edited copies (300: 98-127 s, bench_retrain.py)
-
-
-def held_out(photos: int) -> int:
-    """The photos the trainer keeps out of training to check the radius on (trainer.calibrate.hold_out, which the app
-    does not import: a test checks they agree): a fifth, at most 300, none under 50."""
-    return min(300, photos // 5) if photos >= 50 else 0
-
-
-def estimate(photos: int, device: str, epochs: int, recipe: bool = False) -> float:
-    """Seconds. The held-out photos are checked, the rest train. For a method alone about 40 % of the time is reading
-    them (4 views) and 60 % is 30 epochs. The recipe caches 8 views (half again the reading: each photo is decoded
-    once) and trains its small head on pooled features in a twentieth of WCH's time (5,000 photos end to end: 426 s against WCH's 566 s, bench_retrain.py). Learning
-    which way up (trainer.orientation: from 250 photos, on at most 6,000) adds a fifth of a photo's share (113 s for
-    5,052 photos on the 2-core CPU)."""
-    per_photo = SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"])
-    held = held_out(photos)
-    training = photos - held
-    upright = 0.2 * min(training, 6000) if training >= 250 else 0.0
-    reading, fitting = (0.6, 0.05 * epochs / 60) if recipe else (0.4, 0.6 * epochs / 30)
-    calibration = CHECK_SECONDS_PER_PHOTO * held
-    return STARTUP_SECONDS + calibration + per_photo * (training * (reading + fitting) + upright)
 
 
 def describe_seconds(seconds: float) -> str:
@@ -109,7 +79,7 @@ class RetrainDialog(QDialog):
         self.method.addItem("WCH: Weighted Contrastive Hashing (a learned code alone)", "wch")
         self.method.addItem("NSH: Naturally-Sorted Hashing (a learned code alone)", "nsh")
         self.bits = QComboBox()
-        for bits in (16, 32, 64, 128):
+        for bits in BITS:
             self.bits.addItem(f"{bits} bits", bits)
         self.bits.setCurrentIndex(self.bits.findData(bits_default) if self.bits.findData(bits_default) >= 0 else
                                   self.bits.findData(64))
@@ -252,14 +222,16 @@ class RetrainDialog(QDialog):
                 self.bits.setCurrentIndex(self.bits.findData(int(kind[2])))
 
     def _method_chosen(self) -> None:
-        """The recipe learns 64 bits beside pHash's 64 (192 in all); each method keeps its own epoch count."""
+        """The recipe learns its own length beside pHash; each method keeps its own epoch count."""
         recipe = self.method.currentData() == RECIPE
         if recipe:
-            self.bits.setCurrentIndex(self.bits.findData(64))
+            self.bits.setCurrentIndex(self.bits.findData(RECIPE_SETTINGS["bits"]))
         self.bits.setEnabled(not recipe)
-        self.bits.setToolTip("The PhotoHash recipe learns 64 bits, written beside pHash's 64" if recipe else "")
+        self.bits.setToolTip(f"The PhotoHash recipe learns {RECIPE_SETTINGS['bits']} bits, written beside pHash's"
+                             if recipe else "")
         # "retrain/epochs" was the one count before the recipe came: a method's own, still
-        fallback = DEFAULT_EPOCHS[True] if recipe else self.context.prefs.qs.value("retrain/epochs", DEFAULT_EPOCHS[False])
+        fallback = RECIPE_SETTINGS["epochs"] if recipe else self.context.prefs.qs.value("retrain/epochs",
+                                                                                         METHOD_DEFAULTS["epochs"])
         self.epochs.setValue(int(self.context.prefs.qs.value(f"retrain/epochs/{self.method.currentData()}", fallback)))
         self._show_start()
         self._show_estimate()
@@ -267,7 +239,7 @@ class RetrainDialog(QDialog):
     def _show_estimate(self) -> None:
         if self.device_name is None:
             return
-        seconds = estimate(self.photos, self.device, self.epochs.value(), self.method.currentData() == RECIPE)
+        seconds = estimate(self.photos, self.device, self.epochs.value(), self.method.currentData())
         self.eta.setText(f"It runs on <b>{self.device_name}</b> and should take about "
                          f"<b>{describe_seconds(seconds)}</b> for {self.photos:,} photos. You can keep using "
                          f"PhotoHash meanwhile, and cancel at any time: starting again resumes.")
@@ -282,7 +254,7 @@ class RetrainDialog(QDialog):
         """torchvision's weights into its own cache, by the trainer's downloader in a child process."""
         if self.needed is None or (self.downloader is not None and self.downloader.is_running()):
             return
-        self.downloader = TrainProcess([], self, module="trainer.download")
+        self.downloader = TrainProcess("trainer.download", [], self)
         self.downloader.event.connect(self._download_event)
         self.downloader.log.connect(self.log.appendPlainText)
         self.downloader.finished.connect(self._downloaded)
@@ -327,8 +299,7 @@ class RetrainDialog(QDialog):
 
     def _kind(self) -> str:
         """The new model's name before its time stamp: method and code length."""
-        method, bits = self.method.currentData(), self.bits.currentData()
-        return f"{method}{RECIPE_BITS if method == RECIPE else bits}"
+        return model_stem(self.method.currentData(), self.bits.currentData())
 
     def _pending(self) -> Path | None:
         """The output of a cancelled run with the chosen method and length: starting resumes it."""
@@ -338,16 +309,16 @@ class RetrainDialog(QDialog):
     def _show_start(self) -> None:
         self.start_button.setText("Resume training" if self._pending() else "Start training")
 
-    def arguments(self) -> list[str]:
+    def request(self) -> RetrainRequest:
+        """What the trainer is asked to do: the catalog's photos, with the chosen method, length and epochs."""
         method, bits = self.method.currentData(), self.bits.currentData()
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         # a cancelled run of the same kind is resumed: same output, same checkpoint
         self.out = self._pending() or default_data_dir() / "models" / f"{self._kind()}-{stamp}.onnx"
-        # the recipe brings its own views and code length; the methods alone learn from crops with edits
-        kind = [] if method == RECIPE else ["--bits", str(bits), "--augment", "duplicates"]
-        return ["train", "--catalog", self.context.catalog_path, "--from-catalog", "--method", method, *kind,
-                "--epochs", str(self.epochs.value()), "--progress", "json", "--out", str(self.out),
-                "--weights", str(self._weights() or "")]
+        # the recipe brings its own views and code length; the methods alone learn for a library of copies
+        alone = {} if method == RECIPE else {"bits": bits, "augment": LIBRARY_AUGMENT}
+        return RetrainRequest(out=str(self.out), method=method, catalog=self.context.catalog_path,
+                              epochs=self.epochs.value(), weights=str(self._weights() or ""), **alone)
 
     def start(self) -> None:
         if self.process is not None and self.process.is_running():
@@ -368,7 +339,7 @@ class RetrainDialog(QDialog):
             return
         self.context.prefs.qs.setValue(f"retrain/epochs/{self.method.currentData()}", self.epochs.value())
         self.context.prefs.qs.setValue("retrain/weights", str(weights))
-        self.process = TrainProcess(self.arguments(), self)
+        self.process = TrainProcess("trainer.session", [self.request().to_json()], self)
         self.context.prefs.qs.setValue("retrain/pending", str(self.out))
         self.process.event.connect(self._event)
         self.process.log.connect(self.log.appendPlainText)
@@ -407,6 +378,8 @@ class RetrainDialog(QDialog):
                                f"them: {e['done']:,} of {e['total']:,}")
         elif kind == "resumed":
             self.log.appendPlainText(f"resumed from the checkpoint at epoch {e['epoch']}")
+        elif kind == "skipped":
+            self.log.appendPlainText(f"skipped {printable(e['path'])}: {e['reason']}")
         elif kind == "done":
             self.progress.setValue(99)
             self.stage.setText("Checking the new model…")

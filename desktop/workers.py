@@ -21,7 +21,7 @@ from engine.errors import NoCodesError, PhotoHashError
 from engine.model import HashModel
 from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
 
-from .app import log_error, log_line
+from .log import log_error, log_line
 
 SCAN_FIRST = "Scan the library first (Library → Scan): there are no codes for this model yet."
 MODEL_UNUSABLE = "The model cannot be loaded: choose another one in Settings."
@@ -170,8 +170,8 @@ def trainer_available() -> bool:
 
 
 class TrainProcess(QObject):
-    """``photohash-cli train --progress json`` (or another module of ours that prints JSON lines, such as
-    ``trainer.download``) in a child process; its JSON lines become signals.
+    """A module of the trainer that prints JSON lines (``trainer.session`` with a request, ``trainer.download``),
+    run as ``python -m MODULE ARGUMENTS`` in a child process (the app never imports torch); its lines become signals.
 
     The child owns the work: cancelling sends SIGINT, on which the trainer saves a checkpoint and
     exits, so a later run with the same output resumes.
@@ -181,7 +181,7 @@ class TrainProcess(QObject):
     log = Signal(str)  # a line the trainer wrote on stderr
     finished = Signal(int, bool)  # exit code, cancelled
 
-    def __init__(self, arguments: Sequence[str], parent: QObject | None = None, *, module: str = "engine.cli"):
+    def __init__(self, module: str, arguments: Sequence[str], parent: QObject | None = None):
         super().__init__(parent)
         self.arguments, self.module = list(arguments), module
         self.cancelled = False

@@ -7,53 +7,21 @@ import json
 import pytest
 
 from engine import codes
-from engine.errors import PhotoHashError
 from engine.model import HashModel, default_model_path
+from engine.retrain import GATE, RECIPE_BITS, describe_radii, shipped_radii
 from engine.search import encode_file
 
 from .conftest import WEIGHTS, extract_photos, require
 
 pytest.importorskip("torch", reason="needs the [train] extra (torch)")
 
-from trainer import calibrate, recipe  # noqa: E402
+from trainer import calibrate  # noqa: E402
 from trainer.perceptual import code_gates  # noqa: E402
-
-
-def test_hold_out_is_a_seeded_fifth_at_most_300_and_none_for_a_tiny_library():
-    paths = [f"/lib/{i:05d}.jpg" for i in range(1000)]
-    training, held = calibrate.hold_out(paths, seed=3)
-    assert len(held) == 200 and len(training) == 800 and set(training) | set(held) == set(paths)
-    assert not set(training) & set(held)
-    assert calibrate.hold_out(list(reversed(paths)), seed=3)[1] == held  # the same photos, the same split
-    assert calibrate.hold_out(paths, seed=4)[1] != held
-    assert len(calibrate.hold_out([f"/{i}.jpg" for i in range(10_000)])[1]) == calibrate.MAX_HELD_OUT
-    assert calibrate.hold_out(paths[:49]) == (paths[:49], [])  # 9 held-out photos would say nothing
-
-
-def _settings(*argv: str) -> dict:
-    from engine.cli import build_parser
-    from engine.cli.train import training_settings
-
-    return training_settings(build_parser().parse_args(["train", "--images", "/lib", "--out", "m.onnx", *argv]))
-
-
-def test_the_recipe_is_the_default_and_the_command_line_overrides_it():
-    recipe_settings = {"method": "baseline", "bits": 64, "augment": "edits", "views": 8, "tau": 0.05,
-                       "batch_size": 512, "epochs": 60}
-    assert recipe.SETTINGS == recipe_settings and _settings() == recipe_settings
-    assert _settings("--epochs", "3", "--views", "2") == {**recipe_settings, "epochs": 3, "views": 2}
-    assert _settings("--method", "wch") == {"method": "wch", "bits": 64, "epochs": 30, "batch_size": 64, "views": 4,
-                                            "augment": "standard", "tau": None}  # what it always was
-    assert _settings("--method", "nsh", "--bits", "16", "--tau", "0.2")["tau"] == 0.2
-    assert _settings("--bits", "64") == recipe_settings
-    with pytest.raises(PhotoHashError, match="learns 64 bits beside pHash; use --method wch, nsh or baseline"):
-        _settings("--bits", "32")
 
 
 def test_a_code_with_no_precise_radius_gets_radius_0_and_is_called_a_similar_photo_finder():
     """WCH's subject codes on 299 held-out photos: photos with the same code were copies of one photo 25 % of the
     time (docs/benchmark.md). Such a model must not keep a radius that calls a whole subject duplicates."""
-    from engine.cli.train import describe_radii
     from trainer.export import model_info
 
     info = model_info("wch", "mobilenet_v2", 64, "300 photos")
@@ -114,7 +82,7 @@ def test_cli_trains_the_recipe_beside_phash_and_calibrates_its_radius(tmp_path, 
     from PIL import Image
 
     from engine.catalog import Catalog
-    from engine.cli import main
+    from photohash_cli import main
     from engine.duplicates import model_groups
 
     folder = tmp_path / "library"
@@ -131,8 +99,8 @@ def test_cli_trains_the_recipe_beside_phash_and_calibrates_its_radius(tmp_path, 
     assert done["photos"] == 48 and 8 <= checked["photos"] <= 12 and checked["copies"] == checked["photos"] * 41
     model = HashModel.load(out)
     info = model.info
-    assert info.bits == 192 and info.method == "phash + baseline x2" and info.gates == code_gates(64, recipe.GATE)
-    shipped_duplicate, shipped_similar = recipe.shipped_radii()
+    assert info.bits == RECIPE_BITS and info.method == "phash + baseline x2" and info.gates == code_gates(64, GATE)
+    shipped_duplicate, shipped_similar = shipped_radii()
     assert 0 <= done["calibration"]["radius"] == info.radius_duplicate == done["radius"]["duplicate"]
     assert info.radius_duplicate == min(done["calibration"]["allowed"], shipped_duplicate)  # only ever tightened
     assert info.radius_similar == shipped_similar
@@ -140,7 +108,8 @@ def test_cli_trains_the_recipe_beside_phash_and_calibrates_its_radius(tmp_path, 
             f"(they allow {checked['allowed']})") in info.trained_on
     assert not calibrate.uncalibrated_path(out).exists()
 
-    # Ctrl-C while the radius is checked (the same run again: cache and checkpoint reused): no half-made model stays
+    # cancelled while the radius is checked (the same run again: cache and checkpoint reused): the run says it
+    # stopped, and no half-made model stays
     def interrupted(*args, **kwargs):
         assert calibrate.uncalibrated_path(out).exists()
         raise KeyboardInterrupt
@@ -149,8 +118,9 @@ def test_cli_trains_the_recipe_beside_phash_and_calibrates_its_radius(tmp_path, 
     before = out.read_bytes()
     assert main(["train", "--images", str(folder), "--weights", str(WEIGHTS), "--epochs", "2", "--views", "2",
                  "--batch-size", "16", "--no-upright", "--work-dir", str(tmp_path / "work"), "--progress", "json",
-                 "--out", str(out)]) != 0
-    capsys.readouterr()
+                 "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert json.loads(said.out.splitlines()[-1])["event"] == "stopped" and "run the same command again" in said.err
     assert not calibrate.uncalibrated_path(out).exists() and out.read_bytes() == before
     monkeypatch.undo()
 

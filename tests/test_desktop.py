@@ -108,7 +108,7 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
 
     # Library: every readable photo in the grid, the broken one listed with its reason
     qtbot.waitUntil(lambda: window.library.model.rowCount() == len(lib.photos), timeout=30_000)
-    from desktop.library_view import PathRole
+    from desktop.widgets import PathRole
 
     items = [window.library.errors.topLevelItem(i) for i in range(window.library.errors.topLevelItemCount())]
     errors = [(item.data(0, PathRole), item.text(1)) for item in items]
@@ -322,7 +322,7 @@ def test_geometry_and_tab_restored(make_window, qtbot):
 
 
 def test_crash_handler_writes_the_log(make_window, capfd):
-    from desktop.app import log_path
+    from desktop.log import log_path
 
     make_window()
 
@@ -352,6 +352,7 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
     pytest.importorskip("torch", reason="retraining needs the [train] extra")
     require(WEIGHTS)
     from desktop.retrain_dialog import RetrainDialog
+    from engine.retrain import RECIPE_BITS
 
     lib = build_library(tmp_path / "library", count=12, edited=2)
     window = make_window()
@@ -393,7 +394,8 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
     assert activated.args == [str(out)] and dialog.out == out
     assert any(e.get("event") == "resumed" for e in events)
     info = HashModel.load(out).info
-    assert info.bits == 192 and info.method == "phash + baseline x2" and info.gates and out.stem.startswith("photohash192-")
+    assert info.bits == RECIPE_BITS and info.method == "phash + baseline x2" and info.gates
+    assert out.stem.startswith(f"photohash{RECIPE_BITS}-")
     assert window.context.model_path() == str(out) and "is now the active model" in dialog.stage.text()
     assert dialog.progress.value() == 100
 
@@ -409,20 +411,24 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
 
 
 def test_retrain_offers_the_recipe_first_and_the_methods_with_their_lengths(make_window, qtbot, tmp_path):
-    from desktop.retrain_dialog import DEFAULT_EPOCHS, RECIPE, RECIPE_BITS, RetrainDialog, held_out
+    from desktop.retrain_dialog import RetrainDialog
+    from engine.retrain import LIBRARY_AUGMENT, METHOD_DEFAULTS, RECIPE, RECIPE_BITS, RECIPE_SETTINGS, RetrainRequest
 
     window = make_window()
     dialog = RetrainDialog(window.context, 500, window, weights=str(tmp_path / "w.pth"))
     qtbot.addWidget(dialog)
-    assert dialog.method.currentData() == RECIPE and dialog.epochs.value() == DEFAULT_EPOCHS[True]
-    args = dialog.arguments()
-    assert args[args.index("--method") + 1] == RECIPE and "--bits" not in args and "--augment" not in args
-    assert dialog.out.stem.startswith(f"{RECIPE}{RECIPE_BITS}-")
+    assert dialog.method.currentData() == RECIPE and dialog.epochs.value() == RECIPE_SETTINGS["epochs"]
+    wanted = dialog.request()
+    assert (wanted.method, wanted.bits, wanted.augment, wanted.catalog) == (RECIPE, None, None,
+                                                                          window.context.catalog_path)
+    assert wanted.settings() == RECIPE_SETTINGS  # what the trainer will run: the recipe, whole
+    assert RetrainRequest.from_json(wanted.to_json()) == wanted  # as the child process reads it
+    assert dialog.out.stem.startswith(f"{RECIPE}{RECIPE_BITS}-") and wanted.out == str(dialog.out)
     dialog.method.setCurrentIndex(dialog.method.findData("wch"))
-    assert dialog.bits.isEnabled() and dialog.epochs.value() == DEFAULT_EPOCHS[False]
+    assert dialog.bits.isEnabled() and dialog.epochs.value() == METHOD_DEFAULTS["epochs"]
     dialog.bits.setCurrentIndex(dialog.bits.findData(32))
-    args = dialog.arguments()
-    assert args[args.index("--bits") + 1] == "32" and args[args.index("--augment") + 1] == "duplicates"
+    wanted = dialog.request()
+    assert (wanted.bits, wanted.augment) == (32, LIBRARY_AUGMENT) and wanted.settings()["bits"] == 32
     assert dialog.out.stem.startswith("wch32-")
     # a run cancelled before is offered again with its own method and length, and the epochs saved before the
     # recipe came (one count for every method) still count for the methods
@@ -432,19 +438,6 @@ def test_retrain_offers_the_recipe_first_and_the_methods_with_their_lengths(make
     qtbot.addWidget(again)
     assert (again.method.currentData(), again.bits.currentData(), again.epochs.value()) == ("nsh", 16, 12)
     assert again.start_button.text() == "Resume training"
-    try:
-        from trainer import recipe
-        from trainer.calibrate import hold_out
-        from trainer.perceptual import LOW
-    except ImportError:  # the app's constants are checked against the trainer where it is installed
-        return
-    for photos in (4, 49, 50, 51, 999, 1500, 1501, 20_000):
-        assert held_out(photos) == len(hold_out([f"/p/{i}.jpg" for i in range(photos)])[1]), photos
-    from engine.cli.train import METHOD_DEFAULTS
-
-    learned = recipe.SETTINGS["bits"] * recipe.LEARNED_WEIGHT
-    assert (RECIPE, RECIPE_BITS, DEFAULT_EPOCHS[True]) == (recipe.NAME, LOW * LOW + learned, recipe.SETTINGS["epochs"])
-    assert DEFAULT_EPOCHS[False] == METHOD_DEFAULTS["epochs"]
 
 
 def test_retrain_refuses_to_start_without_weights(make_window, qtbot, tmp_path):
@@ -581,7 +574,7 @@ def test_thumbnail_store_caches_on_disk_skips_stale_requests_and_prunes(qapp, qt
 
 def test_a_model_activated_during_a_scan_rehashes_after_it(make_window, qtbot, tmp_path):
     from engine.model import resolve_model_name
-    from engine.search import model_row_id
+    from engine.catalog_models import model_row_id
 
     lib = build_library(tmp_path / "library", count=6, edited=1)
     window = make_window()

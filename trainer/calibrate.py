@@ -15,8 +15,8 @@ kept once. Different shots of one scene that it does not group stay, and may tig
 
 from __future__ import annotations
 
-import hashlib
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,13 +28,11 @@ from engine.errors import FileError
 from engine.images import decode_image, read_image
 from engine.index import HammingIndex
 from engine.model import HashModel, ModelInfo, default_model_path
+from engine.retrain import MIN_HELD_OUT
 
 from .edits import EDITS, edited_file
 from .evaluate import DUPLICATE_PRECISION, NearDupItems, calibrate_radius, code_counts
 
-HELD_OUT = 0.2  # share of the photos kept out of training to calibrate on
-MAX_HELD_OUT = 300  # bounds the check's time: each is edited 41 times (300 photos: about 2 min on a 2-core CPU)
-MIN_HELD_OUT = 10  # fewer cannot say anything: the model keeps its provisional radii (a library under 50 photos)
 MIN_DISTINCT = MIN_HELD_OUT // 2  # distinct held-out photos needed (unreadable ones and duplicates leave fewer)
 MIN_EDITED_SIDE = 64  # a thinner photo (an icon, a strip) cannot take every edit: it is not edited
 SIDE = 1024  # a photo's long side before it is edited: the model sees 224 px; 12 MP edits would take minutes
@@ -57,20 +55,8 @@ class Calibration:
     skipped: list  # [path, reason] of held-out photos that could not be read
 
 
-def hold_out(paths: list[str], seed: int = 0) -> tuple[list[str], list[str]]:
-    """(training photos, held-out photos): a HELD_OUT share, at most MAX_HELD_OUT, none when fewer than MIN_HELD_OUT
-    would be held out. Each photo's lot is a hash of its path and the seed, so a library that changed a little
-    keeps almost the same split (a cancelled training resumes on nearly the same photos)."""
-    count = min(MAX_HELD_OUT, int(len(paths) * HELD_OUT))
-    if count < MIN_HELD_OUT:
-        return list(paths), []
-    lot = {p: hashlib.blake2b(f"{seed}\0{p}".encode(), digest_size=8).digest() for p in paths}
-    held = set(sorted(paths, key=lot.__getitem__)[:count])
-    return [p for p in paths if p not in held], sorted(held)
-
-
 def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling: int | None = None, seed: int = 0,
-              progress: Callable[[dict], None] | None = None) -> Calibration:
+              progress: Callable[[dict], None] | None = None, cancel: threading.Event | None = None) -> Calibration:
     """Calibrate ``model_path``'s duplicate radius on ``photos`` (held out from its training), never above
     ``ceiling``; the model's gates apply, as in the engine's duplicate search.
 
@@ -79,7 +65,7 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
     photos has few, and the radius it allows does not hold elsewhere (bench_retrain.py: the shipped recipe retrained
     on 5,000 Imagenette photos, checked on 300 of them, allowed 51 where the benchmark's test half keeps precision
     0.99 only up to 33; at 51 its precision was 0.56). So the photos may tighten the starting radius, never
-    loosen it."""
+    loosen it. Setting ``cancel`` stops it with KeyboardInterrupt, as Ctrl-C does."""
     model = HashModel.load(model_path, device="cpu")
     reference = HashModel.load(default_model_path(), device="cpu")
     total = len(photos) * (1 + len(EDITS))
@@ -87,6 +73,8 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
 
     def report(count: int) -> None:
         nonlocal done
+        if cancel is not None and cancel.is_set():
+            raise KeyboardInterrupt
         done += count
         if progress:
             progress({"event": "calibrate", "done": done, "total": total})

@@ -27,6 +27,8 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from engine.model import ModelInfo, prepare
+from engine.retrain import UPRIGHT_MAX_PHOTOS as MAX_PHOTOS
+from engine.retrain import UPRIGHT_MIN_PHOTOS as MIN_PHOTOS
 
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, frozen_runner
 from .data import UnlabeledPhotos, collate
@@ -37,8 +39,6 @@ EDITED = 0.5  # share of training images changed by a random user edit before th
 HELD_OUT = 0.2  # share of the photos kept out of the fit to set the confidence
 MAX_WRONGLY_TURNED = 0.02  # at most this share of held-out upright images may be turned by the engine
 WEIGHT_DECAY = 0.1  # on the standardised features; 0.001-0.01 fit the training photos too closely
-MIN_PHOTOS = 250  # the held-out fifth then has 50 upright images: the 2 % rule allows one wrongly turned, not 0 of 4
-MAX_PHOTOS = 6000  # enough to learn it; bounds the time and the memory (about 0.4 MB per photo while fitting)
 CONFIDENCES = np.round(np.arange(0.5, 0.995, 0.01), 2)
 
 

@@ -52,15 +52,17 @@ sys.path.insert(0, str(REPO))
 from engine import codes  # noqa: E402
 from engine.images import decode_image, read_image  # noqa: E402
 from engine.model import HashModel, prepare, resolve_model_name  # noqa: E402
+from engine.retrain import GATE, LEARNED_WEIGHT, RECIPE_SETTINGS  # noqa: E402
 from trainer.backbones import Backbone, frozen_runner  # noqa: E402
+from trainer.checkpoints import CHECKPOINT  # noqa: E402
+from trainer.config import FitConfig  # noqa: E402
 from trainer.data import RESIZE_RULES, UnlabeledPhotos, eval_transform, imagenette_split  # noqa: E402
 from trainer.edits import EDITS, write_edits  # noqa: E402
 from trainer.evaluate import (DUPLICATE_PRECISION, NearDupItems, calibrate_radius, code_counts,  # noqa: E402
                               evaluate_model, mean_average_precision, near_duplicate_counts, near_duplicate_curve,
                               near_duplicate_report, plot_pr_curves)
 from trainer.export import export_onnx, model_info, to_batch, trained_encoder, with_perceptual, with_upright  # noqa: E402
-from trainer.fit import CHECKPOINT, FitConfig, fit_frozen, learn_upright  # noqa: E402
-from trainer import recipe  # noqa: E402
+from trainer.fit import fit_frozen, learn_upright  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
 from trainer.perceptual import PerceptualHash, code_gates, side_by_side  # noqa: E402
 
@@ -78,7 +80,6 @@ COSINE_BINS = 1000  # float features: bin = floor((1 - cosine) * COSINE_BINS / 2
 PERCEPTUAL = ("pHash", "dHash", "wHash", "colorhash")
 SHIPPED_ROW = "baseline τ 0.05, batch 512 (edits views)"
 EDIT_VIEWS = {"augment": "edits", "views": 8}  # the "edits" rows: whole-photo views, 8 per photo
-LEARNED_WEIGHT, GATE = recipe.LEARNED_WEIGHT, recipe.GATE
 COMBINED_ROW = f"pHash + shipped head x{LEARNED_WEIGHT}, gated"
 
 
@@ -276,7 +277,7 @@ def similar_radius(counts: dict, duplicate: int) -> int:
 # -- the run ----------------------------------------------------------------------------------------
 
 
-SHIPPED_RECIPE = {k: v for k, v in recipe.SETTINGS.items() if k != "bits"}  # BITS is the benchmark's
+SHIPPED_RECIPE = {k: v for k, v in RECIPE_SETTINGS.items() if k != "bits"}  # BITS is the benchmark's
 
 
 def train(method: str, augment: str, photos: list[str], epochs: int = 1, views: int = 4, **settings):

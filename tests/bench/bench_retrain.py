@@ -26,9 +26,8 @@ from pathlib import Path
 
 from bench_retrieval import WEIGHTS, ZIPS, train_folder  # the same photos and weights as the retrieval bench
 
-from trainer import recipe
+from engine.retrain import RECIPE, model_stem
 from trainer.data import imagenette_split
-from trainer.perceptual import LOW
 
 REPO = Path(__file__).resolve().parents[2]
 ZIP = ZIPS["imagenette"]
@@ -37,7 +36,7 @@ WORK = REPO / "build" / "bench" / "retrain"
 
 def cli(*args: str) -> tuple[float, str]:
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run([sys.executable, "-m", "photohash_cli", *args], capture_output=True, text=True, cwd=REPO)
     if proc.returncode:
         sys.exit(f"photohash-cli {args[0]} failed: {proc.stderr.strip()[-2000:]}")
     return time.monotonic() - start, proc.stdout
@@ -55,9 +54,8 @@ def main() -> None:
             sys.exit(f"needs {path} (shared file is missing)")
     folder = train_folder("imagenette", imagenette_split(ZIP))
     count = sum(1 for p in folder.iterdir() if p.suffix.lower() in (".jpeg", ".jpg"))
-    shipped = args.method == recipe.NAME  # its code: pHash's 64 bits, then the learned bits twice
-    name = f"{args.method}{LOW * LOW + recipe.LEARNED_WEIGHT * args.bits}-retrained" if shipped else \
-        f"{args.method}{args.bits}"
+    shipped = args.method == RECIPE  # its code: pHash's 64 bits, then the learned bits twice
+    name = f"{model_stem(args.method, args.bits)}-retrained" if shipped else model_stem(args.method, args.bits)
     model = WORK / f"{name}.onnx"
     epochs = ["--epochs", str(args.epochs)] if args.epochs else []
     times = []
