@@ -112,6 +112,14 @@ def pytest_configure(config):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the desktop tests need no screen
 
 
+def pytest_collection_modifyitems(items):
+    """Each test is marked with its kind, the folder it lives in, so ``-m unit`` or ``-m "not gui"`` select by kind."""
+    for item in items:
+        kind = Path(item.fspath).parent.name
+        if kind in ("unit", "integration", "gui", "reliability"):
+            item.add_marker(kind)
+
+
 def user_trash() -> Path:
     return Path(os.environ["XDG_DATA_HOME"]) / "Trash"
 
@@ -120,3 +128,34 @@ def user_trash() -> Path:
 def isolated_data_dir(tmp_path, monkeypatch):
     """Never touch the real user's catalog: the data folder points into tmp_path."""
     monkeypatch.setenv("PHOTOHASH_DATA_DIR", str(tmp_path / "photohash-data"))
+
+
+@pytest.fixture
+def make_window(qapp, qtbot, tmp_path):
+    """A main window over a catalog file in tmp_path, with its own QSettings ini file (tests/gui and the
+    reliability suite's screens)."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import build_window, create_app, install_crash_handler
+
+    create_app()
+    install_crash_handler()
+    windows = []
+
+    def make():
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = build_window(str(tmp_path / "catalog.sqlite"), settings)
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()  # keyboard shortcuts go to the active window, as on a desktop
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        if window.library.scanning():
+            window.library.cancel_scan()
+            window.library.worker.wait(30_000)
+        window.context.close()

@@ -9,7 +9,6 @@ resize and grey conversion (ImageHash converts to 8-bit grey first, then resizes
 
 from __future__ import annotations
 
-import io
 import statistics
 import sys
 import tempfile

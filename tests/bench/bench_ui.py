@@ -176,13 +176,13 @@ def open_window(work: Path, catalog: Path, model: str | None = None):
 
     from desktop.app import build_window
     from engine.catalog import Catalog
-    from engine.cli.common import ACTIVE_MODEL_SETTING
+    from engine.catalog_models import set_active_model
     from engine.model import resolve_model_name
 
     os.environ["PHOTOHASH_DATA_DIR"] = str(work / "data")  # a fresh thumbnail cache
     if model:
         with Catalog(catalog) as c:
-            c.set_setting(ACTIVE_MODEL_SETTING, str(resolve_model_name(model)))
+            set_active_model(c, resolve_model_name(model))
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     window = build_window(str(catalog), settings)
     window.resize(1280, 800)

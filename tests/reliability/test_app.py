@@ -27,7 +27,6 @@ from PySide6.QtCore import Qt  # noqa: E402
 from engine.catalog import Catalog  # noqa: E402
 
 from ..conftest import REPO, build_library  # noqa: E402
-from ..test_desktop import make_window  # noqa: E402,F401 - the fixture
 
 SCAN_TIMEOUT_MS = 180_000
 PROBE_TIMEOUT_MS = 120_000  # the trainer's child process imports PyTorch

@@ -14,7 +14,6 @@ from engine.model import HashModel, default_model_path  # noqa: E402
 from engine.scan import scan  # noqa: E402
 
 from ..conftest import extract_photos  # noqa: E402
-from ..test_desktop import make_window  # noqa: E402,F401 - the fixture
 
 
 def test_a_name_that_is_not_utf8_reaches_search_whole(make_window, qtbot, tmp_path):

@@ -354,7 +354,7 @@ def test_the_similar_end_marks_nothing_and_trash_all_moves_only_what_the_user_ma
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
-    from ..test_desktop import answer_next_box
+    from ..gui.test_desktop import answer_next_box
 
     root = make_sample(tmp_path / "Pictures")
     scan_in_app(qtbot, window, root)

@@ -26,7 +26,7 @@ from engine.model import HashModel, default_model_path
 from engine.scan import decode_for_model, scan
 
 from ..conftest import REPO, extract_photos
-from ..test_crash_safety import committed_codes
+from ..integration.test_crash_safety import committed_codes
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 

@@ -27,7 +27,7 @@ from engine.errors import ModelError
 from engine.model import HashModel, default_model_path, file_key, resolve_model_name
 
 from ..conftest import REPO, extract_photos
-from ..test_model import PHASH, with_turn_output
+from ..integration.test_model import PHASH, with_turn_output
 
 DEFAULT = default_model_path()
 

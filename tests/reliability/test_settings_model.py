@@ -9,7 +9,6 @@ pytest.importorskip("pytestqt", reason="needs pytest-qt (the dev extra)")
 
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from ..test_desktop import make_window  # noqa: E402,F401 - the fixture
 from .test_models import huge_model  # noqa: E402
 
 

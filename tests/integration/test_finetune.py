@@ -17,7 +17,7 @@ from trainer.config import FitConfig  # noqa: E402
 from trainer.data import UnlabeledPhotos, eval_transform  # noqa: E402
 from trainer.finetune import fit_finetune  # noqa: E402
 
-from .conftest import REPO, WEIGHTS, require  # noqa: E402
+from ..conftest import REPO, WEIGHTS, require  # noqa: E402
 
 TINY = dict(mode="finetune", bits=16, epochs=2, batch_size=8, image_size=64)
 
@@ -62,6 +62,7 @@ def _train(args: list[str], launcher: list[str], tmp_path, name: str) -> list[di
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
 
 
+@pytest.mark.slow
 def test_torchrun_with_two_processes_matches_one_process(tmp_path, photos_dir):
     """Same global batches (each rank a contiguous share), same seeded views, features gathered
     across ranks: the per-step losses must agree up to floating-point summation order."""

@@ -15,7 +15,7 @@ from trainer.export import HashEncoder, export_onnx, model_info, with_upright  #
 from trainer.methods import METHODS  # noqa: E402
 from trainer.orientation import choose_confidence, fit_upright, pool_matrix  # noqa: E402
 
-from .conftest import SHARED, require  # noqa: E402
+from ..conftest import SHARED, require  # noqa: E402
 
 WEIGHTS = SHARED / "weights" / "mobilenet_v2_imagenet_torchvision_qat.pth"
 

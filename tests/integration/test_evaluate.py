@@ -46,7 +46,7 @@ def test_cli_eval_writes_json_and_a_pr_curve_png(tmp_path, capsys):
 
     from photohash_cli import main
 
-    from .conftest import REPO, extract_photos
+    from ..conftest import REPO, extract_photos
 
     photos = sorted(extract_photos(tmp_path / "photos", limit=24))
     rng = np.random.default_rng(0)

@@ -22,7 +22,7 @@ from trainer.export import HashEncoder, export_onnx, model_info  # noqa: E402
 from trainer.feature_cache import CACHE  # noqa: E402
 from trainer.fit import fit_frozen, train_on_cache  # noqa: E402
 
-from .conftest import WEIGHTS, require  # noqa: E402
+from ..conftest import WEIGHTS, require  # noqa: E402
 
 TINY = dict(bits=16, epochs=3, views=2, batch_size=8, image_size=96)
 

@@ -14,7 +14,7 @@ from trainer.edits import EDIT_NAMES, EDITS, RANDOM_EDITS, apply_edit, random_ed
 from trainer.evaluate import (NearDupItems, calibrate_radius, near_duplicate_counts, near_duplicate_curve,
                               near_duplicate_report)
 
-from .conftest import extract_photos
+from ..conftest import extract_photos
 
 
 @pytest.fixture(scope="module")

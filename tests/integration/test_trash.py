@@ -15,7 +15,7 @@ from engine.scan import scan
 from engine.catalog_models import model_row_id
 from engine.trash import last_batch, trash_files, undo
 
-from .conftest import user_trash
+from ..conftest import user_trash
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from trainer.export import HashEncoder, export_onnx, model_info, to_batch, with_
 from trainer.fit import fit_frozen  # noqa: E402
 from trainer.perceptual import PerceptualHash, dct_matrix  # noqa: E402
 
-from .conftest import WEIGHTS, require  # noqa: E402
+from ..conftest import WEIGHTS, require  # noqa: E402
 
 PHASH = resolve_model_name("phash64")
 

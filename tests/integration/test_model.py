@@ -16,7 +16,7 @@ from engine.errors import ModelError
 from engine.model import HashModel, ModelInfo, prepare, resolve_model_name
 from engine.search import encode_file
 
-from .conftest import REPO
+from ..conftest import REPO
 
 PHASH = resolve_model_name("phash64")
 

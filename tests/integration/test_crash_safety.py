@@ -16,7 +16,7 @@ from engine.catalog import Catalog
 from engine.model import HashModel, default_model_path
 from engine.search import search
 
-from .conftest import REPO, extract_photos
+from ..conftest import REPO, extract_photos
 
 PHOTOS = 60
 

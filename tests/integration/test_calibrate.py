@@ -11,7 +11,7 @@ from engine.model import HashModel, default_model_path
 from engine.retrain import GATE, RECIPE_BITS, describe_radii, shipped_radii
 from engine.search import encode_file
 
-from .conftest import WEIGHTS, extract_photos, require
+from ..conftest import WEIGHTS, extract_photos, require
 
 pytest.importorskip("torch", reason="needs the [train] extra (torch)")
 
@@ -40,6 +40,7 @@ def test_a_code_with_no_precise_radius_gets_radius_0_and_is_called_a_similar_pho
     assert describe_radii(done).startswith("duplicate radius 6 of 64 bits, kept: your photos would allow 9")
 
 
+@pytest.mark.slow
 def test_the_shipped_models_radius_comes_back_on_other_photos(tmp_path):
     """The rule on 30 real photos and their edited copies, through the engine: the shipped model calibrated on the
     benchmark (radius 37) lands near its own radius, at the precision asked; an unreadable file is named and left
@@ -76,6 +77,7 @@ def test_thin_photos_are_not_edited_and_too_few_photos_give_no_radius(tmp_path):
     assert len(result.skipped) == 9
 
 
+@pytest.mark.slow
 def test_cli_trains_the_recipe_beside_phash_and_calibrates_its_radius(tmp_path, capsys, monkeypatch):
     """`photohash-cli train` without a method: the default model's kind (pHash, the head twice, gated), its
     duplicate radius set on the fifth of the photos it held out, and a resized copy found by a scan."""

@@ -22,40 +22,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 from engine.catalog import Catalog  # noqa: E402
 from engine.model import HashModel  # noqa: E402
 
-from .conftest import WEIGHTS, build_library, require, user_trash  # noqa: E402
+from ..conftest import WEIGHTS, build_library, require, user_trash  # noqa: E402
 
 SCAN_TIMEOUT_MS = 180_000
 
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def make_window(qapp, qtbot, tmp_path):
-    """A main window over a catalog file in tmp_path, with its own QSettings ini file."""
-    from desktop.app import build_window, create_app, install_crash_handler
-
-    create_app()
-    install_crash_handler()
-    windows = []
-
-    def make():
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = build_window(str(tmp_path / "catalog.sqlite"), settings)
-        qtbot.addWidget(window)
-        window.show()
-        window.activateWindow()  # keyboard shortcuts go to the active window, as on a desktop
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        if window.library.scanning():
-            window.library.cancel_scan()
-            window.library.worker.wait(30_000)
-        window.context.close()
 
 
 def scan(qtbot, window, folder: Path | None = None) -> None:
@@ -348,6 +321,7 @@ def test_retrain_explains_when_trainer_missing(make_window, qtbot, monkeypatch):
     assert "pip install 'photohash[train]'" in seen[0]
 
 
+@pytest.mark.slow
 def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtbot, tmp_path):
     pytest.importorskip("torch", reason="retraining needs the [train] extra")
     require(WEIGHTS)

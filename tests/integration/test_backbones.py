@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch", reason="needs the [train] extra (torch)")
 from trainer.backbones import Backbone  # noqa: E402
 from trainer.errors import TrainerError  # noqa: E402
 
-from .conftest import WEIGHTS, require  # noqa: E402
+from ..conftest import WEIGHTS, require  # noqa: E402
 
 
 

@@ -15,7 +15,7 @@ from trainer.data import (  # noqa: E402
 )
 from trainer.errors import TrainerError  # noqa: E402
 
-from .conftest import CIFAR_ZIP, IMAGENETTE_ZIP, require  # noqa: E402
+from ..conftest import CIFAR_ZIP, IMAGENETTE_ZIP, require  # noqa: E402
 
 
 def test_folder_of_photos_with_a_bad_file(tmp_path, photos_dir):

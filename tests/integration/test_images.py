@@ -23,7 +23,7 @@ from PIL import Image
 from engine.errors import FileError
 from engine.images import FileEntry, content_hash, read_image, thumbnail, walk
 
-from .conftest import REPO, extract_photos
+from ..conftest import REPO, extract_photos
 
 
 def jpeg_bytes(img: Image.Image, **kw) -> bytes:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from ..conftest import REPO
 
 QT = ("PySide6", "PyQt5", "PyQt6")
 TORCH = ("torch", "torchvision")
