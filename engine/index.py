@@ -418,7 +418,7 @@ def _pairs_multi_index(words: np.ndarray, bits: int, radius: int) -> tuple[np.nd
     masks = _substring_masks(bits, words.shape[1], m)
     # Guard against degenerate data (e.g. many codes equal on most bits): once the buckets have promised more
     # candidate pairs than brute force compares, brute force it. Counted as each combination's sort is made, so the
-    # guard costs no sort of its own (1M codes: the gated join 55.6 -> 53.9 s, 64-bit radius 4 clustered 1.65 -> 1.50 s).
+    # guard costs no sort of its own (docs/benchmark.md, "Index").
     candidates, parts = 0, []
     for combo in combinations(range(m), t):
         key = _bucket_key(words, np.bitwise_or.reduce(masks[list(combo)], axis=0))

@@ -116,8 +116,7 @@ class Backbone(nn.Module):
 
 class OnnxFrozen:
     """A frozen backbone run by ONNX Runtime: on a CPU it is several times faster than eager torch
-    (MobileNetV2, batch 64, this 2-core machine: 302 vs 38 images/s), and a frozen backbone never
-    needs gradients. Exported once into ``folder``; called like the backbone, returns torch tensors."""
+    (docs/benchmark.md, "Trainer"), and a frozen backbone never needs gradients. Exported once into ``folder``; called like the backbone, returns torch tensors."""
 
     def __init__(self, backbone: Backbone, folder: Path, image_size: int = 224):
         import warnings
