@@ -92,8 +92,31 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         UPDATE trash_journal SET moved_at = trashed_at;
         """,
     ),
+    (
+        3,
+        "verification: local features by content hash, verdicts by pair of content hashes",
+        """
+        CREATE TABLE features (
+            content_hash TEXT NOT NULL,
+            mirrored INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            data BLOB,
+            PRIMARY KEY (content_hash, mirrored)
+        ) WITHOUT ROWID;
+        CREATE TABLE verdicts (
+            first TEXT NOT NULL,
+            second TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            verdict TEXT NOT NULL,
+            PRIMARY KEY (first, second)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+VERIFICATION_MIGRATION = 3  # the features and verdicts tables (engine.verification)
+# Migrations that only add caches: a read-only catalog without them is read as it is (and keeps nothing).
+CACHE_MIGRATIONS = {VERIFICATION_MIGRATION}
 
 
 def _is_read_only_error(exc: sqlite3.DatabaseError) -> bool:
@@ -286,7 +309,7 @@ class Catalog:
                 self._conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=busy_timeout, isolation_level=None)
                 self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
                 self._refuse_foreign()
-                if self.pending():
+                if [version for version, _ in self.pending() if version not in CACHE_MIGRATIONS]:
                     raise CatalogError(
                         f"catalog {printable(self.path)} is read-only and was made by an older PhotoHash; open it once "
                         f"where it can be written, so that it is upgraded")
@@ -470,6 +493,54 @@ class Catalog:
 
     def set_json_setting(self, key: str, value) -> None:
         self.set_setting(key, json.dumps(value))
+
+    # -- verification cache ---------------------------------------------------------------------
+    # Keyed by content, so a moved or renamed file keeps them and a changed one gets new ones; each row carries the
+    # version of the code that made it (engine.verify), and a row of another version is made again.
+
+    def features_of(self, hashes: Iterable[str], mirrored: bool = False) -> dict[str, tuple[int, bytes | None]]:
+        """content hash -> (version, data); data None: the photo has too few keypoints to verify."""
+        out = {}
+        hashes = list(dict.fromkeys(hashes))
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start:start + 500]
+            rows = self._read(f"SELECT content_hash, version, data FROM features WHERE mirrored = ? AND content_hash IN "
+                              f"({','.join('?' * len(chunk))})", (int(mirrored), *chunk))
+            out.update((h, (v, None if d is None else bytes(d))) for h, v, d in rows)
+        return out
+
+    def save_features(self, rows: Iterable[tuple[str, bool, int, bytes | None]]) -> None:
+        """(content hash, mirrored, version, data) rows, replacing older ones."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO features (content_hash, mirrored, version, data) VALUES (?, ?, ?, ?)",
+                             [(h, int(m), v, d) for h, m, v, d in rows])
+
+    def verdicts_of(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
+        """(first, second) content hashes -> (version, verdict JSON)."""
+        out = {}
+        pairs = list(dict.fromkeys(pairs))
+        for start in range(0, len(pairs), 400):
+            chunk = pairs[start:start + 400]
+            where = " OR ".join(["(first = ? AND second = ?)"] * len(chunk))
+            rows = self._read(f"SELECT first, second, version, verdict FROM verdicts WHERE {where}",
+                              [h for pair in chunk for h in pair])
+            out.update(((a, b), (v, text)) for a, b, v, text in rows)
+        return out
+
+    def save_verdicts(self, rows: Iterable[tuple[str, str, int, str]]) -> None:
+        """(first, second, version, verdict JSON) rows, replacing older ones."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO verdicts (first, second, version, verdict) VALUES (?, ?, ?, ?)",
+                             list(rows))
+
+    def prune_verification(self) -> int:
+        """Drop features and verdicts of content no file has any more; returns the rows dropped."""
+        with self.transaction() as conn:
+            known = "SELECT content_hash FROM files WHERE content_hash IS NOT NULL"
+            dropped = conn.execute(f"DELETE FROM features WHERE content_hash NOT IN ({known})").rowcount
+            dropped += conn.execute(f"DELETE FROM verdicts WHERE first NOT IN ({known}) OR second NOT IN ({known})"
+                                    ).rowcount
+        return dropped
 
     # -- models ---------------------------------------------------------------------------------
 

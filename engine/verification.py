@@ -1,0 +1,131 @@
+"""Verdicts on a catalog's candidate pairs (engine.verify), made once: features are made lazily, for the photos that
+have candidates, and kept in the catalog by content hash; verdicts are kept per pair of content hashes. A moved or
+renamed file keeps both; a changed file gets new ones; a read-only catalog is verified without keeping anything.
+
+A photo that cannot be decoded now (gone, unreadable) is *unverified* for this run and nothing is kept for it, so
+that it is tried again next time. A cached blob that does not read back is made again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+from .catalog import VERIFICATION_MIGRATION, Catalog, FileRow
+from .errors import FileError
+from .images import read_image
+from .verify import VERSION, WORKING_SIDE, Features, Verdict, features, verify
+
+SAVE_EVERY = 64  # features or verdicts kept per catalog transaction
+
+
+class Verifier:
+    """Verdicts on pairs of one catalog's files. ``progress(done, total)`` counts photos whose features are made
+    (decoded); ``cancel`` stops making them (the pairs left are unverified)."""
+
+    def __init__(self, catalog: Catalog, *, progress: Callable[[int, int], None] | None = None,
+                 cancel: threading.Event | None = None):
+        self.catalog = catalog
+        self.progress = progress
+        self.cancel = cancel
+        self._features: dict[str, Features | None] = {}
+        self._failed: set[str] = set()  # content hashes that could not be decoded this run
+        self._verdicts: dict[tuple[str, str], Verdict] = {}
+        self._new_features: list[tuple[str, bool, int, bytes | None]] = []
+        self._new_verdicts: list[tuple[str, str, int, str]] = []
+        self.decoded = 0  # photos decoded for their features this run (the rest came from the catalog)
+        # a read-only catalog of an older schema has no tables for them: verified anew each time
+        self.cached = VERIFICATION_MIGRATION in catalog.applied()
+
+    # -- features ---------------------------------------------------------------------------------
+
+    def prepare(self, files: Iterable[FileRow]) -> None:
+        """Have the features of ``files`` at hand: from the catalog, else made now (and kept)."""
+        wanted = {f.content_hash: f for f in files if f.content_hash and f.content_hash not in self._features}
+        for key, (version, data) in (self.catalog.features_of(wanted) if self.cached else {}).items():
+            if version != VERSION:
+                continue
+            try:
+                self._features[key] = None if data is None else Features.from_bytes(data)
+            except ValueError:  # a blob that does not read back: made again below
+                continue
+            wanted.pop(key)
+        todo = [f for key, f in wanted.items() if key not in self._failed]
+        for done, row in enumerate(todo, 1):
+            if self.cancel is not None and self.cancel.is_set():
+                break
+            self._make(row)
+            if self.progress:
+                self.progress(done, len(todo))
+        self.save()
+
+    def _make(self, row: FileRow) -> None:
+        try:
+            image = read_image(row.path, min_side=WORKING_SIDE).image
+        except FileError:  # gone or unreadable now: unverified this run, tried again the next
+            self._failed.add(row.content_hash)
+            return
+        made = features(image)
+        self.decoded += 1
+        self._features[row.content_hash] = made
+        self._new_features.append((row.content_hash, False, VERSION, None if made is None else made.to_bytes()))
+        if len(self._new_features) >= SAVE_EVERY:
+            self.save()
+
+    # -- verdicts ---------------------------------------------------------------------------------
+
+    def verdict(self, a: FileRow, b: FileRow) -> Verdict:
+        """b relative to a (prepare both first, or they are made here one by one)."""
+        if a.content_hash and a.content_hash == b.content_hash:
+            return Verdict("copy", agreement=1.0)  # the same bytes
+        if not a.content_hash or not b.content_hash:
+            return Verdict("unverified")
+        key = (a.content_hash, b.content_hash)
+        known = self._verdicts.get(key)
+        if known is not None:
+            return known
+        cached = self.catalog.verdicts_of([key]).get(key) if self.cached else None
+        if cached is not None and cached[0] == VERSION:
+            try:
+                known = Verdict.from_json(cached[1])
+            except (ValueError, TypeError):
+                known = None
+        if known is None:
+            self.prepare([f for f in (a, b) if f.content_hash not in self._features])
+            if a.content_hash in self._failed or b.content_hash in self._failed:
+                return Verdict("unverified")  # not kept: the file may be readable next time
+            known = verify(self._features.get(a.content_hash), self._features.get(b.content_hash))
+            self._new_verdicts.append((*key, VERSION, known.to_json()))
+            if len(self._new_verdicts) >= SAVE_EVERY:
+                self.save()
+        self._verdicts[key] = known
+        return known
+
+    def verdicts(self, pairs: list[tuple[FileRow, FileRow]]) -> list[Verdict]:
+        """Many pairs: the cached verdicts read at once, features made for the photos of the others."""
+        keys = [(a.content_hash, b.content_hash) for a, b in pairs if a.content_hash and b.content_hash]
+        known = self.catalog.verdicts_of(k for k in keys if k not in self._verdicts) if self.cached else {}
+        for key, (version, text) in known.items():
+            if version == VERSION:
+                try:
+                    self._verdicts[key] = Verdict.from_json(text)
+                except (ValueError, TypeError):
+                    pass
+        self.prepare({f.content_hash: f for a, b in pairs for f in (a, b)
+                      if (a.content_hash, b.content_hash) not in self._verdicts}.values())
+        out = [self.verdict(a, b) for a, b in pairs]
+        self.save()
+        return out
+
+    def save(self) -> None:
+        """Keep what was made (nothing on a read-only catalog: it is made again next time)."""
+        if self.catalog.read_only or not self.cached:
+            self._new_features.clear()
+            self._new_verdicts.clear()
+            return
+        if self._new_features:
+            self.catalog.save_features(self._new_features)
+            self._new_features.clear()
+        if self._new_verdicts:
+            self.catalog.save_verdicts(self._new_verdicts)
+            self._new_verdicts.clear()
