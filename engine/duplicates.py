@@ -35,6 +35,8 @@ from .errors import UsageError
 from .index import Gate, HammingIndex, gate_mask
 from .model import HashModel
 from .units import human_bytes
+from .verification import Verifier
+from .verify import Verdict
 
 KEEPER_RULES = ("resolution", "size", "oldest", "metadata", "path")
 
@@ -154,12 +156,32 @@ class Member:
     protected: bool  # inside a reference folder: never removed
     exact: bool  # same bytes as the keeper (never true for the keeper itself)
     similar: bool = False  # beyond the model's duplicate radius (or gates) from the keeper: shown, never removable
+    verdict: Verdict | None = None  # what verification found against the keeper (None: not verified)
+    via: str = ""  # a copy verified against another member, not the keeper: that member's path
+    saved: str = ""  # how its file differs from the keeper's: "re-encoded", "saved as PNG" ("": same format or exact)
+
+    @property
+    def reason(self) -> str:
+        """Why it is in its group, in words: "downscaled to 50 %, mirrored", "same bytes", "not verified"."""
+        if self.keep:
+            return ""
+        if self.exact:
+            return "same bytes"
+        if self.verdict is None:
+            return ""
+        if self.verdict.kind == "unverified":
+            return "not verified (too small or flat): by its hash"
+        seen = self.verdict.reason()
+        if self.saved:
+            seen = self.saved if seen == "same frame" else f"{seen}, {self.saved}"
+        return f"a copy of {os.path.basename(self.via)}: {seen}" if self.via else seen
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
     members: list[Member]  # keeper first, then by distance and path
-    kind: str  # "exact": all the others have the keeper's bytes; "similar": all the others are similar; else "near"
+    kind: str  # "exact": all the others have the keeper's bytes; "similar": all the others are similar; "copy": verified
+    # copies (and exact ones); "series": the same scene a moment apart, never removable; else "near" (not verified)
     decided_by: str = ""  # why the keeper was chosen, in plain words: "more pixels (4000×3000 vs 2000×1500)"
     keeper_rule: str = ""  # the rule that decided: a KEEPER_RULES name, "reference", or "" (nothing to decide)
 
@@ -359,3 +381,127 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
             out.append(Group(members, kind, reason, rule))
         remaining = rest
     return out
+
+
+# -- verified groups ---------------------------------------------------------------------------------------------------
+
+# The candidate radius, as a share of the duplicate radius: wide enough for crops and turns, which verification keeps
+# from letting look-alikes in. The model's gates widen by the same share.
+CANDIDATE_SHARE = 1.25
+
+
+def candidate_search(info) -> tuple[int, tuple[Gate, ...]]:
+    """(radius, gates) at which the index proposes pairs to verify, for a model's ``ModelInfo``."""
+    radius = min(info.radius_similar, round(info.radius_duplicate * CANDIDATE_SHARE))
+    gates = tuple((first, end, round(r * CANDIDATE_SHARE)) for first, end, r in info.gates)
+    return max(radius, info.radius_duplicate), gates
+
+
+def _taken_apart(a: FileRow, b: FileRow) -> bool:
+    """Both say when they were taken, and not the same moment: two shots, never one photo and its copy (an edit or a
+    re-encode keeps the capture date, or loses it)."""
+    return bool(a.captured_at and b.captured_at and a.captured_at != b.captured_at)
+
+
+def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: Iterable[str] = (),
+                    keeper_rules: Sequence[str] = KEEPER_RULES, verifier: Verifier | None = None,
+                    series: bool = False) -> list[Group]:
+    """Groups of verified copies (or, with ``series``, of series), largest saving first.
+
+    The index proposes pairs at the candidate radius (:func:`candidate_search`), and each is verified
+    (engine.verify). A group is what verified copy pairs and exact copies connect: verification is what stops
+    chains, so every copy of a photo lands in one group whatever the keeper, and the keeper is chosen once the group
+    is formed. A pair that cannot be verified (a photo too small or too flat) falls back to the hash: a copy when it
+    is within the model's duplicate radius and gates, as without verification. Series (aligned, but the content
+    moved, or taken at different moments) are grouped apart, and nothing in them is ever removable.
+    """
+    rules = check_rules(keeper_rules)
+    references = [os.fspath(f) for f in reference_folders]
+    info = model.info
+    radius, gates = candidate_search(info)
+    duplicate = _Duplicate(info.radius_duplicate, tuple(info.gates_for(info.radius_duplicate)))
+    ids, packed = catalog.codes(model_row_id(catalog, model))
+    code_of = {int(f): packed[i] for i, f in enumerate(ids)}
+    near_a, near_b, near_d = HammingIndex(packed, ids).pairs(radius, gates)
+    exact = catalog.exact_copy_groups()
+    rows = catalog.files({*near_a.tolist(), *near_b.tolist(), *(f for g in exact for f in g)})
+    verifier = verifier or Verifier(catalog)
+
+    copies: list[tuple[int, int]] = [(g[0], f) for g in exact for f in g[1:] if g[0] in rows and f in rows]
+    kinds: list[tuple[int, int]] = []
+    pairs = [(rows[a], rows[b]) for a, b in zip(near_a.tolist(), near_b.tolist()) if a in rows and b in rows
+             and not (rows[a].content_hash and rows[a].content_hash == rows[b].content_hash)]
+    for (fa, fb), verdict in zip(pairs, verifier.verdicts(pairs)):
+        kind = verdict.kind
+        if kind == "unverified":
+            xor = np.bitwise_xor(code_of[fa.id], code_of[fb.id])
+            kind = "copy" if duplicate.holds(xor, int(np.bitwise_count(xor).sum())) else "different"
+        if kind == "copy" and _taken_apart(fa, fb):
+            kind = "series"
+        if kind == "copy":
+            copies.append((fa.id, fb.id))
+        elif kind == "series":
+            kinds.append((fa.id, fb.id))
+    edges = copies if not series else kinds
+    groups = [_verified_group(files, rules, references, verifier, code_of, edges, series)
+              for files in _connected(rows, edges)]
+    groups = [g for g in groups if g is not None]
+    groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
+    return groups
+
+
+def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[list[FileRow]]:
+    """The files each connected component of ``edges`` holds (components of two or more)."""
+    if not edges:
+        return []
+    node_ids = np.unique(np.array(edges, np.int64))
+    a, b = (np.searchsorted(node_ids, np.array(side, np.int64)) for side in zip(*edges))
+    labels = _components(len(node_ids), a, b)
+    out: dict[int, list[FileRow]] = {}
+    for position, label in enumerate(labels.tolist()):
+        out.setdefault(label, []).append(rows[int(node_ids[position])])
+    return [files for files in out.values() if len(files) > 1]
+
+
+def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: list[str], verifier: Verifier,
+                    code_of: dict, edges: list[tuple[int, int]], series: bool) -> Group | None:
+    protected = {f.id for f in files if in_folders(f.path, references)}
+    pool = [f for f in files if f.id in protected] or files
+    keeper, rule, reason = choose_keeper(pool, rules)
+    if len(pool) < len(files):
+        rule, reason = "reference", ("in a reference folder" if len(pool) == 1 else f"in a reference folder, then {reason}")
+    linked: dict[int, set[int]] = {}
+    for a, b in edges:
+        linked.setdefault(a, set()).add(b)
+        linked.setdefault(b, set()).add(a)
+    by_id = {f.id: f for f in files}
+    members = [Member(keeper, 0, True, keeper.id in protected, False, False)]
+    for f in sorted(files, key=lambda f: f.path):
+        if f.id == keeper.id:
+            continue
+        same = bool(f.content_hash and f.content_hash == keeper.content_hash)
+        verdict, via = (Verdict("copy", agreement=1.0), "") if same else (verifier.verdict(keeper, f), "")
+        if not same and verdict.kind != ("series" if series else "copy") and not (verdict.kind == "unverified"):
+            # joined to the group through another member: say which, and what that pair showed
+            other = next((by_id[o] for o in sorted(linked.get(f.id, ())) if o in by_id), None)
+            if other is not None and other.id != keeper.id:
+                verdict, via = verifier.verdict(other, f), other.path
+        distance = _distance(code_of.get(keeper.id), code_of.get(f.id))
+        members.append(Member(f, distance, False, f.id in protected, same, series, verdict, via, _saved(keeper, f)))
+    members[1:] = sorted(members[1:], key=lambda m: (m.distance, m.file.path))
+    others = members[1:]
+    kind = "series" if series else ("exact" if all(m.exact for m in others) else "copy")
+    return Group(members, kind, reason, rule)
+
+
+def _saved(keeper: FileRow, f: FileRow) -> str:
+    """How a copy's file was written, beside the keeper's: another format, or the same one encoded again."""
+    if f.content_hash and f.content_hash == keeper.content_hash:
+        return ""
+    if f.format and keeper.format and f.format != keeper.format:
+        return f"saved as {f.format}"
+    return "re-encoded" if (f.width, f.height) == (keeper.width, keeper.height) else ""
+
+
+def _distance(a: np.ndarray | None, b: np.ndarray | None) -> int:
+    return -1 if a is None or b is None else int(np.bitwise_count(np.bitwise_xor(a, b)).sum())

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import shlex
 import sys
+from dataclasses import asdict
 
-from engine.duplicates import KEEPER_RULES, Group, model_groups
+from engine.duplicates import KEEPER_RULES, Group, candidate_search, model_groups, verified_groups
 from engine.errors import UsageError, printable
 from engine.trash import trash_files, undo
 from engine.units import human_bytes
+from engine.verification import Verifier
 
 from .common import load_model, open_catalog, print_json
 
@@ -30,6 +33,8 @@ def _group_options(p) -> None:
         help=f"ordered rules that pick the copy to keep (default: {','.join(KEEPER_RULES)})",
     )
     p.add_argument("--model", metavar="MODEL.onnx", help="hash model (default: the active model)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="group by the hash alone, as before verification (faster; look-alikes may be called copies)")
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -40,6 +45,8 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def register(sub, common) -> None:
     p = sub.add_parser("dupes", parents=[common], help="list groups of duplicate photos")
     _group_options(p)
+    p.add_argument("--series", action="store_true",
+                   help="list series instead: the same scene a moment apart (bursts, re-takes), never trashed")
     p.add_argument("--csv", action="store_true", help="print one CSV row per file")
     p.set_defaults(run=run_dupes)
 
@@ -59,16 +66,52 @@ def register(sub, common) -> None:
     p.set_defaults(run=run_undo)
 
 
+def _hash_only(args) -> bool:
+    return args.no_verify or args.radius is not None or args.similar
+
+
 def _groups(args, catalog) -> tuple[list[Group], object, int]:
+    """The groups a command shows: verified copies (or series), unless a radius, --similar or --no-verify asks for
+    the hash's own groups."""
     model = load_model(catalog, args.model)
     if args.radius is not None and args.similar:
         raise UsageError("give either --radius or --similar, not both")
+    series = getattr(args, "series", False)
+    hash_only = _hash_only(args)
+    if series and hash_only:
+        raise UsageError("--series comes from verification: leave out --radius, --similar and --no-verify")
     radius = args.radius
     if radius is None:
         radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
     rules = tuple(r.strip() for r in args.keep_rules.split(",") if r.strip())
-    groups = model_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules)
-    return groups, model, radius
+    if hash_only:
+        return model_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules), model, radius
+    with _progress("Verifying candidate pairs (photos read)") as progress:
+        verifier = Verifier(catalog, progress=progress)
+        groups = verified_groups(catalog, model, reference_folders=args.reference, keeper_rules=rules,
+                                 verifier=verifier, series=series)
+    return groups, model, candidate_search(model.info)[0]
+
+
+@contextlib.contextmanager
+def _progress(desc: str):
+    """A bar on stderr while photos are read for their features (none when they all come from the catalog)."""
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc=desc, unit="photo", file=sys.stderr, disable=None, dynamic_ncols=True)
+        bar.total, bar.n = total, done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _action(m) -> str:
@@ -91,6 +134,8 @@ def _member_dict(m) -> dict:
         "format": f.format,
         "captured_at": f.captured_at,
         "content_hash": f.content_hash,
+        "reason": m.reason,
+        "verdict": None if m.verdict is None else {**asdict(m.verdict), "via": m.via or None},
     }
 
 
@@ -103,6 +148,7 @@ def run_dupes(args) -> int:
                 "model": str(model.path),
                 "model_key": model.model_key,
                 "radius": radius,
+                "verified": not _hash_only(args),
                 "groups": [
                     {"kind": g.kind, "bytes_freed": g.bytes_freed, "keeper_rule": g.keeper_rule,
                      "decided_by": g.decided_by, "files": [_member_dict(m) for m in g.members]}
@@ -122,7 +168,7 @@ def run_dupes(args) -> int:
                 writer.writerow([n, *(d[k] for k in columns), g.decided_by if m.keep else ""])
         _write_real(out.getvalue())
     else:
-        _print_groups(groups, radius)
+        _print_groups(groups, radius, verified=not _hash_only(args))
     return 0
 
 
@@ -137,22 +183,24 @@ def _write_real(text: str) -> None:
         buffer.flush()
 
 
-def _print_groups(groups: list[Group], radius: int) -> None:
+def _print_groups(groups: list[Group], radius: int, verified: bool) -> None:
     for n, g in enumerate(groups, 1):
         print(f"Group {n}: {plural(len(g.members), 'photo')}, {g.kind}, frees {human_bytes(g.bytes_freed)}; "
               f"kept: {g.decided_by or 'the only candidate'}")
-        for m in g.members:
+        reasons = [m.reason or ("same bytes" if m.exact else "") for m in g.members]
+        width = max(10, *(len(r) for r in reasons))  # the path stays last: it may hold spaces
+        for m, why in zip(g.members, reasons):
             f = m.file
             dims = f"{f.width or '?'}×{f.height or '?'}"
-            same = "same bytes" if m.exact else ""
             print(
                 f"  {_action(m):7} d={m.distance:<3} {dims:>11} {human_bytes(f.size):>9}  "
-                f"{(f.captured_at or '')[:10]:10}  {same:10}  {printable(f.path)}"
+                f"{(f.captured_at or '')[:10]:10}  {why:{width}}  {printable(f.path)}"
             )
     freed = sum(g.bytes_freed for g in groups)
     extra = sum(len(g.removable) for g in groups)
     similar = sum(len(g.similar) for g in groups)
-    line = f"{plural(len(groups), 'group')} within radius {radius}; {plural(extra, 'extra copy', 'extra copies')}"
+    where = f"of verified copies (candidates within radius {radius})" if verified else f"within radius {radius}"
+    line = f"{plural(len(groups), 'group')} {where}; {plural(extra, 'extra copy', 'extra copies')}"
     if similar:
         line += f" and {plural(similar, 'similar photo')} (never marked for the trash)"
     print(f"{line}, {human_bytes(freed)} to free")
@@ -161,7 +209,7 @@ def _print_groups(groups: list[Group], radius: int) -> None:
 def run_trash(args) -> int:
     with open_catalog(args, write=args.yes, create=False) as catalog:
         groups, model, radius = _groups(args, catalog)
-        wide = radius > model.info.radius_duplicate
+        wide = _hash_only(args) and radius > model.info.radius_duplicate
         if wide and not args.trash_similar:
             raise UsageError(
                 f"radius {radius} is above the model's duplicate radius {model.info.radius_duplicate}, where photos "

@@ -292,7 +292,7 @@ def test_trash_hint_quotes_the_catalog_plurals_and_one_line_paths(tmp_path, caps
     lines = out.splitlines()
     assert lines[0].startswith("Group 1: 2 photos, exact,")
     assert len(lines) == 4 and lines[2].endswith("copy\\nof it.jpg")
-    assert lines[3].startswith("1 group within radius") and "1 extra copy," in lines[3]
+    assert lines[3].startswith("1 group of verified copies (candidates within radius") and "1 extra copy," in lines[3]
     code_, out, _ = cli(capsys, "dupes", "--catalog", catalog, "--json")
     assert str(odd) in {f["path"] for g in json.loads(out)["groups"] for f in g["files"]}  # the real name
 

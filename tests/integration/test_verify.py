@@ -1,0 +1,209 @@
+"""Verified duplicates on real photos: every kind of edit a user makes verifies as a copy and says what it is;
+different photos, and two halves of one photo, do not; the catalog keeps features and verdicts; groups are what
+verified copies connect."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.catalog import Catalog
+from engine.duplicates import model_groups, verified_groups
+from engine.images import decode_image, read_image
+from engine.model import HashModel, default_model_path
+from engine.scan import scan
+from engine.verification import Verifier
+from engine.verify import WORKING_SIDE, Features, features, verify
+from photohash_cli import main
+from trainer.edits import EDITS, edited_file
+
+from ..conftest import REPO, extract_photos
+
+# What the reason says for edits whose transform is known exactly (the benchmark's edits, trainer/edits.py)
+REASONS = {
+    "downscale-50": "downscaled to 50%",
+    "crop-20-centre": "cropped 20%",
+    "rotate90": "turned 90° clockwise",
+    "rotate180": "turned 180°",
+    "rotate270": "turned 90° anticlockwise",
+    "flip": "mirrored",
+    "rotate+10": "turned 10° anticlockwise",
+    "brightness-30": "darker",
+}
+
+
+@pytest.fixture(scope="module")
+def originals(tmp_path_factory) -> list:
+    folder = tmp_path_factory.mktemp("originals")
+    return [read_image(p, min_side=WORKING_SIDE).image for p in extract_photos(folder, limit=3)]
+
+
+def test_every_edit_verifies_as_a_copy_and_says_what_it_is(originals):
+    missed = []
+    for k, image in enumerate(originals):
+        first = features(image)
+        assert first is not None
+        for edit in EDITS:
+            copy = decode_image(edited_file(edit, image.copy(), f"0-{k}"), edit.name, min_side=WORKING_SIDE).image
+            verdict = verify(first, features(copy))
+            if verdict.kind != "copy":
+                missed.append((k, edit.name, verdict))
+            elif edit.name in REASONS:
+                assert REASONS[edit.name] in verdict.reason(), (edit.name, verdict.reason())
+    assert not missed, missed
+
+
+def test_different_photos_and_two_halves_of_one_photo_are_not_copies(originals, tmp_path):
+    more = [read_image(p, min_side=WORKING_SIDE).image for p in extract_photos(tmp_path, limit=12)[3:]]
+    made = [features(image) for image in originals + more]
+    kinds = [verify(a, b).kind for a, b in itertools.permutations(made, 2)]
+    assert kinds.count("copy") == 0 and kinds.count("series") == 0, kinds
+    for image in originals:  # near twins: the left and the right 45 % share no pixel
+        w, h = image.size
+        left, right = image.crop((0, 0, int(w * 0.45), h)), image.crop((int(w * 0.55), 0, w, h))
+        assert verify(features(left), features(right)).kind in ("different", "unverified")
+
+
+def test_too_small_or_too_flat_is_unverified_and_features_survive_the_catalog(originals):
+    flat = Image.new("RGB", (800, 600), (120, 130, 140))
+    assert features(flat) is None and features(originals[0].resize((20, 15))) is None
+    assert verify(features(flat), features(originals[0])).kind == "unverified"
+    made = features(originals[0])
+    again = Features.from_bytes(made.to_bytes())
+    assert np.array_equal(again.plain.descriptors, made.plain.descriptors) and again.size == made.size
+    assert verify(made, again).kind == "copy"
+    for broken in (made.to_bytes()[:-7], b"PHVF" + b"\0" * 30, b""):
+        with pytest.raises(ValueError):
+            Features.from_bytes(broken)
+
+
+def _library(root, originals, count=6):
+    """Originals (modified long before their copies), their edited copies in another folder, and other photos."""
+    photos = extract_photos(root / "photos", limit=count)
+    for p in photos:
+        os.utime(p, (1_600_000_000, 1_600_000_000))
+    edits = root / "edits"
+    edits.mkdir()
+    for k, p in enumerate(photos[:2]):
+        image = read_image(p, min_side=WORKING_SIDE).image
+        for name in ("downscale-50", "crop-20-offcentre", "flip", "rotate90", "jpeg-q30", "caption"):
+            edit = next(e for e in EDITS if e.name == name)
+            (edits / f"{p.stem}-{name}.{'png' if edit.format == 'PNG' else 'jpg'}").write_bytes(
+                edited_file(edit, image.copy(), f"0-{k}"))
+    return photos
+
+
+def test_groups_are_what_verified_copies_connect_and_the_catalog_keeps_the_work(tmp_path, originals):
+    photos = _library(tmp_path, originals)
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [tmp_path / "photos", tmp_path / "edits"], model, workers=1))
+        verifier = Verifier(catalog)
+        groups = verified_groups(catalog, model, verifier=verifier, keeper_rules=("oldest",))
+        assert verifier.decoded > 0
+        # each original with all six of its copies, and nothing else
+        by_keeper = {os.path.basename(g.keeper.file.path): g for g in groups}
+        for p in photos[:2]:
+            group = by_keeper[p.name]
+            assert sorted(os.path.basename(m.file.path).split("-")[-1] for m in group.members[1:]) == sorted(
+                ["50.jpg", "offcentre.jpg", "flip.jpg", "rotate90.jpg", "q30.jpg", "caption.jpg"])
+            assert all(m.file.path.startswith(str(tmp_path / "edits")) for m in group.members[1:])
+            assert group.kind == "copy" and len(group.removable) == 6
+            reasons = {os.path.basename(m.file.path): m.reason for m in group.members[1:]}
+            assert reasons[f"{p.stem}-flip.jpg"].startswith("mirrored")
+            assert reasons[f"{p.stem}-downscale-50.jpg"].startswith("downscaled to 50%")
+        assert len(groups) == 2
+        # a second look reads features and verdicts from the catalog: nothing is decoded again
+        again = Verifier(catalog)
+        assert [[m.file.path for m in g.members]
+                for g in verified_groups(catalog, model, verifier=again, keeper_rules=("oldest",))] == \
+            [[m.file.path for m in g.members] for g in groups]
+        assert again.decoded == 0
+        # a corrupt feature blob is made again, not an error
+        with catalog.transaction() as conn:
+            conn.execute("UPDATE features SET data = x'00ff'")
+            conn.execute("DELETE FROM verdicts")
+        fresh = Verifier(catalog)
+        assert len(verified_groups(catalog, model, verifier=fresh)) == 2 and fresh.decoded > 0
+
+
+def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals):
+    """The same frame with two different capture dates is two shots of a burst, not a photo and its copy."""
+    folder = tmp_path / "burst"
+    folder.mkdir()
+    image = originals[1]
+    for n, when in enumerate(("2024:06:01 10:00:01", "2024:06:01 10:00:03")):
+        exif = Image.Exif()
+        exif[0x8769] = {0x9003: when}  # ExifIFD: DateTimeOriginal
+        image.save(folder / f"IMG_{n}.jpg", quality=92, exif=exif.tobytes())
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [folder], model, workers=1))
+        assert verified_groups(catalog, model) == []  # not copies
+        series = verified_groups(catalog, model, series=True)
+    assert len(series) == 1 and series[0].kind == "series" and series[0].removable == []
+    assert len(series[0].members) == 2
+
+
+def test_cli_dupes_shows_reasons_and_json_carries_the_transform(tmp_path, originals, capsys):
+    _library(tmp_path, originals, count=4)
+    catalog = str(tmp_path / "c.sqlite")
+    assert main(["scan", "--catalog", catalog, str(tmp_path / "photos"), str(tmp_path / "edits")]) == 0
+    capsys.readouterr()
+    assert main(["dupes", "--catalog", catalog, "--keep-rules", "oldest"]) == 0
+    text = capsys.readouterr().out
+    assert " mirrored" in text and " downscaled to 50%" in text and "turned 90° clockwise" in text
+    assert "groups of verified copies (candidates within radius" in text
+    assert main(["dupes", "--catalog", catalog, "--keep-rules", "oldest", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["verified"] is True
+    flipped = [f for g in done["groups"] for f in g["files"] if f["path"].endswith("-flip.jpg")]
+    assert len(flipped) == 2 and all(f["verdict"]["kind"] == "copy" and f["verdict"]["mirrored"] for f in flipped)
+    # --no-verify is the hash's own grouping, as before verification
+    assert main(["dupes", "--catalog", catalog, "--no-verify", "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    with Catalog(catalog) as cat:
+        model = HashModel.load(default_model_path())
+        assert len(plain["groups"]) == len(model_groups(cat, model)) and plain["verified"] is False
+    assert main(["dupes", "--catalog", catalog, "--series", "--radius", "40"]) == 2
+
+
+def test_a_read_only_catalog_of_the_old_schema_is_verified_without_keeping_anything(tmp_path, originals):
+    """``dupes`` on a catalog written before verification came, read-only to its user: verified all the same, and
+    the file is not touched. Root ignores permissions, so a root run drops the capabilities that let it (setpriv)."""
+    _library(tmp_path, originals, count=3)
+    model = HashModel.load(default_model_path())
+    path = tmp_path / "c.sqlite"
+    with Catalog(path) as catalog:
+        list(scan(catalog, [tmp_path / "photos", tmp_path / "edits"], model, workers=1))
+        expected = sorted(sorted(m.file.path for m in g.members) for g in verified_groups(catalog, model))
+    conn = sqlite3.connect(path)  # as a catalog written before verification came
+    conn.executescript("DROP TABLE features; DROP TABLE verdicts; DELETE FROM schema_migrations WHERE version = 3;")
+    conn.close()
+    prefix = []
+    if os.geteuid() == 0:
+        prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]
+        if not shutil.which("setpriv"):
+            pytest.skip("needs setpriv (util-linux) to run the CLI as root without its permission override")
+    before = path.read_bytes()
+    path.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        done = subprocess.run([*prefix, sys.executable, "-m", "photohash_cli", "dupes", "--json", "--catalog",
+                               str(path)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    finally:
+        tmp_path.chmod(0o755)
+        path.chmod(0o644)
+    assert done.returncode == 0, done.stderr
+    groups = json.loads(done.stdout)["groups"]
+    assert sorted(sorted(f["path"] for f in g["files"]) for g in groups) == expected and len(expected) == 2
+    assert path.read_bytes() == before
