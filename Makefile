@@ -76,6 +76,7 @@ bench: $(VENV)/.installed
 	$(PY) tests/bench/bench_scan.py --repeats 5
 	$(PY) tests/bench/bench_scan.py --repeats 5 --grain 4 --skip-rescan
 	$(PY) tests/bench/bench_walk.py
+	$(PY) tests/bench/bench_verify.py
 
 # How long the UI thread is ever blocked: during a 1,000-photo scan and scrolling a 50,000-photo grid.
 bench-ui: $(VENV)/.installed

@@ -38,7 +38,7 @@ COPY_AGREEMENT = 0.85  # share of the overlap's textured cells that agree, for a
 SERIES_AGREEMENT = 0.35  # ... for a series
 CELL = 8  # comparison cells are CELL x CELL pixels of the compare image
 CELL_NCC = 0.5  # a cell agrees when the normalised images correlate at least this much there
-MIN_CELL_STD = 3.0  # grey levels: a flatter cell is not counted
+MIN_CELL_STD = 10.0  # grey levels: a flatter cell is not counted
 TONE_LEVELS = 6.0  # a brightness change of at least this many grey levels is named
 TONE_CONTRAST = 0.1  # a contrast change of at least this share is named
 
