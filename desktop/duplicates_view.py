@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFram
 from engine.catalog import Catalog
 from engine.errors import printable
 from engine.units import human_bytes
-from engine.duplicates import Group, Member, model_groups
+from engine.duplicates import Group, Member, model_groups, verified_groups
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .context import AppContext
@@ -84,8 +84,12 @@ def _groups(catalog: Catalog, model, radius: int, references: list[str], rules,
             duplicate: int) -> tuple[list[Group], int | None, int, int]:
     """The groups (``duplicate``: the duplicate radius, the user's where set), the trash batch an undo would
     restore (None: nothing to undo), and the two radii asked with (the answer may come after they changed)."""
-    groups = model_groups(catalog, model, radius, duplicate_radius=duplicate, reference_folders=references,
-                          keeper_rules=rules)
+    if radius == duplicate:  # what the app calls duplicates: verified copies (engine.verify)
+        groups = verified_groups(catalog, model, duplicate_radius=duplicate, reference_folders=references,
+                                 keeper_rules=rules)
+    else:
+        groups = model_groups(catalog, model, radius, duplicate_radius=duplicate, reference_folders=references,
+                              keeper_rules=rules)
     return groups, last_batch(catalog), radius, duplicate
 
 
@@ -120,7 +124,9 @@ class PhotoCard(QFrame):
         distance = ("suggested keeper" if member.keep else
                     "exact copy (same bytes)" if member.exact else
                     f"<span style='color:#b9770e'>only similar</span>: distance {member.distance} from the keeper"
-                    if member.similar else f"duplicate: distance {member.distance} from the keeper")
+                    if member.similar else
+                    f"copy: {escape(member.reason)}" if member.verdict is not None else
+                    f"duplicate: distance {member.distance} from the keeper")
         details = QLabel("<br>".join([
             " · ".join(facts),
             escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else "no capture date",
@@ -128,6 +134,8 @@ class PhotoCard(QFrame):
             distance,
         ]))
         details.setToolTip(printable(os.path.dirname(f.path)))
+        details.setWordWrap(True)  # a copy's reason may be longer than the card is wide
+        details.setMaximumWidth(REVIEW_THUMB)
         self.details = details
         # why the engine suggests this photo (the keeper rules), beside it
         self.reason = QLabel(f"Kept for: {escape(reason)}" if member.keep and reason else "", self)
@@ -248,7 +256,7 @@ class GroupListModel(QAbstractListModel):
         f = choice.group.keeper.file
         if role == Qt.ItemDataRole.DisplayRole:
             group = choice.group
-            kind = {"exact": "exact copies", "similar": "similar photos"}.get(group.kind, "photos")
+            kind = {"exact": "exact copies", "copy": "copies", "similar": "similar photos"}.get(group.kind, "photos")
             similar = f", {len(group.similar)} similar" if group.similar and group.kind != "similar" else ""
             return f"{printable(os.path.basename(f.path))}\n{len(group.members)} {kind}{similar} · {human_bytes(choice.bytes)}"
         if role == Qt.ItemDataRole.DecorationRole:
@@ -501,7 +509,8 @@ class DuplicatesView(QWidget):
         extra = sum(len(c.remove) for c in self.choices)
         freed = sum(c.bytes for c in self.choices)
         similar = sum(len(g.similar) for g in groups)
-        text = (f"<b>{_count(len(groups), 'group')}</b> · {extra:,} marked · {human_bytes(freed)} to free"
+        verified = " of verified copies" if self.shown_radius == self.shown_duplicate else ""
+        text = (f"<b>{_count(len(groups), 'group')}</b>{verified} · {extra:,} marked · {human_bytes(freed)} to free"
                 if groups else "No duplicates at this radius.")
         if groups and self.shown_radius > self.shown_duplicate:
             text += (f"<br><span style='color:#b9770e'>Above the duplicate radius: {_count(similar, 'photo')} only "

@@ -390,11 +390,13 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
 CANDIDATE_SHARE = 1.25
 
 
-def candidate_search(info) -> tuple[int, tuple[Gate, ...]]:
-    """(radius, gates) at which the index proposes pairs to verify, for a model's ``ModelInfo``."""
-    radius = min(info.radius_similar, round(info.radius_duplicate * CANDIDATE_SHARE))
+def candidate_search(info, duplicate_radius: int | None = None) -> tuple[int, tuple[Gate, ...]]:
+    """(radius, gates) at which the index proposes pairs to verify, for a model's ``ModelInfo`` and its duplicate
+    radius (default: the model's; the app passes the user's own where set)."""
+    duplicate = info.radius_duplicate if duplicate_radius is None else duplicate_radius
+    radius = min(max(info.radius_similar, duplicate), round(duplicate * CANDIDATE_SHARE))
     gates = tuple((first, end, round(r * CANDIDATE_SHARE)) for first, end, r in info.gates)
-    return max(radius, info.radius_duplicate), gates
+    return max(radius, duplicate), gates
 
 
 def _taken_apart(a: FileRow, b: FileRow) -> bool:
@@ -405,21 +407,22 @@ def _taken_apart(a: FileRow, b: FileRow) -> bool:
 
 def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: Iterable[str] = (),
                     keeper_rules: Sequence[str] = KEEPER_RULES, verifier: Verifier | None = None,
-                    series: bool = False) -> list[Group]:
+                    series: bool = False, duplicate_radius: int | None = None) -> list[Group]:
     """Groups of verified copies (or, with ``series``, of series), largest saving first.
 
     The index proposes pairs at the candidate radius (:func:`candidate_search`), and each is verified
     (engine.verify). A group is what verified copy pairs and exact copies connect: verification is what stops
     chains, so every copy of a photo lands in one group whatever the keeper, and the keeper is chosen once the group
     is formed. A pair that cannot be verified (a photo too small or too flat) falls back to the hash: a copy when it
-    is within the model's duplicate radius and gates, as without verification. Series (aligned, but the content
+    is within the duplicate radius (``duplicate_radius``, default the model's) and gates, as without verification. Series (aligned, but the content
     moved, or taken at different moments) are grouped apart, and nothing in them is ever removable.
     """
     rules = check_rules(keeper_rules)
     references = [os.fspath(f) for f in reference_folders]
     info = model.info
-    radius, gates = candidate_search(info)
-    duplicate = _Duplicate(info.radius_duplicate, tuple(info.gates_for(info.radius_duplicate)))
+    radius, gates = candidate_search(info, duplicate_radius)
+    hash_radius = info.radius_duplicate if duplicate_radius is None else duplicate_radius
+    duplicate = _Duplicate(hash_radius, tuple(info.gates_for(hash_radius)))
     ids, packed = catalog.codes(model_row_id(catalog, model))
     code_of = {int(f): packed[i] for i, f in enumerate(ids)}
     near_a, near_b, near_d = HammingIndex(packed, ids).pairs(radius, gates)

@@ -100,6 +100,15 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
         family = {str(original)} | {str(e) for e, o in lib.edits.items() if o == original}
         assert any(family <= g for g in groups), f"{original.name} and its edits are not one group"
     assert dupes.slider.value() == window.context.radius("duplicate")
+    # there they are verified copies, and each card says what kind of copy it is
+    assert "of verified copies" in dupes.summary.text()
+    row = next(i for i, c in enumerate(dupes.choices) if len(c.group.members) == 4)
+    dupes.list.setCurrentRow(row)
+    qtbot.waitUntil(lambda: len(dupes.cards) == 4)
+    said = {os.path.basename(card.member.file.path): card.details.text() for card in dupes.cards}
+    half = next(name for name in said if name.endswith("-half.jpg"))
+    if not dupes.cards[0].member.file.path.endswith("-half.jpg"):  # the keeper says nothing of itself
+        assert "copy: downscaled to 50%" in said[half], said
 
     # Review one group with the keyboard: pick another keeper, then trash the marked ones (Del)
     row = next(i for i, c in enumerate(dupes.choices) if len(c.group.members) == 4)
