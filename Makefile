@@ -9,7 +9,7 @@ PHOTOS ?= $(SAMPLE)
 CATALOG ?= $(if $(filter $(SAMPLE),$(PHOTOS)),build/sample-catalog.sqlite,)
 CATALOG_ARG := $(if $(CATALOG),--catalog $(CATALOG),)
 
-.PHONY: run test app qt-x11 screenshots bench bench-ui bench-train bench-quality bench-selection package clean
+.PHONY: run test app qt-x11 screenshots bench bench-ui bench-train bench-quality bench-selection bench-verified package clean
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -106,6 +106,11 @@ bench-quality: $(VENV)/.installed
 # per candidate (about 12 min; needs the view caches bench-quality leaves in build/bench/quality).
 bench-selection: $(VENV)/.installed
 	$(PY) tests/bench/bench_selection.py $(ARGS)
+
+# Verified duplicates on the near-duplicate test half (needs ../shared): dupes with and without verification, from
+# the groups a user is shown. About 10 minutes on a 2-core CPU the first time (build/bench/verified keeps its catalog).
+bench-verified: $(VENV)/.installed
+	$(PY) tests/bench/bench_verified.py
 
 clean:
 	rm -rf build $(VENV)
