@@ -92,8 +92,8 @@ class Verifier:
                 known = None
         if known is None:
             self.prepare([f for f in (a, b) if f.content_hash not in self._features])
-            if a.content_hash in self._failed or b.content_hash in self._failed:
-                return Verdict("unverified")  # not kept: the file may be readable next time
+            if a.content_hash not in self._features or b.content_hash not in self._features:
+                return Verdict("unverified")  # unreadable now, or cancelled: not kept, it is tried again next time
             known = verify(self._features.get(a.content_hash), self._features.get(b.content_hash))
             self._new_verdicts.append((*key, VERSION, known.to_json()))
             if len(self._new_verdicts) >= SAVE_EVERY:

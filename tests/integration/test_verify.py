@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -134,6 +135,24 @@ def test_groups_are_what_verified_copies_connect_and_the_catalog_keeps_the_work(
             conn.execute("DELETE FROM verdicts")
         fresh = Verifier(catalog)
         assert len(verified_groups(catalog, model, verifier=fresh)) == 2 and fresh.decoded > 0
+
+
+def test_a_cancelled_verification_keeps_nothing_it_did_not_finish(tmp_path, originals):
+    """Stopped before it read the photos (a newer question in the app): its pairs are unverified for this answer
+    only; the next look verifies them."""
+    _library(tmp_path, originals, count=3)
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [tmp_path / "photos", tmp_path / "edits"], model, workers=1))
+        stopped = threading.Event()
+        stopped.set()
+        cancelled = Verifier(catalog, cancel=stopped)
+        verified_groups(catalog, model, verifier=cancelled)
+        assert cancelled.decoded == 0
+        assert catalog.verdicts_of([]) == {} and not catalog._read("SELECT COUNT(*) FROM verdicts")[0][0]
+        groups = verified_groups(catalog, model, keeper_rules=("oldest",))
+        assert all(m.verdict.kind == "copy" for g in groups for m in g.members[1:] if m.verdict), \
+            [(m.file.path, m.verdict) for g in groups for m in g.members[1:]]
 
 
 def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals):
