@@ -9,10 +9,11 @@ radius (towards "similar") nothing is pre-marked: the marks there are the user's
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from html import escape
 
-from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QListView,
                                QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QVBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFram
 from engine.catalog import Catalog
 from engine.errors import printable
 from engine.units import human_bytes
+from engine.verification import Verifier
 from engine.duplicates import Group, Member, model_groups, verified_groups
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
@@ -80,13 +82,14 @@ class Choice:
         return sum(m.file.size for m in self.group.members if m.file.id in self.remove)
 
 
-def _groups(catalog: Catalog, model, radius: int, references: list[str], rules,
-            duplicate: int) -> tuple[list[Group], int | None, int, int]:
+def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, duplicate: int,
+            progress=None, cancel: threading.Event | None = None) -> tuple[list[Group], int | None, int, int]:
     """The groups (``duplicate``: the duplicate radius, the user's where set), the trash batch an undo would
-    restore (None: nothing to undo), and the two radii asked with (the answer may come after they changed)."""
+    restore (None: nothing to undo), and the two radii asked with (the answer may come after they changed).
+    ``progress(done, total)``: photos read for verification; ``cancel``: stop reading them (a newer question)."""
     if radius == duplicate:  # what the app calls duplicates: verified copies (engine.verify)
         groups = verified_groups(catalog, model, duplicate_radius=duplicate, reference_folders=references,
-                                 keeper_rules=rules)
+                                 keeper_rules=rules, verifier=Verifier(catalog, progress=progress, cancel=cancel))
     else:
         groups = model_groups(catalog, model, radius, duplicate_radius=duplicate, reference_folders=references,
                               keeper_rules=rules)
@@ -96,6 +99,12 @@ def _groups(catalog: Catalog, model, radius: int, references: list[str], rules,
 def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]]) -> TrashResult:
     """Several groups' marked files as one batch: one undo brings them all back."""
     return trash_files(catalog, [p for paths, _ in choices for p in paths], groups=[g for _, g in choices])
+
+
+class _Reading(QObject):
+    """Carries a worker thread's progress in reading photos for verification to the screen (queued by Qt)."""
+
+    read = Signal(int, int)
 
 
 class PhotoCard(QFrame):
@@ -306,6 +315,10 @@ class DuplicatesView(QWidget):
         self.busy = False
         self.shown_radius = self.shown_duplicate = 0  # the radius of the groups shown, and the duplicate radius then
         self.questions = Latest(context.catalog_path, self)
+        self.reading = _Reading(self)
+        self.reading.read.connect(self._read)
+        self.reading_cancel: threading.Event | None = None
+        self.destroyed.connect(lambda *_: self.reading_cancel and self.reading_cancel.set())  # closed: stop reading
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
@@ -468,9 +481,26 @@ class DuplicatesView(QWidget):
             return
         self.settle.stop()
         self.summary.setText("Finding duplicates…")
+        if self.reading_cancel is not None:
+            self.reading_cancel.set()  # an older question still reading photos: its answer would not be shown
+        self.reading_cancel = threading.Event()
+        asked = self.questions.asked + 1
+
+        def reading(done: int, total: int) -> None:  # in the worker thread
+            if asked == self.questions.asked:  # still the newest question, and the screen is still open
+                try:
+                    self.reading.read.emit(done, total)
+                except RuntimeError:  # the screen closed in between
+                    pass
+
         self.questions.run(_groups, model, self.radius(), self.context.reference_folders(),
-                           self.context.prefs.keeper_rules, self.context.radius("duplicate"),
-                           done=self._show_groups, failed=self._failed)
+                           self.context.prefs.keeper_rules, self.context.radius("duplicate"), reading,
+                           self.reading_cancel, done=self._show_groups, failed=self._failed)
+
+    def _read(self, done: int, total: int) -> None:
+        """Photos read so far to verify copies (the first look at a library; then the catalog has them)."""
+        if done < total:
+            self.summary.setText(f"Checking which photos are copies: reading {done:,} of {total:,} photos…")
 
     def _failed(self, line: str) -> None:
         self.summary.setText(line)

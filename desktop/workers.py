@@ -75,9 +75,16 @@ class Task(QRunnable):
             with Catalog(self.catalog_path) as catalog:
                 result = self.fn(catalog, *self.args)
         except Exception as exc:  # noqa: BLE001 - one line for the user; the log gets a traceback only for a bug
-            self.signals.failed.emit(report(exc))
+            self._answer(self.signals.failed, report(exc))
             return
-        self.signals.done.emit(result)
+        self._answer(self.signals.done, result)
+
+    @staticmethod
+    def _answer(signal, value) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the app closed while this ran: nobody is left to answer
+            pass
 
 
 _in_flight: set[_TaskSignals] = set()  # relays whose answer is not delivered yet: they must outlive run()

@@ -195,6 +195,29 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
     assert search.model.rows[0][0] == str(lib.originals[0]) and search.model.rows[0][4] == "this photo"
 
 
+def test_the_first_verification_shows_its_reading_and_a_newer_question_stops_it(make_window, qtbot, tmp_path):
+    """Reading photos for verification can take minutes on a first look at a library: the summary counts them, and a
+    question asked since (another radius) stops the older one's reading."""
+    lib = build_library(tmp_path / "library")
+    window = make_window()
+    scan(qtbot, window, lib.root)
+    dupes = window.duplicates
+    window.tabs.setCurrentWidget(dupes)
+    wait_for_groups(qtbot, dupes)
+    with Catalog(window.context.catalog_path) as catalog, catalog.transaction() as conn:
+        conn.execute("DELETE FROM features")  # as on a first look: nothing kept yet
+        conn.execute("DELETE FROM verdicts")
+    read, shown = [], []
+    dupes.reading.read.connect(lambda done, total: (read.append((done, total)), shown.append(dupes.summary.text())))
+    dupes.refresh()
+    first = dupes.reading_cancel
+    dupes.refresh()  # a newer question: the first stops reading
+    assert first.is_set() and not dupes.reading_cancel.is_set()
+    qtbot.waitUntil(lambda: dupes.groups is not None and "of verified copies" in dupes.summary.text(), timeout=60_000)
+    assert read and read[-1][0] == read[-1][1] > 0, read
+    assert any(text.startswith("Checking which photos are copies: reading") for text in shown[:-1]) or len(read) == 1
+
+
 def test_reference_folder_is_never_marked(make_window, qtbot, tmp_path):
     lib = build_library(tmp_path / "library", count=4, edited=1)
     window = make_window()
