@@ -330,6 +330,18 @@ def _within(a: np.ndarray | None, b: np.ndarray | None, limit: int, gates: Seque
     return int(np.bitwise_count(xor).sum()) <= limit and bool(gate_mask(xor[None], gates)[0])
 
 
+def _choose_keeper(files: list[FileRow], rules: tuple[str, ...], references: list[str]) -> tuple[FileRow, str, str, set]:
+    """The keeper among ``files`` (among those in reference folders first), the rule that decided, why, and the ids
+    of the files in reference folders."""
+    protected = {f.id for f in files if in_folders(f.path, references)}
+    pool = [f for f in files if f.id in protected] or files
+    keeper, rule, reason = choose_keeper(pool, rules)
+    if len(pool) < len(files):  # the reference folders decided first
+        rule, reason = "reference", ("in a reference folder" if len(pool) == 1 else
+                                     f"in a reference folder, then {reason}")
+    return keeper, rule, reason, protected
+
+
 def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ...], references: list[str],
            gates: tuple[Gate, ...], duplicate: _Duplicate) -> list[Group]:
     """One component -> groups whose members are all within ``limit`` of their keeper, and of each other where
@@ -339,12 +351,7 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
     out = []
     remaining = files
     while len(remaining) > 1:
-        protected = {f.id for f in remaining if in_folders(f.path, references)}
-        pool = [f for f in remaining if f.id in protected] or remaining
-        keeper, rule, reason = choose_keeper(pool, rules)
-        if len(pool) < len(remaining):  # the reference folders decided first
-            rule, reason = "reference", ("in a reference folder" if len(pool) == 1 else
-                                         f"in a reference folder, then {reason}")
+        keeper, rule, reason, protected = _choose_keeper(remaining, rules, references)
         keeper_code = _code(keeper, code_of, twins)
         candidates, rest = [], []  # candidates: (distance, path, row, code, exact, similar)
         for f in remaining:
@@ -394,9 +401,9 @@ def candidate_search(info, duplicate_radius: int | None = None) -> tuple[int, tu
     """(radius, gates) at which the index proposes pairs to verify, for a model's ``ModelInfo`` and its duplicate
     radius (default: the model's; the app passes the user's own where set)."""
     duplicate = info.radius_duplicate if duplicate_radius is None else duplicate_radius
-    radius = min(max(info.radius_similar, duplicate), round(duplicate * CANDIDATE_SHARE))
+    radius = min(max(info.radius_similar, duplicate), round(duplicate * CANDIDATE_SHARE))  # never under duplicate
     gates = tuple((first, end, round(r * CANDIDATE_SHARE)) for first, end, r in info.gates)
-    return max(radius, duplicate), gates
+    return radius, gates
 
 
 def _taken_apart(a: FileRow, b: FileRow) -> bool:
@@ -432,13 +439,13 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
 
     copies: list[tuple[int, int]] = [(g[0], f) for g in exact for f in g[1:] if g[0] in rows and f in rows]
     kinds: list[tuple[int, int]] = []
-    pairs = [(rows[a], rows[b]) for a, b in zip(near_a.tolist(), near_b.tolist()) if a in rows and b in rows
-             and not (rows[a].content_hash and rows[a].content_hash == rows[b].content_hash)]
-    for (fa, fb), verdict in zip(pairs, verifier.verdicts(pairs)):
+    candidates = [(rows[a], rows[b], d) for a, b, d in zip(near_a.tolist(), near_b.tolist(), near_d.tolist())
+                  if a in rows and b in rows and not (rows[a].content_hash and rows[a].content_hash == rows[b].content_hash)]
+    pairs = [(fa, fb) for fa, fb, _ in candidates]
+    for (fa, fb, distance), verdict in zip(candidates, verifier.verdicts(pairs)):
         kind = verdict.kind
         if kind == "unverified":
-            xor = np.bitwise_xor(code_of[fa.id], code_of[fb.id])
-            kind = "copy" if duplicate.holds(xor, int(np.bitwise_count(xor).sum())) else "different"
+            kind = "copy" if duplicate.holds(np.bitwise_xor(code_of[fa.id], code_of[fb.id]), distance) else "different"
         if kind == "copy" and _taken_apart(fa, fb):
             kind = "series"
         if kind == "copy":
@@ -448,7 +455,6 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     edges = copies if not series else kinds
     groups = [_verified_group(files, rules, references, verifier, code_of, edges, series)
               for files in _connected(rows, edges)]
-    groups = [g for g in groups if g is not None]
     groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
     return groups
 
@@ -467,12 +473,8 @@ def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[l
 
 
 def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: list[str], verifier: Verifier,
-                    code_of: dict, edges: list[tuple[int, int]], series: bool) -> Group | None:
-    protected = {f.id for f in files if in_folders(f.path, references)}
-    pool = [f for f in files if f.id in protected] or files
-    keeper, rule, reason = choose_keeper(pool, rules)
-    if len(pool) < len(files):
-        rule, reason = "reference", ("in a reference folder" if len(pool) == 1 else f"in a reference folder, then {reason}")
+                    code_of: dict, edges: list[tuple[int, int]], series: bool) -> Group:
+    keeper, rule, reason, protected = _choose_keeper(files, rules, references)
     linked: dict[int, set[int]] = {}
     for a, b in edges:
         linked.setdefault(a, set()).add(b)
@@ -484,7 +486,7 @@ def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: li
             continue
         same = bool(f.content_hash and f.content_hash == keeper.content_hash)
         verdict, via = (Verdict("copy", agreement=1.0), "") if same else (verifier.verdict(keeper, f), "")
-        if not same and verdict.kind != ("series" if series else "copy") and not (verdict.kind == "unverified"):
+        if not same and verdict.kind not in ("series" if series else "copy", "unverified"):
             # joined to the group through another member: say which, and what that pair showed
             other = next((by_id[o] for o in sorted(linked.get(f.id, ())) if o in by_id), None)
             if other is not None and other.id != keeper.id:
