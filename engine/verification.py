@@ -31,6 +31,7 @@ class Verifier:
         self._features: dict[str, Features | None] = {}
         self._failed: set[str] = set()  # content hashes that could not be decoded this run
         self._verdicts: dict[tuple[str, str], Verdict] = {}
+        self._looked_up: set[tuple[str, str]] = set()  # pairs already asked of the catalog this run
         self._new_features: list[tuple[str, bool, int, bytes | None]] = []
         self._new_verdicts: list[tuple[str, str, int, str]] = []
         self.decoded = 0  # photos decoded for their features this run (the rest came from the catalog)
@@ -81,15 +82,8 @@ class Verifier:
         if not a.content_hash or not b.content_hash:
             return Verdict("unverified")
         key = (a.content_hash, b.content_hash)
+        self._load_verdicts([key])
         known = self._verdicts.get(key)
-        if known is not None:
-            return known
-        cached = self.catalog.verdicts_of([key]).get(key) if self.cached else None
-        if cached is not None and cached[0] == VERSION:
-            try:
-                known = Verdict.from_json(cached[1])
-            except (ValueError, TypeError):
-                known = None
         if known is None:
             self.prepare([f for f in (a, b) if f.content_hash not in self._features])
             if a.content_hash not in self._features or b.content_hash not in self._features:
@@ -103,19 +97,26 @@ class Verifier:
 
     def verdicts(self, pairs: list[tuple[FileRow, FileRow]]) -> list[Verdict]:
         """Many pairs: the cached verdicts read at once, features made for the photos of the others."""
-        keys = [(a.content_hash, b.content_hash) for a, b in pairs if a.content_hash and b.content_hash]
-        known = self.catalog.verdicts_of(k for k in keys if k not in self._verdicts) if self.cached else {}
-        for key, (version, text) in known.items():
-            if version == VERSION:
-                try:
-                    self._verdicts[key] = Verdict.from_json(text)
-                except (ValueError, TypeError):
-                    pass
+        self._load_verdicts([(a.content_hash, b.content_hash) for a, b in pairs if a.content_hash and b.content_hash])
         self.prepare({f.content_hash: f for a, b in pairs for f in (a, b)
                       if (a.content_hash, b.content_hash) not in self._verdicts}.values())
         out = [self.verdict(a, b) for a, b in pairs]
         self.save()
         return out
+
+    def _load_verdicts(self, keys: list[tuple[str, str]]) -> None:
+        """The catalog's verdicts on ``keys`` of this VERSION, each key asked of the catalog once a run (a verdict
+        that does not read back is made again)."""
+        asked = [k for k in dict.fromkeys(keys) if k not in self._verdicts and k not in self._looked_up]
+        if not asked or not self.cached:
+            return
+        self._looked_up.update(asked)
+        for key, (version, text) in self.catalog.verdicts_of(asked).items():
+            if version == VERSION:
+                try:
+                    self._verdicts[key] = Verdict.from_json(text)
+                except (ValueError, TypeError):
+                    pass
 
     def save(self) -> None:
         """Keep what was made (nothing on a read-only catalog: it is made again next time)."""
