@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -53,3 +54,23 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence], right: Iterabl
         print(line(row))
 
 
+@contextlib.contextmanager
+def counting_bar(desc: str, unit: str):
+    """A ``progress(done, total)`` callback drawing a bar on stderr, shown from its first call (none when no work
+    is counted)."""
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=None, dynamic_ncols=True)
+        bar.total, bar.n = total, done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
@@ -16,7 +15,7 @@ from engine.trash import trash_files, undo
 from engine.units import human_bytes
 from engine.verification import Verifier
 
-from .common import load_model, open_catalog, print_json
+from .common import counting_bar, load_model, open_catalog, print_json
 
 
 def _group_options(p) -> None:
@@ -86,32 +85,11 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
     rules = tuple(r.strip() for r in args.keep_rules.split(",") if r.strip())
     if hash_only:
         return model_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules), model, radius
-    with _progress("Verifying candidate pairs (photos read)") as progress:
+    with counting_bar("Verifying candidate pairs (photos read)", "photo") as progress:
         verifier = Verifier(catalog, progress=progress)
         groups = verified_groups(catalog, model, reference_folders=args.reference, keeper_rules=rules,
                                  verifier=verifier, series=series)
     return groups, model, candidate_search(model.info)[0]
-
-
-@contextlib.contextmanager
-def _progress(desc: str):
-    """A bar on stderr while photos are read for their features (none when they all come from the catalog)."""
-    bar = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, desc=desc, unit="photo", file=sys.stderr, disable=None, dynamic_ncols=True)
-        bar.total, bar.n = total, done
-        bar.refresh()
-
-    try:
-        yield update
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def _action(m) -> str:

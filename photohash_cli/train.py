@@ -13,7 +13,7 @@ from engine.model import resolve_model_name
 from engine.retrain import (AUGMENTS, BACKBONES, BITS, HELD_OUT, METHOD_DEFAULTS, METHODS, MODES, PERCEPTUAL_BITS,
                             RECIPE, RECIPE_BITS, RECIPE_SETTINGS, UPRIGHT_MIN_PHOTOS, RetrainRequest, describe_radii)
 
-from .common import print_json
+from .common import counting_bar, print_json
 
 
 def _trainer():
@@ -179,16 +179,9 @@ def run_eval(args) -> int:
     zip_path = Path(args.data) if args.data else default
     if not zip_path.is_file():
         raise PhotoHashError(f"dataset zip {zip_path}: not found (give it with --data)")
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, desc="Encoding", unit="img", file=sys.stderr, disable=None)
-
-    def progress(done, total):
-        bar.total, bar.n = total, done
-        bar.refresh()
-
-    result = evaluate.evaluate_model(resolve_model_name(args.model), args.dataset, zip_path, seed=args.seed, progress=progress)
-    bar.close()
+    with counting_bar("Encoding", "img") as progress:
+        result = evaluate.evaluate_model(resolve_model_name(args.model), args.dataset, zip_path, seed=args.seed,
+                                         progress=progress)
     if args.report:
         stem = f"{args.dataset}-{resolve_model_name(args.model).stem}"
         report = Path(args.report)
