@@ -418,9 +418,10 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     """Groups of verified copies (or, with ``series``, of series), largest saving first.
 
     The index proposes pairs at the candidate radius (:func:`candidate_search`), and each is verified
-    (engine.verify). A group is what verified copy pairs and exact copies connect: verification is what stops
-    chains, so every copy of a photo lands in one group whatever the keeper, and the keeper is chosen once the group
-    is formed. A pair that cannot be verified (a photo too small or too flat) falls back to the hash: a copy when it
+    (engine.verify), nearest first. A group is what verified copy pairs and exact copies connect: verification is what
+    stops chains, so every copy of a photo lands in one group whatever the keeper, and the keeper is chosen once the
+    group is formed. A pair whose photos verified pairs already connect is not verified (a verdict would change no
+    group): on a library of many copies, most candidate pairs are such. A pair that cannot be verified (a photo too small or too flat) falls back to the hash: a copy when it
     is within the duplicate radius (``duplicate_radius``, default the model's) and gates, as without verification. Series (aligned, but the content
     moved, or taken at different moments) are grouped apart, and nothing in them is ever removable.
     """
@@ -439,24 +440,55 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
 
     copies: list[tuple[int, int]] = [(g[0], f) for g in exact for f in g[1:] if g[0] in rows and f in rows]
     kinds: list[tuple[int, int]] = []
-    candidates = [(rows[a], rows[b], d) for a, b, d in zip(near_a.tolist(), near_b.tolist(), near_d.tolist())
+    order = np.lexsort((near_b, near_a, near_d))  # nearest first: copies join early, and joined pairs are not verified
+    candidates = [(rows[a], rows[b], d) for a, b, d in zip(near_a[order].tolist(), near_b[order].tolist(),
+                                                             near_d[order].tolist())
                   if a in rows and b in rows and not (rows[a].content_hash and rows[a].content_hash == rows[b].content_hash)]
-    pairs = [(fa, fb) for fa, fb, _ in candidates]
-    for (fa, fb, distance), verdict in zip(candidates, verifier.verdicts(pairs)):
-        kind = verdict.kind
+    verifier.prepare_pairs([(fa, fb) for fa, fb, _ in candidates])
+    joined = _Joined(copies)  # what copies connect so far (and, for series, what series connect too)
+    for fa, fb, distance in candidates:
+        if joined.same(fa.id, fb.id):
+            continue  # already in one group: a verdict would change nothing (its reason is asked for below if needed)
+        kind = verifier.verdict(fa, fb).kind
         if kind == "unverified":
             kind = "copy" if duplicate.holds(np.bitwise_xor(code_of[fa.id], code_of[fb.id]), distance) else "different"
         if kind == "copy" and _taken_apart(fa, fb):
             kind = "series"
         if kind == "copy":
             copies.append((fa.id, fb.id))
+            joined.join(fa.id, fb.id)
         elif kind == "series":
             kinds.append((fa.id, fb.id))
+            if series:
+                joined.join(fa.id, fb.id)
+    verifier.save()
     edges = copies if not series else kinds
     groups = [_verified_group(files, rules, references, verifier, code_of, edges, series)
               for files in _connected(rows, edges)]
     groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
     return groups
+
+
+class _Joined:
+    """Union-find over file ids: which files verified pairs already connect."""
+
+    def __init__(self, edges: Iterable[tuple[int, int]] = ()):
+        self.parent: dict[int, int] = {}
+        for a, b in edges:
+            self.join(a, b)
+
+    def root(self, x: int) -> int:
+        parent = self.parent
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])  # path halving
+            x = parent[x]
+        return x
+
+    def same(self, a: int, b: int) -> bool:
+        return self.root(a) == self.root(b)
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[self.root(a)] = self.root(b)
 
 
 def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[list[FileRow]]:

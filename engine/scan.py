@@ -14,12 +14,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
+from functools import partial
 
 import numpy as np
 
@@ -27,10 +24,10 @@ from .catalog import Catalog, ScanRecord
 from .errors import FileError, printable
 from .images import FileEntry, read_image, walk
 from .model import HashModel, ModelInfo, prepare
+from .file_pool import FilePool
 
 BATCH_SIZE = 32
 PROGRESS_INTERVAL_S = 0.2
-CRASH_RETRIES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,104 +100,6 @@ def decode_for_model(path: str, info: ModelInfo) -> tuple[np.ndarray, dict] | st
 
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
-
-
-def _lower_priority() -> None:
-    """A decode worker of a background scan yields the CPU to the desktop (POSIX nice; elsewhere as is)."""
-    if hasattr(os, "nice"):
-        os.nice(10)
-
-
-PARENT_CHECK_S = 0.5
-
-
-def _worker_start(parent_pid: int, background: bool) -> None:
-    """Start-up of every decode worker: nice it for a background scan, and make it die with the scan.
-
-    Why: a scan killed with SIGKILL cannot shut its pool down, and each worker holds both ends of its call queue, so
-    it would wait for work for ever (and keep multiprocessing's resource tracker alive: the tracker exits when the
-    last holder of its pipe does). When the parent dies the worker is re-parented, so ``getppid()`` changes; a
-    daemon thread looks every 0.5 s. (PR_SET_PDEATHSIG is not used: it fires when the *thread* that started the
-    worker ends, and the desktop app scans from a thread pool.)
-    """
-    if background:
-        _lower_priority()
-    if os.name != "posix":
-        return  # getppid() there does not change when the parent dies
-    if os.getppid() != parent_pid:
-        os._exit(1)  # the scan died while this worker was still starting
-    threading.Thread(target=_watch_parent, args=(parent_pid,), name="photohash-parent-watch", daemon=True).start()
-
-
-def _watch_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(PARENT_CHECK_S)
-    os._exit(1)  # no cleanup to do: the work in hand is lost with the scan that wanted it
-
-
-class _Decoder:
-    """Decode paths in worker processes (or in this process when workers == 0), restarting a crashed pool.
-
-    A file that kills a worker (a decoder bug on a hostile file) breaks the whole pool; every file
-    in flight is retried in a fresh pool, and one in flight at ``CRASH_RETRIES`` crashes is given up
-    with a reason.
-    """
-
-    def __init__(self, info: ModelInfo, workers: int, background: bool = False):
-        self.info = info
-        self.workers = workers
-        self.background = background
-        self.pool: ProcessPoolExecutor | None = None
-        self.in_flight: dict[Future, tuple[FileEntry, int]] = {}
-
-    def _start(self) -> None:
-        if self.workers and self.pool is None:
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_worker_start,
-                                            initargs=(os.getpid(), self.background))
-
-    def run(self, entries: Iterable[FileEntry], cancel: threading.Event) -> Iterator[tuple[FileEntry, object]]:
-        queue: deque[tuple[FileEntry, int]] = deque((e, 0) for e in entries)
-        if not self.workers:
-            while queue and not cancel.is_set():
-                entry, _ = queue.popleft()
-                yield entry, decode_for_model(entry.path, self.info)
-            return
-        limit = self.workers * 8
-        self._start()
-        while (queue or self.in_flight) and not cancel.is_set():
-            broken = False
-            while queue and len(self.in_flight) < limit:
-                entry, attempts = queue.popleft()
-                try:
-                    future = self.pool.submit(decode_for_model, entry.path, self.info)
-                except BrokenProcessPool:
-                    queue.appendleft((entry, attempts))
-                    broken = True
-                    break
-                self.in_flight[future] = (entry, attempts)
-            done, _ = wait(list(self.in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in done:
-                entry, attempts = self.in_flight.pop(future)
-                try:
-                    yield entry, future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    if attempts + 1 >= CRASH_RETRIES:
-                        yield entry, "the image decoder crashed on this file"
-                    else:
-                        queue.appendleft((entry, attempts + 1))
-            if broken:
-                for future, (entry, attempts) in self.in_flight.items():
-                    queue.appendleft((entry, attempts + 1))
-                self.in_flight.clear()
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = None
-                self._start()
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
 
 
 def scan(
@@ -292,7 +191,7 @@ def scan(
         )
 
     walk_failures = summary.failed
-    decoder = _Decoder(model.info, workers if total > 1 else 0, background)
+    decoder = FilePool(partial(decode_for_model, info=model.info), workers if total > 1 else 0, background)
     try:
         for entry, result in decoder.run(todo, cancel):
             if isinstance(result, str):

@@ -8,11 +8,13 @@ that it is tried again next time. A cached blob that does not read back is made 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 
 from .catalog import VERIFICATION_MIGRATION, Catalog, FileRow
 from .errors import FileError
+from .file_pool import FilePool
 from .images import read_image
 from .verify import VERSION, WORKING_SIDE, Features, Verdict, features, verify
 
@@ -21,13 +23,16 @@ SAVE_EVERY = 64  # features or verdicts kept per catalog transaction
 
 class Verifier:
     """Verdicts on pairs of one catalog's files. ``progress(done, total)`` counts photos whose features are made
-    (decoded); ``cancel`` stops making them (the pairs left are unverified)."""
+    (decoded); ``cancel`` stops making them (the pairs left are unverified). ``workers``: processes making features
+    (default: one per CPU core; 0 makes them in this process); ``background`` lowers their priority."""
 
     def __init__(self, catalog: Catalog, *, progress: Callable[[int, int], None] | None = None,
-                 cancel: threading.Event | None = None):
+                 cancel: threading.Event | None = None, workers: int | None = None, background: bool = False):
         self.catalog = catalog
         self.progress = progress
-        self.cancel = cancel
+        self.cancel = cancel or threading.Event()
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.background = background
         self._features: dict[str, Features | None] = {}
         self._failed: set[str] = set()  # content hashes that could not be decoded this run
         self._verdicts: dict[tuple[str, str], Verdict] = {}
@@ -35,6 +40,7 @@ class Verifier:
         self._new_features: list[tuple[str, bool, int, bytes | None]] = []
         self._new_verdicts: list[tuple[str, str, int, str]] = []
         self.decoded = 0  # photos decoded for their features this run (the rest came from the catalog)
+        self.compared = 0  # pairs verified this run (the rest came from the catalog)
         # a read-only catalog of an older schema has no tables for them: verified anew each time
         self.cached = VERIFICATION_MIGRATION in catalog.applied()
 
@@ -52,24 +58,22 @@ class Verifier:
                 continue
             wanted.pop(key)
         todo = [f for key, f in wanted.items() if key not in self._failed]
-        for done, row in enumerate(todo, 1):
-            if self.cancel is not None and self.cancel.is_set():
-                break
-            self._make(row)
-            if self.progress:
-                self.progress(done, len(todo))
+        # a few photos are not worth starting processes for
+        with FilePool(_features_of_file, self.workers if len(todo) > 2 * self.workers else 0,
+                      self.background) as pool:
+            for done, (row, result) in enumerate(pool.run(todo, self.cancel), 1):
+                self._keep(row, result)
+                if self.progress:
+                    self.progress(done, len(todo))
         self.save()
 
-    def _make(self, row: FileRow) -> None:
-        try:
-            image = read_image(row.path, min_side=WORKING_SIDE).image
-        except FileError:  # gone or unreadable now: unverified this run, tried again the next
+    def _keep(self, row: FileRow, result: bytes | str | None) -> None:
+        if isinstance(result, str):  # gone or unreadable now: unverified this run, tried again the next
             self._failed.add(row.content_hash)
             return
-        made = features(image)
         self.decoded += 1
-        self._features[row.content_hash] = made
-        self._new_features.append((row.content_hash, False, VERSION, None if made is None else made.to_bytes()))
+        self._features[row.content_hash] = None if result is None else Features.from_bytes(result)
+        self._new_features.append((row.content_hash, False, VERSION, result))
         if len(self._new_features) >= SAVE_EVERY:
             self.save()
 
@@ -89,20 +93,19 @@ class Verifier:
             if a.content_hash not in self._features or b.content_hash not in self._features:
                 return Verdict("unverified")  # unreadable now, or cancelled: not kept, it is tried again next time
             known = verify(self._features.get(a.content_hash), self._features.get(b.content_hash))
+            self.compared += 1
             self._new_verdicts.append((*key, VERSION, known.to_json()))
             if len(self._new_verdicts) >= SAVE_EVERY:
                 self.save()
         self._verdicts[key] = known
         return known
 
-    def verdicts(self, pairs: list[tuple[FileRow, FileRow]]) -> list[Verdict]:
-        """Many pairs: the cached verdicts read at once, features made for the photos of the others."""
+    def prepare_pairs(self, pairs: list[tuple[FileRow, FileRow]]) -> None:
+        """Before verifying many pairs: their cached verdicts read at once, and the features made (in parallel) for
+        the photos of the others."""
         self._load_verdicts([(a.content_hash, b.content_hash) for a, b in pairs if a.content_hash and b.content_hash])
         self.prepare({f.content_hash: f for a, b in pairs for f in (a, b)
                       if (a.content_hash, b.content_hash) not in self._verdicts}.values())
-        out = [self.verdict(a, b) for a, b in pairs]
-        self.save()
-        return out
 
     def _load_verdicts(self, keys: list[tuple[str, str]]) -> None:
         """The catalog's verdicts on ``keys`` of this VERSION, each key asked of the catalog once a run (a verdict
@@ -130,3 +133,14 @@ class Verifier:
         if self._new_verdicts:
             self.catalog.save_verdicts(self._new_verdicts)
             self._new_verdicts.clear()
+
+
+def _features_of_file(path: str) -> bytes | str | None:
+    """A photo's features as kept in the catalog (None: too small or too flat), or why it could not be read.
+    Runs in the worker processes."""
+    try:
+        image = read_image(path, min_side=WORKING_SIDE).image
+    except FileError as error:
+        return error.reason
+    made = features(image)
+    return None if made is None else made.to_bytes()

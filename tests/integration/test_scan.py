@@ -101,7 +101,7 @@ def test_background_scan_workers_run_at_a_lower_priority():
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    from engine.scan import _lower_priority
+    from engine.file_pool import _lower_priority
 
     with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_lower_priority) as pool:
         assert pool.submit(os.nice, 0).result() == min(19, os.nice(0) + 10)
@@ -211,10 +211,13 @@ def test_a_crashed_decode_worker_is_replaced_and_no_file_is_lost(photos_dir, mod
     import signal
 
     from engine.images import walk
-    from engine.scan import _Decoder
+    from functools import partial
+
+    from engine.scan import decode_for_model
+    from engine.file_pool import FilePool
 
     entries = [e for e in walk([photos_dir])]
-    decoder = _Decoder(model.info, workers=2)
+    decoder = FilePool(partial(decode_for_model, info=model.info), workers=2)
     results = {}
     try:
         for entry, result in decoder.run(entries, threading.Event()):

@@ -18,8 +18,10 @@ import pytest
 from PIL import Image
 
 from engine.catalog import Catalog
-from engine.duplicates import model_groups, verified_groups
+from engine.catalog_models import model_row_id
+from engine.duplicates import candidate_search, model_groups, verified_groups
 from engine.images import decode_image, read_image
+from engine.index import HammingIndex
 from engine.model import HashModel, default_model_path
 from engine.scan import scan
 from engine.verification import Verifier
@@ -108,9 +110,19 @@ def test_groups_are_what_verified_copies_connect_and_the_catalog_keeps_the_work(
     model = HashModel.load(default_model_path())
     with Catalog(tmp_path / "c.sqlite") as catalog:
         list(scan(catalog, [tmp_path / "photos", tmp_path / "edits"], model, workers=1))
-        verifier = Verifier(catalog)
+        verifier = Verifier(catalog, workers=2)  # features made in worker processes
         groups = verified_groups(catalog, model, verifier=verifier, keeper_rules=("oldest",))
         assert verifier.decoded > 0
+        # a pair already joined by verified copies is not verified (verifying every candidate would compare all)
+        radius, gates = candidate_search(model.info)
+        ids, packed = catalog.codes(model_row_id(catalog, model))
+        candidates = len(HammingIndex(packed, ids).pairs(radius, gates)[0])
+        assert verifier.compared < candidates, (verifier.compared, candidates)
+        # made in a worker process or in this one: the same features
+        row = next(iter(catalog.files(ids[:1].tolist()).values()))
+        kept = catalog.features_of({row.content_hash: row})[row.content_hash][1]
+        here = features(read_image(row.path, min_side=WORKING_SIDE).image)
+        assert kept == (None if here is None else here.to_bytes())
         # each original with all six of its copies, and nothing else
         by_keeper = {os.path.basename(g.keeper.file.path): g for g in groups}
         for p in photos[:2]:

@@ -215,7 +215,7 @@ def test_background_workers_still_run_at_a_lower_priority_and_watch_their_parent
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    from engine.scan import _worker_start
+    from engine.file_pool import _worker_start
 
     if not hasattr(os, "nice"):
         pytest.skip("os.nice is POSIX")
