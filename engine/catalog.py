@@ -112,11 +112,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        4,
+        "verification: when each photo's features were made, to keep the newest within a bound",
+        """
+        ALTER TABLE features ADD COLUMN made_at INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 VERIFICATION_MIGRATION = 3  # the features and verdicts tables (engine.verification)
 # Migrations that only add caches: a read-only catalog without them is read as it is (and keeps nothing).
-CACHE_MIGRATIONS = {VERIFICATION_MIGRATION}
+FEATURES_AGE_MIGRATION = 4  # features.made_at
+CACHE_MIGRATIONS = {VERIFICATION_MIGRATION, FEATURES_AGE_MIGRATION}
 
 
 def _is_read_only_error(exc: sqlite3.DatabaseError) -> bool:
@@ -511,9 +519,25 @@ class Catalog:
 
     def save_features(self, rows: Iterable[tuple[str, bool, int, bytes | None]]) -> None:
         """(content hash, mirrored, version, data) rows, replacing older ones."""
+        made_at = time.time_ns()
         with self.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO features (content_hash, mirrored, version, data) VALUES (?, ?, ?, ?)",
-                             [(h, int(m), v, d) for h, m, v, d in rows])
+            conn.executemany("INSERT OR REPLACE INTO features (content_hash, mirrored, version, data, made_at) "
+                             "VALUES (?, ?, ?, ?, ?)", [(h, int(m), v, d, made_at) for h, m, v, d in rows])
+
+    def features_bytes(self) -> int:
+        """The bytes the kept features take."""
+        return int(self._read("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM features")[0][0])
+
+    def trim_features(self, limit: int) -> int:
+        """Keep the newest features within ``limit`` bytes (older ones are made again when needed); returns the rows
+        dropped."""
+        if self.features_bytes() <= limit:
+            return 0
+        with self.transaction() as conn:
+            return conn.execute(
+                "DELETE FROM features WHERE (content_hash, mirrored) IN (SELECT content_hash, mirrored FROM ("
+                "SELECT content_hash, mirrored, SUM(COALESCE(LENGTH(data), 0)) OVER (ORDER BY made_at DESC, "
+                "content_hash ROWS UNBOUNDED PRECEDING) AS newer FROM features) WHERE newer > ?)", (limit,)).rowcount
 
     def verdicts_of(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
         """(first, second) content hashes -> (version, verdict JSON)."""

@@ -395,6 +395,7 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
 # The candidate radius, as a share of the duplicate radius: wide enough for crops and turns, which verification keeps
 # from letting look-alikes in. The model's gates widen by the same share.
 CANDIDATE_SHARE = 1.25
+FEATURE_BATCH = 512  # photos whose features are made at once, in parallel, ahead of the pairs that need them
 
 
 def candidate_search(info, duplicate_radius: int | None = None) -> tuple[int, tuple[Gate, ...]]:
@@ -444,27 +445,53 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     candidates = [(rows[a], rows[b], d) for a, b, d in zip(near_a[order].tolist(), near_b[order].tolist(),
                                                              near_d[order].tolist())
                   if a in rows and b in rows and not (rows[a].content_hash and rows[a].content_hash == rows[b].content_hash)]
-    verifier.prepare_pairs([(fa, fb) for fa, fb, _ in candidates])
-    joined = _Joined(copies)  # what copies connect so far (and, for series, what series connect too)
-    for fa, fb, distance in candidates:
-        if joined.same(fa.id, fb.id):
-            continue  # already in one group: a verdict would change nothing (its reason is asked for below if needed)
+    verifier.look_up([(fa, fb) for fa, fb, _ in candidates])
+    verifier.expected = len({f.content_hash for fa, fb, _ in candidates if not verifier.known(fa, fb) for f in (fa, fb)})
+    def kind_of(fa: FileRow, fb: FileRow, distance: int) -> str:
         kind = verifier.verdict(fa, fb).kind
         if kind == "unverified":
             kind = "copy" if duplicate.holds(np.bitwise_xor(code_of[fa.id], code_of[fb.id]), distance) else "different"
-        if kind == "copy" and _taken_apart(fa, fb):
-            kind = "series"
-        if kind == "copy":
-            copies.append((fa.id, fb.id))
-            joined.join(fa.id, fb.id)
-        elif kind == "series":
-            kinds.append((fa.id, fb.id))
-            if series:
-                joined.join(fa.id, fb.id)
-    verifier.save()
+        return "series" if kind == "copy" and _taken_apart(fa, fb) else kind
+
+    def joins(kind: str) -> bool:
+        return kind == "copy" or (series and kind == "series")
+
+    joined = _Joined(copies)  # what copies connect so far (and, for series, what series connect too)
+    start = 0
+    try:
+        while start < len(candidates):
+            # Look ahead for the photos whose features the next pairs need, and make them at once (in parallel).
+            # Pairs known from the catalog join what they join; a pair that an unknown one joins first does not need
+            # its features after all: a little work done for nothing.
+            ahead = joined.copy()
+            wanted: dict[str, FileRow] = {}
+            end = start
+            while end < len(candidates) and len(wanted) < FEATURE_BATCH:
+                fa, fb, distance = candidates[end]
+                if not ahead.same(fa.id, fb.id):
+                    if not verifier.known(fa, fb):
+                        wanted.update({fa.content_hash: fa, fb.content_hash: fb})
+                    elif joins(kind_of(fa, fb, distance)):
+                        ahead.join(fa.id, fb.id)
+                end += 1
+            verifier.prepare(wanted.values())
+            for fa, fb, distance in candidates[start:end]:
+                if joined.same(fa.id, fb.id):
+                    continue  # already in one group: a verdict would change nothing (its reason is asked below if needed)
+                kind = kind_of(fa, fb, distance)
+                if kind == "copy":
+                    copies.append((fa.id, fb.id))
+                elif kind == "series":
+                    kinds.append((fa.id, fb.id))
+                if joins(kind):
+                    joined.join(fa.id, fb.id)
+            start = end
+    finally:
+        verifier.close()
     edges = copies if not series else kinds
     groups = [_verified_group(files, rules, references, verifier, code_of, edges, series)
               for files in _connected(rows, edges)]
+    verifier.save()  # the verdicts against each keeper, made for the reasons shown
     groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
     return groups
 
@@ -486,6 +513,11 @@ class _Joined:
 
     def same(self, a: int, b: int) -> bool:
         return self.root(a) == self.root(b)
+
+    def copy(self) -> _Joined:
+        twin = _Joined()
+        twin.parent = dict(self.parent)
+        return twin
 
     def join(self, a: int, b: int) -> None:
         self.parent[self.root(a)] = self.root(b)

@@ -19,26 +19,35 @@ from .images import read_image
 from .verify import VERSION, WORKING_SIDE, Features, Verdict, features, verify
 
 SAVE_EVERY = 64  # features or verdicts kept per catalog transaction
+# The features kept in the catalog are a working cache (verdicts are what a second look reads): the newest are kept
+# within this bound, about 5,000 photos' worth, so a large library's catalog does not grow by ~50 KB a photo.
+FEATURE_CACHE_BYTES = 256 * 1024 * 1024
 
 
 class Verifier:
     """Verdicts on pairs of one catalog's files. ``progress(done, total)`` counts photos whose features are made
     (decoded); ``cancel`` stops making them (the pairs left are unverified). ``workers``: processes making features
-    (default: one per CPU core; 0 makes them in this process); ``background`` lowers their priority."""
+    (default: one per CPU core; 0 makes them in this process); ``background`` lowers their priority;
+    ``feature_cache_bytes``: the bound on the features kept in the catalog."""
 
     def __init__(self, catalog: Catalog, *, progress: Callable[[int, int], None] | None = None,
-                 cancel: threading.Event | None = None, workers: int | None = None, background: bool = False):
+                 cancel: threading.Event | None = None, workers: int | None = None, background: bool = False,
+                 feature_cache_bytes: int = FEATURE_CACHE_BYTES):
         self.catalog = catalog
         self.progress = progress
         self.cancel = cancel or threading.Event()
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.background = background
+        self.feature_cache_bytes = feature_cache_bytes
         self._features: dict[str, Features | None] = {}
         self._failed: set[str] = set()  # content hashes that could not be decoded this run
         self._verdicts: dict[tuple[str, str], Verdict] = {}
         self._looked_up: set[tuple[str, str]] = set()  # pairs already asked of the catalog this run
         self._new_features: list[tuple[str, bool, int, bytes | None]] = []
         self._new_verdicts: list[tuple[str, str, int, str]] = []
+        self._pool: FilePool | None = None
+        self._made = 0  # photos whose features were asked of the pool this run (decoded, failed, or too flat)
+        self.expected = 0  # photos the caller expects to be made this run (for progress), if it knows
         self.decoded = 0  # photos decoded for their features this run (the rest came from the catalog)
         self.compared = 0  # pairs verified this run (the rest came from the catalog)
         # a read-only catalog of an older schema has no tables for them: verified anew each time
@@ -58,14 +67,26 @@ class Verifier:
                 continue
             wanted.pop(key)
         todo = [f for key, f in wanted.items() if key not in self._failed]
-        # a few photos are not worth starting processes for
-        with FilePool(_features_of_file, self.workers if len(todo) > 2 * self.workers else 0,
-                      self.background) as pool:
-            for done, (row, result) in enumerate(pool.run(todo, self.cancel), 1):
-                self._keep(row, result)
-                if self.progress:
-                    self.progress(done, len(todo))
+        if not todo:
+            return
+        in_process = len(todo) <= 2 * self.workers  # a few photos are not worth starting processes for
+        if not in_process and self._pool is None:
+            self._pool = FilePool(_features_of_file, self.workers, self.background)  # serves the run, until close()
+        pool = FilePool(_features_of_file, 0) if in_process else self._pool
+        for row, result in pool.run(todo, self.cancel):
+            self._keep(row, result)
+            self._made += 1
+            if self.progress:
+                self.progress(self._made, max(self.expected, self._made))
         self.save()
+        if self.cached and not self.catalog.read_only:
+            self.catalog.trim_features(self.feature_cache_bytes)
+
+    def close(self) -> None:
+        """Stop the worker processes (started again if more features are wanted)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def _keep(self, row: FileRow, result: bytes | str | None) -> None:
         if isinstance(result, str):  # gone or unreadable now: unverified this run, tried again the next
@@ -100,12 +121,15 @@ class Verifier:
         self._verdicts[key] = known
         return known
 
-    def prepare_pairs(self, pairs: list[tuple[FileRow, FileRow]]) -> None:
-        """Before verifying many pairs: their cached verdicts read at once, and the features made (in parallel) for
-        the photos of the others."""
+    def known(self, a: FileRow, b: FileRow) -> bool:
+        """Whether the verdict on (a, b) needs no features: the same bytes, no content hash, or a verdict in hand
+        (after :meth:`look_up`)."""
+        return (not a.content_hash or not b.content_hash or a.content_hash == b.content_hash
+                or (a.content_hash, b.content_hash) in self._verdicts)
+
+    def look_up(self, pairs: list[tuple[FileRow, FileRow]]) -> None:
+        """Before verifying many pairs: their cached verdicts, read at once."""
         self._load_verdicts([(a.content_hash, b.content_hash) for a, b in pairs if a.content_hash and b.content_hash])
-        self.prepare({f.content_hash: f for a, b in pairs for f in (a, b)
-                      if (a.content_hash, b.content_hash) not in self._verdicts}.values())
 
     def _load_verdicts(self, keys: list[tuple[str, str]]) -> None:
         """The catalog's verdicts on ``keys`` of this VERSION, each key asked of the catalog once a run (a verdict

@@ -167,6 +167,25 @@ def test_a_cancelled_verification_keeps_nothing_it_did_not_finish(tmp_path, orig
             [(m.file.path, m.verdict) for g in groups for m in g.members[1:]]
 
 
+def test_the_catalog_keeps_the_newest_features_within_their_bound_and_every_verdict(tmp_path, originals):
+    """Features are a working cache (about 50 KB a photo), bounded; verdicts are what a second look reads."""
+    _library(tmp_path, originals, count=3)
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [tmp_path / "photos", tmp_path / "edits"], model, workers=1))
+        limit = 120_000  # two or three photos' features
+        first = Verifier(catalog, workers=0, feature_cache_bytes=limit)
+        groups = verified_groups(catalog, model, verifier=first, keeper_rules=("oldest",))
+        assert first.decoded > 5
+        assert 0 < catalog.features_bytes() <= limit
+        kept = catalog._read("SELECT COUNT(*) FROM features")[0][0]
+        assert 0 < kept < first.decoded
+        again = Verifier(catalog, workers=0, feature_cache_bytes=limit)
+        assert [[m.file.path for m in g.members] for g in verified_groups(
+            catalog, model, verifier=again, keeper_rules=("oldest",))] == [[m.file.path for m in g.members] for g in groups]
+        assert again.decoded == 0 and again.compared == 0
+
+
 def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals):
     """The same frame with two different capture dates is two shots of a burst, not a photo and its copy."""
     folder = tmp_path / "burst"
