@@ -1,17 +1,20 @@
 """Verified duplicates on the near-duplicate benchmark's test half (issue 22): the groups ``dupes`` makes with
 verification against those it makes from the hash alone, with the default model, through the engine.
 
-Run: .venv/bin/python tests/bench/bench_verified.py   (writes build/bench/quality/test like bench_quality.py does;
-needs ../shared and the [train] extra for the benchmark's file list; about 10 minutes on a 2-core CPU the first time)
+Run: .venv/bin/python tests/bench/bench_verified.py [--half calibration] [--sweep]
+(writes build/bench/quality/<half> like bench_quality.py does; needs ../shared and the [train] extra for the benchmark's
+file list; a few minutes on a 2-core CPU the first time). ``--sweep`` tries other candidate radii and copy thresholds:
+they are chosen on the calibration half and reported on the test half.
 
-The test half: 52 shared originals, each with the 41 edits of trainer/edits.py, and 1,962 Imagenette val photos as
-distractors (bench_quality.py's split, seed 0). Everything is scanned into a fresh catalog with the default model,
-then grouped twice: by the hash alone (``dupes --no-verify``: the duplicate radius and gates) and verified (``dupes``).
-Counted, from the groups a user is shown:
-- pairs: an original and one of its copies in one group (recall, of the 52 x 41), and two files of different photos
-  in one group (false pairs; two copies of one original are neither);
-- file recall: the share of copies in the group of their own original;
-- per edit type, the copies in their original's group.
+Each half: about 51 shared originals (test 51, calibration 52), each with the 41 edits of trainer/edits.py, and
+about 1,960 Imagenette val photos as distractors (bench_quality.py's split, seed 0). Everything is scanned into a
+catalog with the default model, then grouped twice: by the hash alone (``dupes --no-verify``: the duplicate radius and
+gates) and verified (``dupes``, cold: features and verdicts deleted first). Counted, from the groups a user is shown:
+- recall: copies in the group of their own original (file recall; counted from groups, it is also the share of
+  original-copy pairs in one group), of originals x 41;
+- false pairs: two files of different photos in one group (two copies of one original are neither);
+- per edit type, the copies in their original's group;
+- the share of original-copy pairs the index proposes at all (what verifying pair by pair could find).
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ sys.path.insert(0, str(REPO / "tests" / "bench"))
 
 from bench_quality import build_half, split_distractors, split_originals  # noqa: E402
 
+from engine import duplicates, verify  # noqa: E402
 from engine.catalog import Catalog  # noqa: E402
+from engine.catalog_models import model_row_id  # noqa: E402
 from engine.duplicates import candidate_search, model_groups, verified_groups  # noqa: E402
+from engine.index import HammingIndex  # noqa: E402
 from engine.model import HashModel, default_model_path  # noqa: E402
 from engine.scan import scan  # noqa: E402
 from engine.verification import Verifier  # noqa: E402
@@ -58,17 +64,68 @@ def score(groups, source_of: dict[str, int], edit_of: dict[str, str], originals:
             "precision": found / max(found + false, 1), "per edit": copies_home}
 
 
+def candidate_recall(catalog, model, source_of: dict[str, int], edit_of: dict[str, str], originals: int) -> float:
+    """The share of original-copy pairs the index proposes at the candidate radius and gates: what verification
+    can find at most, one pair at a time (groups also join copies through each other)."""
+    radius, gates = candidate_search(model.info)
+    ids, packed = catalog.codes(model_row_id(catalog, model))
+    near_a, near_b, _ = HammingIndex(packed, ids).pairs(radius, gates)
+    rows = catalog.files({*near_a.tolist(), *near_b.tolist()})
+    found = 0
+    for a, b in zip(near_a.tolist(), near_b.tolist()):
+        pa, pb = rows[a].path, rows[b].path
+        if pa in source_of and pb in source_of and source_of[pa] == source_of[pb] >= 0 and \
+                bool(edit_of[pa]) != bool(edit_of[pb]):
+            found += 1
+    return found / (originals * len(EDITS))
+
+
+def forget_verification(catalog_path: Path, features: bool = True) -> None:
+    """Cold again: no verdicts (and no features) kept from an earlier run."""
+    with sqlite3.connect(catalog_path) as db:
+        if features:
+            db.execute("DELETE FROM features")
+        db.execute("DELETE FROM verdicts")
+
+
+def sweep(catalog, catalog_path: Path, model, source_of, edit_of, originals: int, workers: int) -> None:
+    """The candidate radius (as a share of the duplicate radius) and the copy threshold (agreement of the overlap's
+    cells), each verified anew with the features kept: recall, false pairs and cost of each."""
+    print(f"{'candidate share':>15s} {'radius':>6s} {'copy agreement':>14s} {'candidates found':>16s} "
+          f"{'recall':>7s} {'false pairs':>11s} {'pairs verified':>14s} {'seconds':>7s}")
+    default_share, default_agreement = duplicates.CANDIDATE_SHARE, verify.COPY_AGREEMENT
+    settings = [(share, default_agreement) for share in (1.0, 1.25, 1.5)] + \
+               [(default_share, agreement) for agreement in (0.75, 0.80, 0.90)]
+    try:
+        for share, agreement in settings:
+            duplicates.CANDIDATE_SHARE, verify.COPY_AGREEMENT = share, agreement
+            forget_verification(catalog_path, features=False)
+            verifier = Verifier(catalog, workers=workers)
+            started = time.perf_counter()
+            row = score(verified_groups(catalog, model, verifier=verifier), source_of, edit_of, originals)
+            seconds = time.perf_counter() - started
+            print(f"{share:15.2f} {candidate_search(model.info)[0]:6d} {agreement:14.2f} "
+                  f"{candidate_recall(catalog, model, source_of, edit_of, originals):16.3f} {row['recall']:7.3f} "
+                  f"{row['false pairs']:11d} {verifier.compared:14,d} {seconds:7.1f}")
+    finally:
+        duplicates.CANDIDATE_SHARE, verify.COPY_AGREEMENT = default_share, default_agreement
+        forget_verification(catalog_path, features=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--half", choices=("test", "calibration"), default="test")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also try other candidate radii and copy thresholds (to choose them on the calibration half)")
     args = parser.parse_args()
-    originals = split_originals()["test"]
-    paths, items = build_half("test", originals, split_distractors()["test"])
+    originals = split_originals()[args.half]
+    paths, items = build_half(args.half, originals, split_distractors()[args.half])
     source_of = {str(p): int(s) for p, s in zip(paths, items.source)}
     edit_of = {str(p): str(e) for p, e in zip(paths, items.edit)}
     model = HashModel.load(default_model_path())
     WORK.mkdir(parents=True, exist_ok=True)
-    catalog_path = WORK / "test.sqlite"
+    catalog_path = WORK / f"{args.half}.sqlite"
     with Catalog(catalog_path) as catalog:
         started = time.perf_counter()
         folders = sorted({p.parent for p in paths})
@@ -78,9 +135,7 @@ def main() -> None:
         started = time.perf_counter()
         plain = model_groups(catalog, model)
         plain_s = time.perf_counter() - started
-        with sqlite3.connect(catalog_path) as db:  # cold: no features or verdicts kept from an earlier run
-            db.execute("DELETE FROM features")
-            db.execute("DELETE FROM verdicts")
+        forget_verification(catalog_path)
         verifier = Verifier(catalog, workers=args.workers)
         started = time.perf_counter()
         verified = verified_groups(catalog, model, verifier=verifier)
@@ -88,22 +143,26 @@ def main() -> None:
         started = time.perf_counter()
         verified_groups(catalog, model)
         cached_s = time.perf_counter() - started
-    radius, _ = candidate_search(model.info)
-    rows = {"hash alone (--no-verify)": score(plain, source_of, edit_of, len(originals)),
-            "verified": score(verified, source_of, edit_of, len(originals))}
-    print(f"test half: {len(originals)} originals x {len(EDITS)} edits, {int((items.source < 0).sum()):,} distractors; "
-          f"default model, duplicate radius {model.info.radius_duplicate}, candidates within {radius}")
-    print(f"{'grouping':28s} {'pairs found':>11s} {'recall':>7s} {'false pairs':>11s} {'precision':>9s}")
-    for name, row in rows.items():
-        print(f"{name:28s} {row['pairs found']:11d} {row['recall']:7.3f} {row['false pairs']:11d} "
-              f"{row['precision']:9.4f}")
-    print(f"time: hash alone {plain_s:.1f} s; verified {verified_s:.1f} s the first time ({verifier.decoded:,} photos "
-          f"decoded for their features in {args.workers} processes, {verifier.compared:,} pairs verified), "
-          f"{cached_s:.1f} s cached")
-    print("copies in their original's group, per edit (hash alone / verified):")
-    for edit in EDITS:
-        print(f"  {edit.name:18s} {rows['hash alone (--no-verify)']['per edit'][edit.name]:3d} / "
-              f"{rows['verified']['per edit'][edit.name]:3d} of {len(originals)}")
+        found = candidate_recall(catalog, model, source_of, edit_of, len(originals))
+        radius, _ = candidate_search(model.info)
+        rows = {"hash alone (--no-verify)": score(plain, source_of, edit_of, len(originals)),
+                "verified": score(verified, source_of, edit_of, len(originals))}
+        print(f"{args.half} half: {len(originals)} originals x {len(EDITS)} edits, "
+              f"{int((items.source < 0).sum()):,} distractors; default model, duplicate radius "
+              f"{model.info.radius_duplicate}, candidates within {radius} (they hold {found:.3f} of the pairs)")
+        print(f"{'grouping':28s} {'pairs found':>11s} {'recall':>7s} {'false pairs':>11s} {'precision':>9s}")
+        for name, row in rows.items():
+            print(f"{name:28s} {row['pairs found']:11d} {row['recall']:7.3f} {row['false pairs']:11d} "
+                  f"{row['precision']:9.4f}")
+        print(f"time: hash alone {plain_s:.1f} s; verified {verified_s:.1f} s the first time ({verifier.decoded:,} "
+              f"photos decoded for their features in {args.workers} processes, {verifier.compared:,} pairs "
+              f"verified), {cached_s:.1f} s cached")
+        print("copies in their original's group, per edit (hash alone / verified):")
+        for edit in EDITS:
+            print(f"  {edit.name:18s} {rows['hash alone (--no-verify)']['per edit'][edit.name]:3d} / "
+                  f"{rows['verified']['per edit'][edit.name]:3d} of {len(originals)}")
+        if args.sweep:
+            sweep(catalog, catalog_path, model, source_of, edit_of, len(originals), args.workers)
 
 
 if __name__ == "__main__":
