@@ -1,5 +1,5 @@
 """Verified duplicates on the near-duplicate benchmark's test half (issue 22): the groups ``dupes`` makes with
-verification against those it makes from the hash alone, with the default model, through the engine.
+verification against those it makes from the hash alone, with the default model and with pHash, through the engine.
 
 Run: .venv/bin/python tests/bench/bench_verified.py [--half calibration] [--sweep]
 (writes build/bench/quality/<half> like bench_quality.py does; needs ../shared and the [train] extra for the benchmark's
@@ -37,7 +37,7 @@ from engine.catalog import Catalog  # noqa: E402
 from engine.catalog_models import model_row_id  # noqa: E402
 from engine.duplicates import candidate_search, model_groups, verified_groups  # noqa: E402
 from engine.index import HammingIndex  # noqa: E402
-from engine.model import HashModel, default_model_path  # noqa: E402
+from engine.model import HashModel, default_model_path, resolve_model_name  # noqa: E402
 from engine.scan import scan  # noqa: E402
 from engine.verification import Verifier  # noqa: E402
 from trainer.edits import EDITS  # noqa: E402
@@ -112,6 +112,36 @@ def sweep(catalog, catalog_path: Path, model, source_of, edit_of, originals: int
         forget_verification(catalog_path, features=False)
 
 
+def measure(name: str, model: HashModel, catalog_path: Path, paths, source_of, edit_of, originals: int,
+            workers: int) -> dict[str, dict]:
+    """Scan the half with ``model`` (once), then group by the hash alone and verified (cold, then cached)."""
+    with Catalog(catalog_path) as catalog:
+        started = time.perf_counter()
+        for _ in scan(catalog, sorted({p.parent for p in paths}), model, workers=workers):
+            pass
+        print(f"{name}: {len(paths):,} files scanned in {time.perf_counter() - started:.0f} s (once; kept in "
+              f"{catalog_path})")
+        started = time.perf_counter()
+        plain = model_groups(catalog, model)
+        plain_s = time.perf_counter() - started
+        forget_verification(catalog_path)
+        verifier = Verifier(catalog, workers=workers)
+        started = time.perf_counter()
+        verified = verified_groups(catalog, model, verifier=verifier)
+        verified_s = time.perf_counter() - started
+        started = time.perf_counter()
+        verified_groups(catalog, model)
+        cached_s = time.perf_counter() - started
+        found = candidate_recall(catalog, model, source_of, edit_of, originals)
+    radius, _ = candidate_search(model.info)
+    print(f"{name}: duplicate radius {model.info.radius_duplicate}, candidates within {radius} (they hold {found:.3f} "
+          f"of the original-copy pairs); hash alone {plain_s:.1f} s; verified {verified_s:.1f} s the first time "
+          f"({verifier.decoded:,} photos decoded for their features in {workers} processes, {verifier.compared:,} "
+          f"pairs verified), {cached_s:.1f} s cached")
+    return {f"{name}, hash alone (--no-verify)": score(plain, source_of, edit_of, originals),
+            f"{name}, verified": score(verified, source_of, edit_of, originals)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -123,46 +153,26 @@ def main() -> None:
     paths, items = build_half(args.half, originals, split_distractors()[args.half])
     source_of = {str(p): int(s) for p, s in zip(paths, items.source)}
     edit_of = {str(p): str(e) for p, e in zip(paths, items.edit)}
-    model = HashModel.load(default_model_path())
     WORK.mkdir(parents=True, exist_ok=True)
-    catalog_path = WORK / f"{args.half}.sqlite"
-    with Catalog(catalog_path) as catalog:
-        started = time.perf_counter()
-        folders = sorted({p.parent for p in paths})
-        for _ in scan(catalog, folders, model, workers=args.workers):
-            pass
-        print(f"{len(paths):,} files scanned in {time.perf_counter() - started:.0f} s (once; kept in {catalog_path})")
-        started = time.perf_counter()
-        plain = model_groups(catalog, model)
-        plain_s = time.perf_counter() - started
-        forget_verification(catalog_path)
-        verifier = Verifier(catalog, workers=args.workers)
-        started = time.perf_counter()
-        verified = verified_groups(catalog, model, verifier=verifier)
-        verified_s = time.perf_counter() - started
-        started = time.perf_counter()
-        verified_groups(catalog, model)
-        cached_s = time.perf_counter() - started
-        found = candidate_recall(catalog, model, source_of, edit_of, len(originals))
-        radius, _ = candidate_search(model.info)
-        rows = {"hash alone (--no-verify)": score(plain, source_of, edit_of, len(originals)),
-                "verified": score(verified, source_of, edit_of, len(originals))}
-        print(f"{args.half} half: {len(originals)} originals x {len(EDITS)} edits, "
-              f"{int((items.source < 0).sum()):,} distractors; default model, duplicate radius "
-              f"{model.info.radius_duplicate}, candidates within {radius} (they hold {found:.3f} of the pairs)")
-        print(f"{'grouping':28s} {'pairs found':>11s} {'recall':>7s} {'false pairs':>11s} {'precision':>9s}")
-        for name, row in rows.items():
-            print(f"{name:28s} {row['pairs found']:11d} {row['recall']:7.3f} {row['false pairs']:11d} "
-                  f"{row['precision']:9.4f}")
-        print(f"time: hash alone {plain_s:.1f} s; verified {verified_s:.1f} s the first time ({verifier.decoded:,} "
-              f"photos decoded for their features in {args.workers} processes, {verifier.compared:,} pairs "
-              f"verified), {cached_s:.1f} s cached")
-        print("copies in their original's group, per edit (hash alone / verified):")
-        for edit in EDITS:
-            print(f"  {edit.name:18s} {rows['hash alone (--no-verify)']['per edit'][edit.name]:3d} / "
-                  f"{rows['verified']['per edit'][edit.name]:3d} of {len(originals)}")
-        if args.sweep:
-            sweep(catalog, catalog_path, model, source_of, edit_of, len(originals), args.workers)
+    rows: dict[str, dict] = {}
+    for name, model_name, catalog_path in (("photohash192", "default", WORK / f"{args.half}.sqlite"),
+                                           ("pHash", "phash64", WORK / f"{args.half}-phash64.sqlite")):
+        rows.update(measure(name, HashModel.load(resolve_model_name(model_name)), catalog_path, paths, source_of,
+                            edit_of, len(originals), args.workers))
+    print(f"{args.half} half: {len(originals)} originals x {len(EDITS)} edits, "
+          f"{int((items.source < 0).sum()):,} distractors")
+    print(f"{'grouping':40s} {'pairs found':>11s} {'recall':>7s} {'false pairs':>11s} {'precision':>9s}")
+    for name, row in rows.items():
+        print(f"{name:40s} {row['pairs found']:11d} {row['recall']:7.3f} {row['false pairs']:11d} "
+              f"{row['precision']:9.4f}")
+    print("copies in their original's group, per edit (" + " / ".join(rows) + "):")
+    for edit in EDITS:
+        print(f"  {edit.name:18s} " + " / ".join(f"{row['per edit'][edit.name]:3d}" for row in rows.values())
+              + f" of {len(originals)}")
+    if args.sweep:
+        model = HashModel.load(default_model_path())
+        with Catalog(WORK / f"{args.half}.sqlite") as catalog:
+            sweep(catalog, WORK / f"{args.half}.sqlite", model, source_of, edit_of, len(originals), args.workers)
 
 
 if __name__ == "__main__":
