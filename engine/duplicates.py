@@ -409,8 +409,15 @@ def candidate_search(info, duplicate_radius: int | None = None) -> tuple[int, tu
 
 def _taken_apart(a: FileRow, b: FileRow) -> bool:
     """Both say when they were taken, and not the same moment: two shots, never one photo and its copy (an edit or a
-    re-encode keeps the capture date, or loses it)."""
-    return bool(a.captured_at and b.captured_at and a.captured_at != b.captured_at)
+    re-encode keeps the capture date, or loses it). Within one second, the frames of a burst differ in the fraction
+    the camera writes; an editor may drop the fraction, so a missing one is no difference."""
+    if not a.captured_at or not b.captured_at:
+        return False
+    second_a, _, fraction_a = a.captured_at.partition(".")
+    second_b, _, fraction_b = b.captured_at.partition(".")
+    if second_a != second_b:
+        return True
+    return bool(fraction_a and fraction_b) and float(f"0.{fraction_a}") != float(f"0.{fraction_b}")
 
 
 def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: Iterable[str] = (),

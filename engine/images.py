@@ -56,6 +56,8 @@ SYSTEM_FOLDERS = frozenset(
 MAX_PIXELS = 178_956_970
 EXIF_DATETIME_ORIGINAL = 0x9003
 EXIF_DATETIME = 0x0132
+EXIF_SUBSEC_ORIGINAL = 0x9291  # the fraction of a second of DateTimeOriginal: tells a burst's frames apart
+EXIF_SUBSEC = 0x9290  # ... of DateTime
 EXIF_IFD = 0x8769
 EXIF_ORIENTATION = 0x0112
 EXIF_MAKE = 0x010F
@@ -85,7 +87,7 @@ class DecodedImage:
     format: str  # as detected from the content, e.g. "JPEG" for a JPEG named .png
     content_hash: str  # BLAKE2b-128 of the file bytes, hex
     size: int  # bytes
-    captured_at: str | None  # EXIF DateTimeOriginal (else DateTime), ISO 8601, or None
+    captured_at: str | None  # EXIF DateTimeOriginal (else DateTime), ISO 8601 (with SubSecTime's fraction), or None
     camera: str | None = None  # EXIF Make and Model, e.g. "Canon EOS R6"
     has_gps: bool = False  # EXIF carries a GPS position
 
@@ -331,9 +333,14 @@ def _short(exc: BaseException) -> str:
 
 
 def _capture_time(img: Image.Image) -> str | None:
+    """EXIF DateTimeOriginal (else DateTime) as ISO 8601, with its fraction of a second where the camera wrote one
+    ("2024-06-01T10:00:01.23"): the frames of a burst share the second."""
     try:
         exif = img.getexif()
-        value = exif.get_ifd(EXIF_IFD).get(EXIF_DATETIME_ORIGINAL) or exif.get(EXIF_DATETIME)
+        ifd = exif.get_ifd(EXIF_IFD)
+        value, subsec = ifd.get(EXIF_DATETIME_ORIGINAL), ifd.get(EXIF_SUBSEC_ORIGINAL)
+        if not value:
+            value, subsec = exif.get(EXIF_DATETIME), ifd.get(EXIF_SUBSEC)
     except Exception:  # a broken EXIF block must not cost us the picture  # noqa: BLE001
         return None
     if not isinstance(value, str) or len(value) < 19:
@@ -342,7 +349,9 @@ def _capture_time(img: Image.Image) -> str | None:
     parts = date.split(":")
     if len(parts) != 3 or not all(p.isdigit() for p in parts) or parts[0] == "0000" or len(time) != 8:
         return None
-    return f"{parts[0]}-{parts[1]}-{parts[2]}T{time}"
+    fraction = subsec.strip("\x00 ") if isinstance(subsec, str) else ""
+    fraction = f".{fraction}" if fraction.isdigit() and len(fraction) <= 9 else ""
+    return f"{parts[0]}-{parts[1]}-{parts[2]}T{time}{fraction}"
 
 
 def _camera_and_gps(img: Image.Image) -> tuple[str | None, bool]:

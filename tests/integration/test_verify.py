@@ -186,22 +186,34 @@ def test_the_catalog_keeps_the_newest_features_within_their_bound_and_every_verd
         assert again.decoded == 0 and again.compared == 0
 
 
-def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals):
-    """The same frame with two different capture dates is two shots of a burst, not a photo and its copy."""
+@pytest.mark.parametrize("first, second, apart", [
+    (("2024:06:01 10:00:01", None), ("2024:06:01 10:00:03", None), True),  # two seconds apart
+    (("2024:06:01 10:00:01", "20"), ("2024:06:01 10:00:01", "45"), True),  # a burst: one second, two fractions
+    (("2024:06:01 10:00:01", "20"), ("2024:06:01 10:00:01", "200"), False),  # the same moment, written otherwise
+    (("2024:06:01 10:00:01", "20"), ("2024:06:01 10:00:01", None), False),  # an editor dropped the fraction
+])
+def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals, first, second, apart):
+    """The same frame with two different capture moments is two shots of a burst, not a photo and its copy."""
     folder = tmp_path / "burst"
     folder.mkdir()
     image = originals[1]
-    for n, when in enumerate(("2024:06:01 10:00:01", "2024:06:01 10:00:03")):
+    for n, (when, fraction) in enumerate((first, second)):
         exif = Image.Exif()
-        exif[0x8769] = {0x9003: when}  # ExifIFD: DateTimeOriginal
+        exif[0x8769] = {0x9003: when, **({0x9291: fraction} if fraction else {})}  # DateTimeOriginal, SubSecTimeOriginal
         image.save(folder / f"IMG_{n}.jpg", quality=92, exif=exif.tobytes())
     model = HashModel.load(default_model_path())
     with Catalog(tmp_path / "c.sqlite") as catalog:
         list(scan(catalog, [folder], model, workers=1))
-        assert verified_groups(catalog, model) == []  # not copies
+        assert {f.captured_at for f in catalog.files(list(range(1, 3))).values()} == {
+            f"{w.replace(':', '-', 2).replace(' ', 'T')}{'.' + x if x else ''}" for w, x in (first, second)}
+        copies = verified_groups(catalog, model)
         series = verified_groups(catalog, model, series=True)
-    assert len(series) == 1 and series[0].kind == "series" and series[0].removable == []
-    assert len(series[0].members) == 2
+    if apart:
+        assert copies == []
+        assert len(series) == 1 and series[0].kind == "series" and series[0].removable == []
+        assert len(series[0].members) == 2
+    else:
+        assert series == [] and len(copies) == 1 and len(copies[0].removable) == 1
 
 
 def test_cli_dupes_shows_reasons_and_json_carries_the_transform(tmp_path, originals, capsys):
