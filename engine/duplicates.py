@@ -171,10 +171,20 @@ class Member:
             return ""
         if self.verdict.kind == "unverified":
             return "not verified (too small or flat): by its hash"
+        if self.verdict.kind == "unread":
+            return "not checked (its photo was not read this time): by its hash, not marked"
         seen = self.verdict.reason()
+        if self.verdict.kind == "series":  # another shot: how its file was saved says nothing
+            return f"{seen} (compared with {os.path.basename(self.via)})" if self.via else seen
         if self.saved:
             seen = self.saved if seen == "same frame" else f"{seen}, {self.saved}"
         return f"a copy of {os.path.basename(self.via)}: {seen}" if self.via else seen
+
+    @property
+    def unchecked(self) -> bool:
+        """Grouped by its hash because its photo was not read this time (cancelled, or unreadable now): shown, but
+        never suggested for removal until it is checked."""
+        return self.verdict is not None and self.verdict.kind == "unread"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +201,8 @@ class Group:
 
     @property
     def removable(self) -> list[Member]:
-        """What may be suggested for removal: duplicates of the keeper, outside reference folders."""
-        return [m for m in self.members if not m.keep and not m.protected and not m.similar]
+        """What may be suggested for removal: duplicates of the keeper, outside reference folders, checked."""
+        return [m for m in self.members if not m.keep and not m.protected and not m.similar and not m.unchecked]
 
     @property
     def similar(self) -> list[Member]:
@@ -456,7 +466,7 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     verifier.expected = len({f.content_hash for fa, fb, _ in candidates if not verifier.known(fa, fb) for f in (fa, fb)})
     def kind_of(fa: FileRow, fb: FileRow, distance: int) -> str:
         kind = verifier.verdict(fa, fb).kind
-        if kind == "unverified":
+        if kind in ("unverified", "unread"):  # the hash decides (an unread copy is shown, not marked)
             kind = "copy" if duplicate.holds(np.bitwise_xor(code_of[fa.id], code_of[fb.id]), distance) else "different"
         return "series" if kind == "copy" and _taken_apart(fa, fb) else kind
 

@@ -2,8 +2,8 @@
 have candidates, and kept in the catalog by content hash; verdicts are kept per pair of content hashes. A moved or
 renamed file keeps both; a changed file gets new ones; a read-only catalog is verified without keeping anything.
 
-A photo that cannot be decoded now (gone, unreadable) is *unverified* for this run and nothing is kept for it, so
-that it is tried again next time. A cached blob that does not read back is made again.
+A photo that cannot be decoded now (gone, unreadable), or was not read because the caller cancelled, leaves its pairs
+*unread* for this run, and nothing is kept for it, so that it is tried again next time. A cached blob that does not read back is made again.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ FEATURE_CACHE_BYTES = 256 * 1024 * 1024
 
 class Verifier:
     """Verdicts on pairs of one catalog's files. ``progress(done, total)`` counts photos whose features are made
-    (decoded); ``cancel`` stops making them (the pairs left are unverified). ``workers``: processes making features
+    (decoded); ``cancel`` stops making them (the pairs left are unread). ``workers``: processes making features
     (default: one per CPU core; 0 makes them in this process); ``background`` lowers their priority;
     ``feature_cache_bytes``: the bound on the features kept in the catalog."""
 
@@ -89,7 +89,7 @@ class Verifier:
             self._pool = None
 
     def _keep(self, row: FileRow, result: bytes | str | None) -> None:
-        if isinstance(result, str):  # gone or unreadable now: unverified this run, tried again the next
+        if isinstance(result, str):  # gone or unreadable now: unread this run, tried again the next
             self._failed.add(row.content_hash)
             return
         self.decoded += 1
@@ -112,7 +112,7 @@ class Verifier:
         if known is None:
             self.prepare([f for f in (a, b) if f.content_hash not in self._features])
             if a.content_hash not in self._features or b.content_hash not in self._features:
-                return Verdict("unverified")  # unreadable now, or cancelled: not kept, it is tried again next time
+                return Verdict("unread")  # unreadable now, or cancelled: not kept, it is tried again next time
             known = verify(self._features.get(a.content_hash), self._features.get(b.content_hash))
             self.compared += 1
             self._new_verdicts.append((*key, VERSION, known.to_json()))

@@ -102,7 +102,7 @@ class Features:
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # "copy", "series", "different" or "unverified"
+    kind: str  # "copy", "series", "different", "unverified" (too small or flat), or "unread" (not read this time)
     inliers: int = 0
     scale: float = 1.0  # the second photo's side over the first's, for the same content
     rotation: float = 0.0  # degrees the second photo is turned, clockwise
@@ -121,7 +121,7 @@ class Verdict:
 
     def reason(self) -> str:
         """The transform in words: "downscaled to 50 %, cropped 12 %, mirrored"."""
-        if self.kind in ("different", "unverified"):
+        if self.kind in ("different", "unverified", "unread"):
             return self.kind
         parts = []
         if abs(self.scale - 1) >= 0.03:

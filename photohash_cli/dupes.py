@@ -93,7 +93,9 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
 
 
 def _action(m) -> str:
-    return "keep" if m.keep else "ref" if m.protected else "similar" if m.similar else "trash"
+    """What a member's line starts with: what happens to it, or why nothing does."""
+    return ("keep" if m.keep else "ref" if m.protected else "unread" if m.unchecked else
+            "shot" if m.verdict is not None and m.verdict.kind == "series" else "similar" if m.similar else "trash")
 
 
 def _member_dict(m) -> dict:
@@ -105,6 +107,7 @@ def _member_dict(m) -> dict:
         "protected": m.protected,
         "exact": m.exact,
         "similar": m.similar,
+        "unchecked": m.unchecked,
         "action": _action(m),
         "size": f.size,
         "width": f.width,

@@ -159,8 +159,12 @@ def test_a_cancelled_verification_keeps_nothing_it_did_not_finish(tmp_path, orig
         stopped = threading.Event()
         stopped.set()
         cancelled = Verifier(catalog, cancel=stopped)
-        verified_groups(catalog, model, verifier=cancelled)
+        unread = verified_groups(catalog, model, verifier=cancelled)
         assert cancelled.decoded == 0
+        # grouped by their hash, said to be unchecked, and never suggested for removal
+        assert unread and all(m.unchecked and m.reason.startswith("not checked") for g in unread
+                              for m in g.members[1:] if not m.exact)
+        assert not [m for g in unread for m in g.removable if not m.exact]
         assert catalog.verdicts_of([]) == {} and not catalog._read("SELECT COUNT(*) FROM verdicts")[0][0]
         groups = verified_groups(catalog, model, keeper_rules=("oldest",))
         assert all(m.verdict.kind == "copy" for g in groups for m in g.members[1:] if m.verdict), \
