@@ -174,7 +174,7 @@ class Member:
         if self.verdict.kind == "unread":
             return "not checked (its photo was not read this time): by its hash, not marked"
         seen = self.verdict.reason()
-        if self.verdict.kind == "series":  # another shot: how its file was saved says nothing
+        if self.similar:  # a shot of a series (or a similar photo), not a copy: how its file was saved says nothing
             return f"{seen} (compared with {os.path.basename(self.via)})" if self.via else seen
         if self.saved:
             seen = self.saved if seen == "same frame" else f"{seen}, {self.saved}"

@@ -216,6 +216,7 @@ def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals,
         assert copies == []
         assert len(series) == 1 and series[0].kind == "series" and series[0].removable == []
         assert len(series[0].members) == 2
+        assert "copy" not in series[0].members[1].reason and "re-encoded" not in series[0].members[1].reason
     else:
         assert series == [] and len(copies) == 1 and len(copies[0].removable) == 1
 
