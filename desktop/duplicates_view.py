@@ -4,7 +4,9 @@ distance), the engine's suggested keeper (changeable) and why it was chosen, and
 Nothing is deleted: files go to the system trash through :mod:`engine.trash`, which journals every move.
 
 Precision before recall: only duplicates are marked for the trash by default. Above the duplicate
-radius (towards "similar") nothing is pre-marked: the marks there are the user's own."""
+radius (towards "similar") nothing is pre-marked: the marks there are the user's own. Series (bursts and
+re-takes: the same scene shot moments apart) are a section of their own, and nothing in them is ever marked
+for the user: which shot is best is theirs to say."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import threading
 from dataclasses import dataclass, field
 from html import escape
 
-from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QPalette, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QListView,
-                               QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QVBoxLayout,
+from PySide6.QtCore import (QAbstractListModel, QEvent, QModelIndex, QObject, QPointF, QRectF, QSize, Qt, QTimer,
+                            Signal)
+from PySide6.QtGui import QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QFrame, QHBoxLayout, QLabel,
+                               QListView, QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QVBoxLayout,
                                QWidget)
 
 from engine.catalog import Catalog
@@ -33,6 +36,8 @@ from .workers import MODEL_UNUSABLE, Latest, run_task
 REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window
 LIST_THUMB = 56
 SNAP = 0.03  # a slider released this close to the duplicate radius (share of its range, at least 1) lands on it
+SLIDER_TIP = ("How different two photos may be and still count as copies (Hamming radius). "
+              "Double-click: back to the duplicate radius")
 
 
 @dataclass
@@ -52,15 +57,15 @@ class Choice:
 
     def keep_this(self, member: Member) -> None:
         """Keep ``member``. Kept a copy of the engine's keeper (or the keeper): the other copies are marked; a photo
-        only similar to them never is (only by hand). Kept a similar photo: the others are not its copies, so no
-        new marks."""
+        only similar to them never is (only by hand). Kept a similar photo, or a shot of a series: the others are
+        not its copies, so no new marks (and the user's own stay)."""
         self.touched = True
         self.keep = member.file.id
-        if member.similar:
+        if member.similar or self.group.kind == "series":
             self.remove.discard(member.file.id)
             return
         self.remove = {m.file.id for m in self.group.members
-                       if m.file.id != self.keep and not m.protected and not m.similar}
+                       if m.file.id != self.keep and not m.protected and not m.similar and not m.unchecked}
 
     def toggle(self, member: Member) -> None:
         if member.protected or member.file.id == self.keep:
@@ -82,18 +87,32 @@ class Choice:
         return sum(m.file.size for m in self.group.members if m.file.id in self.remove)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What :func:`_groups` found, with the question it answers (it may come after the screen moved on)."""
+
+    groups: list[Group]
+    pending: int | None  # the trash batch an undo would restore (None: nothing to undo)
+    radius: int
+    duplicate: int
+    series: bool
+    stopped: bool  # reading was cancelled: some pairs were not checked (grouped by their hash, never marked)
+
+
 def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, duplicate: int,
-            progress=None, cancel: threading.Event | None = None) -> tuple[list[Group], int | None, int, int]:
-    """The groups (``duplicate``: the duplicate radius, the user's where set), the trash batch an undo would
-    restore (None: nothing to undo), and the two radii asked with (the answer may come after they changed).
-    ``progress(done, total)``: photos read for verification; ``cancel``: stop reading them (a newer question)."""
+            progress=None, cancel: threading.Event | None = None, series: bool = False) -> Answer:
+    """The groups at ``radius`` (``duplicate``: the duplicate radius, the user's where set), or the series.
+    ``progress(done, total)``: photos read for verification; ``cancel``: stop reading them (the user, or a newer
+    question). Series come from verification only: at another radius there are none to ask for."""
     if radius == duplicate:  # what the app calls duplicates: verified copies (engine.verify)
         groups = verified_groups(catalog, model, duplicate_radius=duplicate, reference_folders=references,
-                                 keeper_rules=rules, verifier=Verifier(catalog, progress=progress, cancel=cancel))
+                                 keeper_rules=rules, verifier=Verifier(catalog, progress=progress, cancel=cancel),
+                                 series=series)
     else:
+        series = False
         groups = model_groups(catalog, model, radius, duplicate_radius=duplicate, reference_folders=references,
                               keeper_rules=rules)
-    return groups, last_batch(catalog), radius, duplicate
+    return Answer(groups, last_batch(catalog), radius, duplicate, series, bool(cancel and cancel.is_set()))
 
 
 def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]]) -> TrashResult:
@@ -114,7 +133,7 @@ class PhotoCard(QFrame):
     toggled = Signal(object)  # Member: mark / unmark for removal
 
     def __init__(self, context: AppContext, member: Member, image_height: int = REVIEW_THUMB, reason: str = "",
-                 parent=None):
+                 series: bool = False, parent=None):
         super().__init__(parent)
         self.context, self.member = context, member
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -132,8 +151,10 @@ class PhotoCard(QFrame):
         facts = [f"{f.width} × {f.height}" if f.width else "size unknown", human_bytes(f.size), f.format or "?"]
         distance = ("suggested keeper" if member.keep else
                     "exact copy (same bytes)" if member.exact else
+                    f"series: {escape(member.reason)}" if series else
                     f"<span style='color:#b9770e'>only similar</span>: distance {member.distance} from the keeper"
                     if member.similar else
+                    f"<span style='color:#b9770e'>{escape(member.reason)}</span>" if member.unchecked else
                     f"copy: {escape(member.reason)}" if member.verdict is not None else
                     f"duplicate: distance {member.distance} from the keeper")
         details = QLabel("<br>".join([
@@ -151,10 +172,13 @@ class PhotoCard(QFrame):
         self.reason.setWordWrap(True)
         self.reason.setMaximumWidth(REVIEW_THUMB)
         self.reason.setHidden(not self.reason.text())
-        if member.similar:
+        if series:
+            self.setToolTip("Another shot of the same scene, not a copy: never marked for you")
+        elif member.similar:
             self.setToolTip("Only similar to the suggested keeper, not a copy of it: never marked for you")
         self.keep = QRadioButton("Keep this")
-        self.keep.setToolTip("Keep this photo; its copies in the group are marked for the trash (K or Enter)")
+        self.keep.setToolTip("Keep this shot; the others stay as they are (K or Enter)" if series else
+                             "Keep this photo; its copies in the group are marked for the trash (K or Enter)")
         self.keep.clicked.connect(lambda: self.chosen.emit(self.member))
         self.remove = QCheckBox("Move to trash")
         self.remove.setToolTip("Mark or unmark this photo (Space)")
@@ -265,9 +289,12 @@ class GroupListModel(QAbstractListModel):
         f = choice.group.keeper.file
         if role == Qt.ItemDataRole.DisplayRole:
             group = choice.group
-            kind = {"exact": "exact copies", "copy": "copies", "similar": "similar photos"}.get(group.kind, "photos")
-            similar = f", {len(group.similar)} similar" if group.similar and group.kind != "similar" else ""
-            return f"{printable(os.path.basename(f.path))}\n{len(group.members)} {kind}{similar} · {human_bytes(choice.bytes)}"
+            kind = {"exact": "exact copies", "copy": "copies", "similar": "similar photos",
+                    "series": "shots"}.get(group.kind, "photos")
+            similar = (f", {len(group.similar)} similar" if group.similar and group.kind not in ("similar", "series")
+                       else "")
+            marked = "" if group.kind == "series" and not choice.remove else f" · {human_bytes(choice.bytes)}"
+            return f"{printable(os.path.basename(f.path))}\n{len(group.members)} {kind}{similar}{marked}"
         if role == Qt.ItemDataRole.DecorationRole:
             pixmap = self.context.thumbnails.get(f.path, LIST_THUMB, (f.size, f.mtime_ns))
             return pixmap if pixmap else placeholder(LIST_THUMB)
@@ -305,6 +332,69 @@ class GroupList(QListView):
         self.setCurrentIndex(self.model().index(row))
 
 
+class Segment(QPushButton):
+    """One button of :class:`Segments`, painted from the app's palette each time: a style sheet would keep the
+    colours of the theme it was set in (a widget with one is not told of a new palette)."""
+
+    RADIUS = 5
+
+    def __init__(self, text: str, first: bool, last: bool, parent=None):
+        super().__init__(text, parent)
+        self.first, self.last = first, last
+        self.setCheckable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the focus where the review keys work
+
+    def paintEvent(self, _event):  # noqa: N802
+        palette, role = QApplication.palette(), QPalette.ColorRole
+        group = QPalette.ColorGroup.Active if self.isEnabled() else QPalette.ColorGroup.Disabled
+        on = self.isChecked()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # rounded only on the outside: the inner corners are drawn past the edge, and cut off there
+        shape = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        shape.adjust(0 if self.first else -2 * self.RADIUS, 0, 0 if self.last else 2 * self.RADIUS, 0)
+        painter.setClipRect(self.rect())
+        painter.setPen(palette.color(group, role.Highlight if on else role.Mid))
+        painter.setBrush(palette.color(group, role.Highlight if on else role.Button))
+        painter.drawRoundedRect(shape, self.RADIUS, self.RADIUS)
+        if not self.first and not on:  # the line between two segments
+            painter.drawLine(QPointF(0.5, 0.5), QPointF(0.5, self.height() - 0.5))
+        if self.hasFocus():
+            painter.setPen(palette.color(group, role.HighlightedText if on else role.Highlight))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(2.5, 2.5, -2.5, -2.5), 3, 3)
+        painter.setPen(palette.color(group, role.HighlightedText if on else role.ButtonText))
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.text())
+        painter.end()
+
+
+class Segments(QWidget):
+    """Buttons joined side by side, exactly one of them on (a segmented control): which section the screen shows."""
+
+    chosen = Signal(int)  # the index of the button turned on
+
+    def __init__(self, labels: list[str], parent=None):
+        super().__init__(parent)
+        self.group = QButtonGroup(self)
+        self.buttons: list[Segment] = []
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for i, label in enumerate(labels):
+            button = Segment(label, i == 0, i == len(labels) - 1)
+            self.group.addButton(button, i)
+            self.buttons.append(button)
+            layout.addWidget(button, 1)
+        self.buttons[0].setChecked(True)
+        self.group.idClicked.connect(self.chosen.emit)
+
+    def current(self) -> int:
+        return self.group.checkedId()
+
+    def set_current(self, index: int) -> None:
+        self.buttons[index].setChecked(True)
+
+
 class DuplicatesView(QWidget):
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
@@ -314,6 +404,9 @@ class DuplicatesView(QWidget):
         self.cards: list[PhotoCard] = []
         self.busy = False
         self.shown_radius = self.shown_duplicate = 0  # the radius of the groups shown, and the duplicate radius then
+        self.shown_series = False  # the groups shown are series (else copies, or groups at the slider's radius)
+        self.set_aside: dict[bool, list[Choice]] = {}  # the other section's choices: its user's marks come back
+        self.stopped = False  # the groups shown were found with some pairs left unread (the user cancelled)
         self.questions = Latest(context.catalog_path, self)
         self.reading = _Reading(self)
         self.reading.read.connect(self._read)
@@ -326,8 +419,7 @@ class DuplicatesView(QWidget):
         self.slider.valueChanged.connect(self._slid)
         self.slider.sliderReleased.connect(self._released)
         self.slider.installEventFilter(self)  # a double-click goes back to the duplicate radius
-        self.slider.setToolTip("How different two photos may be and still count as copies (Hamming radius). "
-                               "Double-click: back to the duplicate radius")
+        self.slider.setToolTip(SLIDER_TIP)
         # a drag asks once, when released; the keys and clicks on the groove ask once they stop
         self.settle = QTimer(self)
         self.settle.setSingleShot(True)
@@ -354,12 +446,25 @@ class DuplicatesView(QWidget):
         self.setFocusProxy(self.list)  # the review keys work as soon as the tab is shown
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.currentRowChanged.connect(self._show_group)
+        self.sections = Segments(["Copies", "Series"])
+        self.copies_button, self.series_button = self.sections.buttons
+        self.copies_button.setToolTip("The same photo more than once (re-saved, resized, edited): the extra copies "
+                                      "are marked for the trash")
+        self.sections.chosen.connect(self._section_chosen)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop reading photos and show what is checked so far")
+        self.cancel_button.clicked.connect(self.stop_reading)
+        self.cancel_button.hide()  # shown while photos are read for verification
+        status = QHBoxLayout()
+        status.addWidget(self.summary, 1)
+        status.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignTop)
         left = QWidget()
         llay = QVBoxLayout(left)
         llay.setContentsMargins(0, 0, 0, 0)
-        llay.addWidget(self.summary)
+        llay.addWidget(self.sections)
+        llay.addLayout(status)
         llay.addWidget(self.list)
 
         self.strip = QWidget()
@@ -463,6 +568,7 @@ class DuplicatesView(QWidget):
     def _radius_label(self) -> None:
         r = self.radius()
         model = self.context.usable_model()
+        self._series_allowed(model is not None and r == self.context.radius("duplicate"))
         if model is None:
             self.radius_text.setText(f"radius {r}")
             return
@@ -473,6 +579,31 @@ class DuplicatesView(QWidget):
         self.radius_text.setText(f"radius {r} of {model.info.bits} bits: {meaning}")
         self.reset_button.setEnabled(r != duplicate)
 
+    def _series_allowed(self, allowed: bool) -> None:
+        """Series come from reading the photos (verification), done at the duplicate radius only: elsewhere the
+        groups are the hash's alone, and the Series button says so."""
+        self.series_button.setEnabled(allowed)
+        if not allowed and self.sections.current() == 1:  # (a model that cannot be loaded)
+            self.sections.set_current(0)
+            self.slider.setEnabled(True)
+            self.slider.setToolTip(SLIDER_TIP)
+        self.series_button.setToolTip(
+            "Bursts and re-takes: the same scene shot moments apart. Nothing in them is marked for the trash"
+            if allowed else "Series come from checking the photos, which happens at the duplicate radius only: "
+            "double-click the slider or press Duplicates to go back to it")
+
+    def series(self) -> bool:
+        """The Series section is chosen (and can be: the slider is at the duplicate radius)."""
+        return self.sections.current() == 1 and self.series_button.isEnabled()
+
+    def _section_chosen(self, _index: int) -> None:
+        """The radius is for copies: in Series it stays at the duplicate radius, where verification is."""
+        series = self.series()
+        self.slider.setEnabled(not series)
+        self.slider.setToolTip("Series are found by checking the photos, not by a radius: choose Copies to slide"
+                               if series else SLIDER_TIP)
+        self.refresh()
+
     def refresh(self) -> None:
         """Ask the engine for the groups at the slider's radius (in a worker thread)."""
         model = self.context.usable_model()
@@ -480,7 +611,9 @@ class DuplicatesView(QWidget):
             self._failed(MODEL_UNUSABLE)
             return
         self.settle.stop()
-        self.summary.setText("Finding duplicates…")
+        series = self.series()
+        self.summary.setText("Finding series…" if series else "Finding duplicates…")
+        self.cancel_button.hide()  # until this question reads photos
         if self.reading_cancel is not None:
             self.reading_cancel.set()  # an older question still reading photos: its answer would not be shown
         self.reading_cancel = threading.Event()
@@ -495,27 +628,47 @@ class DuplicatesView(QWidget):
 
         self.questions.run(_groups, model, self.radius(), self.context.reference_folders(),
                            self.context.prefs.keeper_rules, self.context.radius("duplicate"), reading,
-                           self.reading_cancel, done=self._show_groups, failed=self._failed)
+                           self.reading_cancel, series, done=self._show_groups, failed=self._failed)
 
     def _read(self, done: int, total: int) -> None:
-        """Photos read so far to verify copies (the first look at a library; then the catalog has them)."""
-        if done < total:
+        """Photos read so far to verify copies (the first look at a library; then the catalog has them), with
+        Cancel beside the count while there are more to read."""
+        reading = done < total and not (self.reading_cancel and self.reading_cancel.is_set())
+        if reading:
             self.summary.setText(f"Checking which photos are copies: reading {done:,} of {total:,} photos…")
+        self.cancel_button.setVisible(reading)
+
+    def stop_reading(self) -> None:
+        """The user's Cancel: stop reading photos; the pairs left unread come back grouped by their hash, not
+        marked, and are said to be."""
+        if self.reading_cancel is not None:
+            self.reading_cancel.set()
+        self.cancel_button.hide()
+        self.summary.setText("Stopping: showing what is checked so far…")
 
     def _failed(self, line: str) -> None:
+        self.cancel_button.hide()
+        self.stopped = False
         self.summary.setText(line)
         self.trash_all_button.setEnabled(False)
         self.groups, self.choices = [], []
         self.group_model.set_choices([])
         self._show_group(-1)
 
-    def _show_groups(self, result) -> None:
-        groups, pending, radius, duplicate = result
-        self.undo_button.setEnabled(pending is not None)
+    def _show_groups(self, answer: Answer) -> None:
+        groups, radius, duplicate, series = answer.groups, answer.radius, answer.duplicate, answer.series
+        self.cancel_button.hide()
+        self.undo_button.setEnabled(answer.pending is not None)
         current = self.list.currentRow()
+        if series != self.shown_series:  # the other section: its own marks come back, these are set aside
+            self.set_aside[self.shown_series] = self.choices
+            self.choices = self.set_aside.pop(series, [])
+            current = 0
         keepers_before = {c.group.keeper.file.path: c for c in self.choices}
-        premark = radius <= duplicate  # the radii these groups were found with
-        self.shown_radius, self.shown_duplicate = radius, duplicate
+        premark = radius <= duplicate and not series  # a series is never marked for the user
+        self.shown_radius, self.shown_duplicate, self.shown_series = radius, duplicate, series
+        self.stopped = answer.stopped
+        self.trash_all_button.setText("Trash marked in all series…" if series else "Trash extras in all groups…")
         self.groups = groups
         self.choices = []
         for g in groups:
@@ -540,11 +693,20 @@ class DuplicatesView(QWidget):
         freed = sum(c.bytes for c in self.choices)
         similar = sum(len(g.similar) for g in groups)
         verified = " of verified copies" if self.shown_radius == self.shown_duplicate else ""
-        text = (f"<b>{_count(len(groups), 'group')}</b>{verified} · {extra:,} marked · {human_bytes(freed)} to free"
-                if groups else "No duplicates at this radius.")
+        if self.shown_series:
+            marked = (f" · {extra:,} marked by you · {human_bytes(freed)} to free" if extra else
+                      " — nothing is marked; keep the best shot")
+            text = (f"<b>{_count(len(groups), 'series', 'series')}</b> of photos taken moments apart{marked}"
+                    if groups else "No series: no bursts or re-takes of the same scene.")
+        else:
+            text = (f"<b>{_count(len(groups), 'group')}</b>{verified} · {extra:,} marked · {human_bytes(freed)} "
+                    f"to free" if groups else "No duplicates at this radius.")
         if groups and self.shown_radius > self.shown_duplicate:
             text += (f"<br><span style='color:#b9770e'>Above the duplicate radius: {_count(similar, 'photo')} only "
                      f"similar. Nothing is marked for you here; mark photos by hand.</span>")
+        if self.stopped:
+            text += ("<br><span style='color:#b9770e'>Stopped: some pairs were not checked; they are shown by their "
+                     "hash and not marked.</span>")
         self.summary.setText(text)
         self.trash_all_button.setEnabled(extra > 0)
 
@@ -573,7 +735,7 @@ class DuplicatesView(QWidget):
             return
         height = max(_shown_height(m.file.width, m.file.height) for m in choice.group.members)
         for member in choice.group.members:
-            card = PhotoCard(self.context, member, height, choice.group.decided_by)
+            card = PhotoCard(self.context, member, height, choice.group.decided_by, choice.group.kind == "series")
             card.chosen.connect(self._keep)
             card.toggled.connect(self._toggle)
             self.strip_layout.addWidget(card)
@@ -586,8 +748,10 @@ class DuplicatesView(QWidget):
             return
         for card in self.cards:
             card.show_choice(choice)
-        self.group_title.setText(f"Group {self.list.currentRow() + 1} of {len(self.choices)}: "
-                                 f"{len(choice.remove)} marked, {human_bytes(choice.bytes)}")
+        marked = (f"{len(choice.remove)} marked, {human_bytes(choice.bytes)}" if choice.remove or not self.shown_series
+                  else "nothing marked")
+        self.group_title.setText(f"{'Series' if self.shown_series else 'Group'} {self.list.currentRow() + 1} of "
+                                 f"{len(self.choices)}: {marked}")
         self.trash_group_button.setEnabled(bool(choice.remove))
         self.group_model.changed(self.list.currentRow())
         self._summarize()
@@ -640,10 +804,12 @@ class DuplicatesView(QWidget):
             return
         freed = sum(c.bytes for c in todo)
         similar = sum(c.similar_marked for c in todo)
-        note = (f"\n\n{_count(similar, 'of them is', 'of them are')} only similar to the photo kept, "
+        series = sum(len(c.remove) for c in todo if c.group.kind == "series")
+        note = (f"\n\n{_count(series, 'of them is a shot', 'of them are shots')} of a series, marked by you."
+                if series else f"\n\n{_count(similar, 'of them is', 'of them are')} only similar to the photo kept, "
                 f"marked by you." if similar else "")
         answer = QMessageBox.question(
-            self, "Move duplicates to the trash",
+            self, "Move photos to the trash" if series else "Move duplicates to the trash",
             f"Move {_count(count, 'photo')} from {_count(len(todo), 'group')} to the trash?{note}\n\n"
             f"This frees {human_bytes(freed)}. The photo kept in each group stays where it is. You can undo this "
             f"(Ctrl+Z) or restore the files from the system trash.",

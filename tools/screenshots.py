@@ -1,12 +1,12 @@
 """Screenshots of every screen of the desktop app, in the light and the dark palette, for the README.
 
-Run under a real X server (``make screenshots`` uses ``xvfb-run``): in a throw-away home folder (what the
-screens show is what a user sees: ``~/Pictures``, the catalog in the usual data folder, torchvision's cache in
+Run under a real X server (``make screenshots`` uses ``xvfb-run``): in a throw-away home folder (what the screens
+show is what a user sees: ``~/Pictures``, the catalog in the usual data folder, torchvision's cache in
 ``~/.cache``, never this checkout's paths), builds a library of the shared photos with edited copies
-(tools/make_sample_photos.py), a broken file and a non-image, scans it, and saves ``<screen>-<theme>.png`` into
-the folder given. With the ``[train]`` extra and the shared MobileNetV2 weights (copied to ~/Downloads, as a
-user who has them would choose them with Browse…), the retrain dialog is also caught in the middle of a real
-training run.
+(tools/make_sample_photos.py), an exposure bracket (three shots a second apart, for the Series section), a broken
+file and a non-image, scans it, and saves ``<screen>-<theme>.png`` into the folder given. With the ``[train]``
+extra and the shared MobileNetV2 weights (copied to ~/Downloads, as a user who has them would choose them with
+Browse…), the retrain dialog is also caught in the middle of a real training run.
 """
 
 from __future__ import annotations
@@ -31,9 +31,22 @@ def build_library(root: Path) -> Path:
     make_sample_photos.write_sample(root, count=36)
     first = sorted(root.glob("*.jpg"))[0]
     (root / "camera-import").mkdir()
+    write_bracket(root / "camera-import", make_sample_photos.originals(40)[-1][1])  # a scene not in the sample
     (root / "camera-import" / "IMG_2041.jpg").write_bytes(first.read_bytes()[:30_000])  # cut short by a bad card
     (root / "camera-import" / "notes.jpg").write_text("not a photo", encoding="utf-8")
     return root
+
+
+def write_bracket(folder: Path, image) -> None:
+    """Three shots of one scene a second apart, darker, as metered and brighter (a camera's exposure bracket):
+    a series, not copies, because each says when it was taken."""
+    from PIL import Image, ImageEnhance
+
+    for n, exposure in enumerate((0.8, 1.0, 1.25)):
+        exif = Image.Exif()
+        exif[0x8769] = {0x9003: f"2024:06:01 18:42:{n + 10:02d}"}  # ExifIFD: DateTimeOriginal
+        ImageEnhance.Brightness(image).enhance(exposure).save(folder / f"IMG_{2038 + n}.jpg", quality=92,
+                                                                exif=exif.tobytes())
 
 
 def main() -> None:
@@ -106,6 +119,16 @@ def main() -> None:
         dupes.step_card(1)
         dupes.step_card(1)
         shoot(window, "duplicates", theme)
+
+        dupes.groups = None
+        dupes.series_button.click()
+        deadline = time.monotonic() + 60
+        while not (dupes.groups is not None and dupes.shown_series) and time.monotonic() < deadline:
+            settle(0.2)
+        dupes.list.setCurrentRow(0)
+        shoot(window, "series", theme)
+        dupes.copies_button.click()
+        settle(2)
 
         query = sorted((library / "edited").glob("*-crop.png"))[0]
         window.find_similar(str(query))

@@ -60,6 +60,23 @@ def answer_next_box(button: QMessageBox.StandardButton, seen: list[str]) -> None
     QTimer.singleShot(50, answer)
 
 
+def trash_all_and_undo(qtbot, window, view, root: Path, member) -> str:
+    """Trash all marked in ``view`` as a user who says yes (only ``member``'s file may move), then undo it. The
+    question asked."""
+    before = {p for p in root.rglob("*") if p.is_file()}
+    seen: list[str] = []
+    answer_next_box(QMessageBox.StandardButton.Yes, seen)
+    view.trash_all()
+    target = Path(member.file.path)
+    qtbot.waitUntil(lambda: not target.exists(), timeout=30_000)
+    assert {p for p in root.rglob("*") if p.is_file()} == before - {target}  # nothing else moved
+    qtbot.waitUntil(lambda: view.undo_button.isEnabled(), timeout=30_000)
+    with qtbot.waitSignal(window.context.library_changed, timeout=30_000):
+        view.undo()
+    qtbot.waitUntil(target.exists, timeout=30_000)
+    return seen[0]
+
+
 def drop(widget, path: Path) -> None:
     """A real drag-enter + drop of a local file onto ``widget``."""
     mime = QMimeData()
@@ -216,6 +233,117 @@ def test_the_first_verification_shows_its_reading_and_a_newer_question_stops_it(
     qtbot.waitUntil(lambda: dupes.groups is not None and "of verified copies" in dupes.summary.text(), timeout=60_000)
     assert read and read[-1][0] == read[-1][1] > 0, read
     assert any(text.startswith("Checking which photos are copies: reading") for text in shown[:-1]) or len(read) == 1
+
+
+def write_burst(folder: Path, photo: Path) -> list[Path]:
+    """Two shots of one scene two seconds apart, as a camera's burst writes them: the same frame, its own capture
+    time in each file's EXIF."""
+    folder.mkdir(parents=True)
+    shots = []
+    with Image.open(photo) as img:
+        image = img.convert("RGB")
+    for n, when in enumerate(("2024:06:01 10:00:01", "2024:06:01 10:00:03")):
+        exif = Image.Exif()
+        exif[0x8769] = {0x9003: when}  # ExifIFD: DateTimeOriginal
+        shots.append(folder / f"IMG_{n}.jpg")
+        image.save(shots[-1], quality=92 - n, exif=exif.tobytes())
+    return shots
+
+
+def test_series_are_a_section_of_their_own_and_nothing_in_them_is_marked(make_window, qtbot, tmp_path):
+    """Shots taken moments apart are not copies: they are shown in Series, never marked for the trash; a shot the user
+    marks by hand is the only one that moves. Away from the duplicate radius there are no series to show."""
+    lib = build_library(tmp_path / "library", count=4, edited=1)
+    other = build_library(tmp_path / "elsewhere", count=6, edited=0).originals[-1]  # a scene not in the library
+    burst = write_burst(lib.root / "burst", other)
+    window = make_window()
+    scan(qtbot, window, lib.root)
+    dupes = window.duplicates
+    window.tabs.setCurrentWidget(dupes)
+    wait_for_groups(qtbot, dupes)
+    assert dupes.copies_button.isChecked() and dupes.series_button.isEnabled()
+    assert not any(str(shot) == m.file.path for g in dupes.groups for m in g.members for shot in burst)
+    copies_marked = sum(len(c.remove) for c in dupes.choices)
+    assert copies_marked > 0
+
+    dupes.groups = None
+    qtbot.mouseClick(dupes.series_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dupes.groups is not None and dupes.shown_series, timeout=60_000)
+    assert [{m.file.path for m in g.members} for g in dupes.groups] == [{str(shot) for shot in burst}]
+    assert dupes.groups[0].kind == "series" and dupes.series_button.isChecked()
+    assert all(not c.remove for c in dupes.choices) and not dupes.trash_all_button.isEnabled()
+    assert "1 series</b> of photos taken moments apart — nothing is marked" in dupes.summary.text()
+    assert not dupes.slider.isEnabled()  # the radius is for copies
+    dupes.list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: len(dupes.cards) == 2 and all(card.isVisible() for card in dupes.cards))
+    assert not any(card.remove.isChecked() for card in dupes.cards)
+    said = dupes.cards[1].details.text()
+    assert "series: " in said and "only similar" not in said and "copy: " not in said, said
+
+    # marked by hand, the mark stays when the user picks the keeper; trash all moves that shot alone
+    shot = dupes.cards[1]
+    qtbot.mouseClick(shot.remove, Qt.MouseButton.LeftButton)
+    dupes.cards[0].keep.click()
+    choice = dupes.current()
+    assert choice.remove == {shot.member.file.id} and dupes.trash_all_button.isEnabled()
+    assert "1 marked by you" in dupes.summary.text()
+    asked = trash_all_and_undo(qtbot, window, dupes, lib.root, shot.member)
+    assert "Move 1 photo from 1 group" in asked and "1 of them is a shot of a series, marked by you" in asked
+
+    # back to Copies: the copies are marked again; at another radius the groups are the hash's, and Series says why
+    dupes.groups = None
+    qtbot.mouseClick(dupes.copies_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dupes.groups is not None and not dupes.shown_series, timeout=60_000)
+    assert sum(len(c.remove) for c in dupes.choices) == copies_marked and dupes.slider.isEnabled()
+    dupes.slider.setValue(window.context.radius("duplicate") + 1)
+    assert not dupes.series_button.isEnabled() and "duplicate radius only" in dupes.series_button.toolTip()
+    dupes.back_to_duplicates()
+    assert dupes.series_button.isEnabled()
+
+
+def test_cancel_stops_reading_photos_and_shows_what_is_checked(make_window, qtbot, tmp_path):
+    """Reading photos for verification can take minutes: Cancel beside the count stops it, the groups found so far
+    are shown with a note that some pairs were not checked, and the button goes away."""
+    lib = build_library(tmp_path / "library", count=6, edited=2)
+    window = make_window()
+    scan(qtbot, window, lib.root)
+    dupes = window.duplicates
+    window.tabs.setCurrentWidget(dupes)
+    wait_for_groups(qtbot, dupes)
+    assert not dupes.cancel_button.isVisible()  # the catalog had every photo: nothing was read
+    with Catalog(window.context.catalog_path) as catalog, catalog.transaction() as conn:
+        conn.execute("DELETE FROM features")  # as on a first look: nothing kept yet
+        conn.execute("DELETE FROM verdicts")
+    read: list[tuple[int, int]] = []
+    reached, release = threading.Event(), threading.Event()
+
+    def hold(done: int, total: int) -> None:  # in the worker thread: the first photo read waits for the user
+        read.append((done, total))
+        if not reached.is_set():
+            reached.set()
+            release.wait(30)
+
+    dupes.reading.read.connect(hold, Qt.ConnectionType.DirectConnection)
+    try:
+        dupes.groups = None
+        dupes.refresh()
+        qtbot.waitUntil(lambda: dupes.cancel_button.isVisible(), timeout=60_000)
+        assert dupes.summary.text().startswith("Checking which photos are copies: reading 1 of")
+        qtbot.mouseClick(dupes.cancel_button, Qt.MouseButton.LeftButton)
+        assert dupes.reading_cancel.is_set() and not dupes.cancel_button.isVisible()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: dupes.groups is not None, timeout=60_000)
+    assert "Stopped: some pairs were not checked; they are shown by their hash and not marked." in dupes.summary.text()
+    assert not dupes.cancel_button.isVisible()
+    assert read and read[-1][0] < read[-1][1], read  # it stopped before the last photo
+    unchecked = [m for g in dupes.groups for m in g.members if m.unchecked]
+    assert unchecked, "nothing was left unread"
+    marked = {i for c in dupes.choices for i in c.remove}
+    assert not marked & {m.file.id for m in unchecked}, "a photo that was not checked is marked for the trash"
+    dupes.reading.read.disconnect(hold)
+    wait_for_groups(qtbot, dupes)  # the next look reads the rest: nothing unread was kept as a verdict
+    assert "Stopped" not in dupes.summary.text() and "of verified copies" in dupes.summary.text()
 
 
 def test_reference_folder_is_never_marked(make_window, qtbot, tmp_path):

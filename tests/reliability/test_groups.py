@@ -352,9 +352,8 @@ def test_the_similar_end_marks_nothing_and_trash_all_moves_only_what_the_user_ma
     """At "Similar" the app marked 23 photos, originals among them, and "Trash extras in all groups…" would have
     moved them all. Now nothing is marked there; a photo marked by hand is the only one that moves."""
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QMessageBox
 
-    from ..gui.test_desktop import answer_next_box
+    from ..gui.test_desktop import trash_all_and_undo
 
     root = make_sample(tmp_path / "Pictures")
     scan_in_app(qtbot, window, root)
@@ -391,18 +390,8 @@ def test_the_similar_end_marks_nothing_and_trash_all_moves_only_what_the_user_ma
     qtbot.mouseClick(card.remove, Qt.MouseButton.LeftButton)  # the user marks it by hand
     assert card.member.file.id in choice.remove and view.trash_all_button.isEnabled()
 
-    before = {p for p in root.rglob("*") if p.is_file()}
-    seen: list[str] = []
-    answer_next_box(QMessageBox.StandardButton.Yes, seen)
-    view.trash_all()
-    target = Path(card.member.file.path)
-    qtbot.waitUntil(lambda: not target.exists(), timeout=30_000)
-    assert "1 of them is only similar" in seen[0] and "Move 1 photo from 1 group" in seen[0]
-    assert {p for p in root.rglob("*") if p.is_file()} == before - {target}  # nothing else moved
-    qtbot.waitUntil(lambda: view.undo_button.isEnabled(), timeout=30_000)
-    with qtbot.waitSignal(window.context.library_changed, timeout=30_000):
-        view.undo()
-    qtbot.waitUntil(target.exists, timeout=30_000)
+    asked = trash_all_and_undo(qtbot, window, view, root, card.member)
+    assert "1 of them is only similar" in asked and "Move 1 photo from 1 group" in asked
 
 
 def test_the_slider_comes_back_to_the_duplicate_radius(window, qtbot):
