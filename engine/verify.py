@@ -43,7 +43,7 @@ TONE_LEVELS = 6.0  # a brightness change of at least this many grey levels is na
 TONE_CONTRAST = 0.1  # a contrast change of at least this share is named
 
 
-VERSION = 2  # of the features and verdicts this module makes: the catalog's cached ones of another are made again
+VERSION = 3  # of the features and verdicts this module makes: the catalog's cached ones of another are made again
 _MAGIC = b"PHVF"
 _HEADER = struct.Struct("<4sHIIHHHH")  # magic, version, width, height, keypoints, mirrored keypoints, compare h, w
 
@@ -279,7 +279,10 @@ def _cells_agree(first: np.ndarray, second: np.ndarray, mask: np.ndarray) -> flo
         return x.reshape(rows, cols, CELL * CELL)
 
     inside = cells(mask).all(axis=2)
-    textured = cells(first.astype(np.float32)).std(axis=2) >= MIN_CELL_STD  # a flat sky or wall says nothing
+    # a cell flat in both (a sky, a wall) says nothing; one textured in either counts, so that the share is the same
+    # whichever photo is called first (text printed on one carton and not on the other is a difference)
+    textured = ((cells(first.astype(np.float32)).std(axis=2) >= MIN_CELL_STD)
+                | (cells(second.astype(np.float32)).std(axis=2) >= MIN_CELL_STD))
     ca, cb = cells(_normalised(first)), cells(_normalised(second))
     ca, cb = ca - ca.mean(axis=2, keepdims=True), cb - cb.mean(axis=2, keepdims=True)
     denominator = np.sqrt((ca * ca).sum(axis=2) * (cb * cb).sum(axis=2))

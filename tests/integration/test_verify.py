@@ -65,6 +65,28 @@ def test_every_edit_verifies_as_a_copy_and_says_what_it_is(originals):
     assert not missed, missed
 
 
+def test_a_verdict_does_not_depend_on_which_photo_comes_first(originals):
+    """Which file is called first follows file ids (the order a scan stored them in): it must not turn a copy into a
+    series. (Before, only the first photo's textured cells were counted: text on one carton and not on the other
+    was a difference one way and not the other.)"""
+    first = features(originals[0])
+    turned = []
+    for edit in EDITS:
+        copy = features(decode_image(edited_file(edit, originals[0].copy(), "0-0"), edit.name,
+                                     min_side=WORKING_SIDE).image)
+        forward, backward = verify(first, copy), verify(copy, first)
+        if forward.kind != backward.kind:
+            turned.append((edit.name, forward, backward))
+    assert not turned, turned
+    # a photo on a plain backdrop, and the same with another photo printed on the backdrop
+    plain = Image.new("RGB", (1000, 560), (128, 128, 128))
+    plain.paste(originals[0].resize((540, 304)), (0, 128))
+    printed = plain.copy()
+    printed.paste(originals[1].resize((440, 248)), (560, 156))
+    forward, backward = verify(features(plain), features(printed)), verify(features(printed), features(plain))
+    assert forward.kind == backward.kind != "copy", (forward, backward)
+
+
 def test_different_photos_and_two_halves_of_one_photo_are_not_copies(originals, tmp_path):
     more = [read_image(p, min_side=WORKING_SIDE).image for p in extract_photos(tmp_path, limit=12)[3:]]
     made = [features(image) for image in originals + more]
@@ -169,6 +191,29 @@ def test_a_cancelled_verification_keeps_nothing_it_did_not_finish(tmp_path, orig
         groups = verified_groups(catalog, model, keeper_rules=("oldest",))
         assert all(m.verdict.kind == "copy" for g in groups for m in g.members[1:] if m.verdict), \
             [(m.file.path, m.verdict) for g in groups for m in g.members[1:]]
+
+
+def test_a_photo_too_flat_to_verify_never_bridges_two_different_photos(tmp_path, originals):
+    """A flat photo falls back to the hash; the hash put it near two different photos, each a little like it (a plain
+    black garment between a pair of shorts and a dress, in a clothing set). It may join one of them, never both."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    originals[0].save(folder / "shorts.jpg", quality=92)
+    originals[1].save(folder / "dress.jpg", quality=92)
+    Image.new("RGB", (300, 200), (20, 20, 20)).save(folder / "black-trousers.jpg", quality=92)
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [folder], model, workers=0))
+        # the codes the hash might give them: the flat photo 32 bits from each, the two others 64 bits apart
+        codes = {"black-trousers.jpg": bytes(24), "shorts.jpg": bytes(16) + b"\xff" * 4 + bytes(4),
+                 "dress.jpg": bytes(20) + b"\xff" * 4}
+        with catalog.transaction() as conn:
+            for name, code in codes.items():
+                conn.execute("UPDATE codes SET code = ? WHERE file_id = ?", (code, catalog.file_by_path(folder / name).id))
+        groups = verified_groups(catalog, model)
+    assert len(groups) == 1 and len(groups[0].members) == 2, [[m.file.path for m in g.members] for g in groups]
+    assert "black-trousers.jpg" in {os.path.basename(m.file.path) for m in groups[0].members}
+    assert all(m.verdict.kind == "unverified" for m in groups[0].members[1:])
 
 
 def test_the_catalog_keeps_the_newest_features_within_their_bound_and_every_verdict(tmp_path, originals):
