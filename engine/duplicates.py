@@ -464,10 +464,17 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
                   if a in rows and b in rows and not (rows[a].content_hash and rows[a].content_hash == rows[b].content_hash)]
     verifier.look_up([(fa, fb) for fa, fb, _ in candidates])
     verifier.expected = len({f.content_hash for fa, fb, _ in candidates if not verifier.known(fa, fb) for f in (fa, fb)})
-    def kind_of(fa: FileRow, fb: FileRow, distance: int) -> str:
+    def holds(a: int, b: int) -> bool:
+        xor = np.bitwise_xor(code_of[a], code_of[b])
+        return duplicate.holds(xor, int(np.bitwise_count(xor).sum()))
+
+    def kind_of(fa: FileRow, fb: FileRow, joined: _Joined) -> str:
         kind = verifier.verdict(fa, fb).kind
-        if kind in ("unverified", "unread"):  # the hash decides (an unread copy is shown, not marked)
-            kind = "copy" if duplicate.holds(np.bitwise_xor(code_of[fa.id], code_of[fb.id]), distance) else "different"
+        if kind in ("unverified", "unread"):
+            # The hash decides (an unread copy is shown, not marked), and only among photos it calls duplicates of
+            # each other: a photo too flat to verify must not bridge two groups it is each a little like.
+            kind = "copy" if all(holds(x, y) for x in joined.members(fa.id) for y in joined.members(fb.id)) \
+                else "different"
         return "series" if kind == "copy" and _taken_apart(fa, fb) else kind
 
     def joins(kind: str) -> bool:
@@ -484,18 +491,18 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
             wanted: dict[str, FileRow] = {}
             end = start
             while end < len(candidates) and len(wanted) < FEATURE_BATCH:
-                fa, fb, distance = candidates[end]
+                fa, fb, _ = candidates[end]
                 if not ahead.same(fa.id, fb.id):
                     if not verifier.known(fa, fb):
                         wanted.update({fa.content_hash: fa, fb.content_hash: fb})
-                    elif joins(kind_of(fa, fb, distance)):
+                    elif joins(kind_of(fa, fb, ahead)):
                         ahead.join(fa.id, fb.id)
                 end += 1
             verifier.prepare(wanted.values())
-            for fa, fb, distance in candidates[start:end]:
+            for fa, fb, _ in candidates[start:end]:
                 if joined.same(fa.id, fb.id):
                     continue  # already in one group: a verdict would change nothing (its reason is asked below if needed)
-                kind = kind_of(fa, fb, distance)
+                kind = kind_of(fa, fb, joined)
                 if kind == "copy":
                     copies.append((fa.id, fb.id))
                 elif kind == "series":
@@ -514,10 +521,11 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
 
 
 class _Joined:
-    """Union-find over file ids: which files verified pairs already connect."""
+    """Union-find over file ids: which files verified pairs already connect, and who they are."""
 
     def __init__(self, edges: Iterable[tuple[int, int]] = ()):
         self.parent: dict[int, int] = {}
+        self.held: dict[int, list[int]] = {}  # root -> the ids it connects (roots of one file are absent)
         for a, b in edges:
             self.join(a, b)
 
@@ -531,13 +539,20 @@ class _Joined:
     def same(self, a: int, b: int) -> bool:
         return self.root(a) == self.root(b)
 
+    def members(self, x: int) -> list[int]:
+        return self.held.get(self.root(x), [x])
+
     def copy(self) -> _Joined:
         twin = _Joined()
         twin.parent = dict(self.parent)
+        twin.held = {root: list(ids) for root, ids in self.held.items()}
         return twin
 
     def join(self, a: int, b: int) -> None:
-        self.parent[self.root(a)] = self.root(b)
+        ra, rb = self.root(a), self.root(b)
+        if ra != rb:
+            self.held[rb] = self.held.get(rb, [rb]) + self.held.pop(ra, [ra])
+            self.parent[ra] = rb
 
 
 def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[list[FileRow]]:
