@@ -513,7 +513,11 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     finally:
         verifier.close()
     edges = copies if not series else kinds
-    groups = [_verified_group(files, rules, references, verifier, code_of, edges, series)
+    linked: dict[int, set[int]] = {}  # each file's verified partners
+    for a, b in edges:
+        linked.setdefault(a, set()).add(b)
+        linked.setdefault(b, set()).add(a)
+    groups = [_verified_group(files, rules, references, verifier, code_of, linked, series)
               for files in _connected(rows, edges)]
     verifier.save()  # the verdicts against each keeper, made for the reasons shown
     groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
@@ -569,12 +573,8 @@ def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[l
 
 
 def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: list[str], verifier: Verifier,
-                    code_of: dict, edges: list[tuple[int, int]], series: bool) -> Group:
+                    code_of: dict, linked: dict[int, set[int]], series: bool) -> Group:
     keeper, rule, reason, protected = _choose_keeper(files, rules, references)
-    linked: dict[int, set[int]] = {}
-    for a, b in edges:
-        linked.setdefault(a, set()).add(b)
-        linked.setdefault(b, set()).add(a)
     by_id = {f.id: f for f in files}
     members = [Member(keeper, 0, True, keeper.id in protected, False, False)]
     for f in sorted(files, key=lambda f: f.path):
