@@ -107,10 +107,14 @@ bench-quality: $(VENV)/.installed
 bench-selection: $(VENV)/.installed
 	$(PY) tests/bench/bench_selection.py $(ARGS)
 
-# Verified duplicates on the near-duplicate test half (needs ../shared): dupes with and without verification, from
-# the groups a user is shown. About 10 minutes on a 2-core CPU the first time (build/bench/verified keeps its catalog).
+# Verified duplicates (needs ../shared): dupes with and without verification, from the groups a user is shown, on the
+# near-duplicate test half, on a 9,817-photo library with a tenth copied, and on look-alikes (../data-lookalikes, named
+# in bench_lookalikes.py; skipped when missing). About 25 minutes on a 2-core CPU the first time (build/bench keeps
+# the catalogs).
 bench-verified: $(VENV)/.installed
 	$(PY) tests/bench/bench_verified.py
+	$(PY) tests/bench/bench_dupes_scale.py
+	$(PY) tests/bench/bench_lookalikes.py
 
 clean:
 	rm -rf build $(VENV)
