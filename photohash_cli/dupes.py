@@ -95,7 +95,7 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
 def _action(m) -> str:
     """What a member's line starts with: what happens to it, or why nothing does."""
     return ("keep" if m.keep else "ref" if m.protected else "unread" if m.unchecked else
-            "shot" if m.verdict is not None and m.verdict.kind == "series" else "similar" if m.similar else "trash")
+            "shot" if m.similar and m.verdict is not None else "similar" if m.similar else "trash")  # verified: a series
 
 
 def _member_dict(m) -> dict:
@@ -149,7 +149,7 @@ def run_dupes(args) -> int:
                 writer.writerow([n, *(d[k] for k in columns), g.decided_by if m.keep else ""])
         _write_real(out.getvalue())
     else:
-        _print_groups(groups, radius, verified=not _hash_only(args))
+        _print_groups(groups, radius, verified=not _hash_only(args), series=getattr(args, "series", False))
     return 0
 
 
@@ -164,7 +164,7 @@ def _write_real(text: str) -> None:
         buffer.flush()
 
 
-def _print_groups(groups: list[Group], radius: int, verified: bool) -> None:
+def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool = False) -> None:
     for n, g in enumerate(groups, 1):
         print(f"Group {n}: {plural(len(g.members), 'photo')}, {g.kind}, frees {human_bytes(g.bytes_freed)}; "
               f"kept: {g.decided_by or 'the only candidate'}")
@@ -180,6 +180,10 @@ def _print_groups(groups: list[Group], radius: int, verified: bool) -> None:
     freed = sum(g.bytes_freed for g in groups)
     extra = sum(len(g.removable) for g in groups)
     similar = sum(len(g.similar) for g in groups)
+    if series:
+        print(f"{plural(len(groups), 'series', 'series')} of shots taken moments apart (candidates within radius "
+              f"{radius}); nothing in them is marked for the trash")
+        return
     where = f"of verified copies (candidates within radius {radius})" if verified else f"within radius {radius}"
     line = f"{plural(len(groups), 'group')} {where}; {plural(extra, 'extra copy', 'extra copies')}"
     if similar:

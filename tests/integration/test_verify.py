@@ -241,7 +241,7 @@ def test_the_catalog_keeps_the_newest_features_within_their_bound_and_every_verd
     (("2024:06:01 10:00:01", "20"), ("2024:06:01 10:00:01", "200"), False),  # the same moment, written otherwise
     (("2024:06:01 10:00:01", "20"), ("2024:06:01 10:00:01", None), False),  # an editor dropped the fraction
 ])
-def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals, first, second, apart):
+def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals, first, second, apart, capsys):
     """The same frame with two different capture moments is two shots of a burst, not a photo and its copy."""
     folder = tmp_path / "burst"
     folder.mkdir()
@@ -257,10 +257,16 @@ def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals,
             f"{w.replace(':', '-', 2).replace(' ', 'T')}{'.' + x if x else ''}" for w, x in (first, second)}
         copies = verified_groups(catalog, model)
         series = verified_groups(catalog, model, series=True)
+    capsys.readouterr()
+    assert main(["dupes", "--catalog", str(tmp_path / "c.sqlite"), "--series"]) == 0
+    shown = capsys.readouterr().out
     if apart:
         assert copies == []
         assert len(series) == 1 and series[0].kind == "series" and series[0].removable == []
         assert len(series[0].members) == 2
+        assert "\n  shot " in shown and "\n  trash " not in shown
+        assert shown.endswith(f"1 series of shots taken moments apart (candidates within radius "
+                              f"{candidate_search(model.info)[0]}); nothing in them is marked for the trash\n"), shown
         assert "copy" not in series[0].members[1].reason and "re-encoded" not in series[0].members[1].reason
     else:
         assert series == [] and len(copies) == 1 and len(copies[0].removable) == 1
