@@ -435,13 +435,15 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
                     series: bool = False, duplicate_radius: int | None = None) -> list[Group]:
     """Groups of verified copies (or, with ``series``, of series), largest saving first.
 
-    The index proposes pairs at the candidate radius (:func:`candidate_search`), and each is verified
-    (engine.verify), nearest first. A group is what verified copy pairs and exact copies connect: verification is what
-    stops chains, so every copy of a photo lands in one group whatever the keeper, and the keeper is chosen once the
-    group is formed. A pair whose photos verified pairs already connect is not verified (a verdict would change no
-    group): on a library of many copies, most candidate pairs are such. A pair that cannot be verified (a photo too small or too flat) falls back to the hash: a copy when it
-    is within the duplicate radius (``duplicate_radius``, default the model's) and gates, as without verification. Series (aligned, but the content
-    moved, or taken at different moments) are grouped apart, and nothing in them is ever removable.
+    The index proposes pairs at the candidate radius (:func:`candidate_search`), and each is verified (engine.verify),
+    nearest first. A group is what verified copy pairs and exact copies connect: verification is what stops chains, so
+    every copy of a photo lands in one group whatever the keeper, and the keeper is chosen once the group is formed. A
+    pair whose photos verified pairs already connect is not verified (a verdict would change no group): on a library of
+    many copies, most candidate pairs are such. A pair that cannot be verified (a photo too small or too flat, or not
+    read this time) falls back to the hash: a copy when it is within the duplicate radius (``duplicate_radius``,
+    default the model's) and gates, as without verification, and only when the hash says so of every member of the
+    two groups it would join. Series (aligned, but the content moved, or taken at different moments) are grouped
+    apart, and nothing in them is ever removable.
     """
     rules = check_rules(keeper_rules)
     references = [os.fspath(f) for f in reference_folders]
@@ -464,6 +466,7 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
                   if a in rows and b in rows and not (rows[a].content_hash and rows[a].content_hash == rows[b].content_hash)]
     verifier.look_up([(fa, fb) for fa, fb, _ in candidates])
     verifier.expected = len({f.content_hash for fa, fb, _ in candidates if not verifier.known(fa, fb) for f in (fa, fb)})
+
     def holds(a: int, b: int) -> bool:
         xor = np.bitwise_xor(code_of[a], code_of[b])
         return duplicate.holds(xor, int(np.bitwise_count(xor).sum()))
