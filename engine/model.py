@@ -18,6 +18,13 @@ that two photos are duplicates only when one part is within its own radius and t
 duplicate radius: that keeps the all-pairs join fast at the whole code's large radius, and its precision is
 calibrated with the gates (engine.index).
 
+A model may also carry a *similarity code* beside its duplicate code (format version 4): an output ``similar``
+float32 [N, similar_bits] whose sign is the bit, learned for "photos like this one" (WCH or NSH) where the duplicate
+code is learned for copies, with its own metadata ``photohash.similar_bits``, ``photohash.similar_method`` and
+``photohash.similar_radius`` (the Hamming radius of "similar" on it). Both codes come from one pass of the network.
+The output, its metadata and the version come together or not at all; a model without it answers both questions
+with its one code, as before.
+
 A model file is also checked as a file a stranger may have sent (issue 20): it must be a regular file of at
 most :data:`MAX_MODEL_BYTES`, its external data (if any) regular files inside its own folder, its outputs
 declared float32, and what ONNX Runtime returns is checked again at run time. ``models use`` also runs the
@@ -38,6 +45,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -54,6 +62,9 @@ UPRIGHT_FORMAT_VERSION = 2
 # A model with gates is version 3 (with or without ``turn``): a PhotoHash that predates gates would group pairs
 # that fail them at the model's duplicate radius.
 GATED_FORMAT_VERSION = 3
+# A model with a similarity code is version 4 (with or without ``turn`` and gates): a PhotoHash that predates it would
+# ignore the code the model is meant to be searched by.
+SIMILAR_FORMAT_VERSION = 4
 PREFIX = "photohash."
 RESIZE_RULES = ("squash", "center-crop")
 INTERPOLATIONS = {
@@ -81,6 +92,15 @@ PROBE_TIMEOUT_S = 60.0
 log = logging.getLogger("photohash")
 
 
+class Outputs(NamedTuple):
+    """One pass of a model over a batch (float32): its codes, its quarter-turn softmax and its similarity code, the
+    last two None when the model has no such output."""
+
+    codes: np.ndarray
+    turn: np.ndarray | None
+    similar: np.ndarray | None
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """Everything the engine needs to know about a model, parsed and checked once."""
@@ -100,13 +120,16 @@ class ModelInfo:
     format_version: int = FORMAT_VERSION
     upright_confidence: float = 0.0  # 0: the model has no ``turn`` output; else the softmax needed to turn a photo back
     gates: tuple[tuple[int, int, int], ...] = ()  # duplicates need one part within its radius (format version 3)
+    similar_bits: int = 0  # 0: no similarity code; else the width of the ``similar`` output (format version 4)
+    similar_method: str = ""  # how the similarity code was learned ("wch", "nsh")
+    similar_radius: int = 0  # Hamming radius for "similar photo" on the similarity code
 
     def to_metadata(self) -> dict[str, str]:
         """The ``photohash.*`` metadata_props that describe this model (exporters write these)."""
         out = {}
         for key, value in asdict(self).items():
-            if key in ("upright_confidence", "gates") and not value:
-                continue  # optional: written only by models that have the ``turn`` output, or gates
+            if key in ("upright_confidence", "gates", "similar_bits", "similar_method", "similar_radius") and not value:
+                continue  # optional: written only by models that have the ``turn`` output, gates or a similarity code
             name = PREFIX + key.replace("radius_", "radius.")
             out[name] = json.dumps([list(v) if isinstance(v, tuple) else v for v in value]) if isinstance(value, tuple) \
                 else str(value)
@@ -154,8 +177,11 @@ class ModelInfo:
                                        f"got {props[name]!r}")
             return tuple(tuple(g) for g in value)
 
+        def optional_integer(key: str) -> int:
+            return integer(key) if PREFIX + key in props else 0
+
         version = integer("format_version")
-        known = (FORMAT_VERSION, UPRIGHT_FORMAT_VERSION, GATED_FORMAT_VERSION)
+        known = (FORMAT_VERSION, UPRIGHT_FORMAT_VERSION, GATED_FORMAT_VERSION, SIMILAR_FORMAT_VERSION)
         if version not in known:
             raise ModelError(path, f"model format version {version} is not supported (this PhotoHash reads "
                                    f"{', '.join(map(str, known))})")
@@ -175,6 +201,9 @@ class ModelInfo:
             format_version=version,
             upright_confidence=confidence(),
             gates=gates(),
+            similar_bits=optional_integer("similar_bits"),
+            similar_method=props.get(PREFIX + "similar_method", ""),
+            similar_radius=optional_integer("similar_radius"),
         )
         info.check(path)
         return info
@@ -204,17 +233,30 @@ class ModelInfo:
                 raise ModelError(path, f"radius.{name} must be between 0 and {self.bits}, got {radius}")
         if not 0 <= self.upright_confidence <= 1:
             raise ModelError(path, f"upright_confidence must be between 0 and 1, got {self.upright_confidence}")
-        if self.format_version != GATED_FORMAT_VERSION and (
+        if self.format_version not in (GATED_FORMAT_VERSION, SIMILAR_FORMAT_VERSION) and (
                 (self.format_version == UPRIGHT_FORMAT_VERSION) != (self.upright_confidence > 0)):
             raise ModelError(path, f"format version {self.format_version} does not fit upright_confidence "
                                    f"{self.upright_confidence} (version {UPRIGHT_FORMAT_VERSION} is for models that tell turns)")
-        if (self.format_version == GATED_FORMAT_VERSION) != bool(self.gates):
+        if self.format_version != SIMILAR_FORMAT_VERSION and (self.format_version == GATED_FORMAT_VERSION) != bool(self.gates):
             raise ModelError(path, f"format version {self.format_version} does not fit gates {[list(g) for g in self.gates]} "
                                    f"(version {GATED_FORMAT_VERSION} is for models with gates)")
         try:
             check_gates(self.gates, self.bits)
         except UsageError as exc:
             raise ModelError(path, str(exc)) from None
+        if (self.format_version == SIMILAR_FORMAT_VERSION) != (self.similar_bits > 0):
+            raise ModelError(path, f"format version {self.format_version} does not fit similar_bits {self.similar_bits} "
+                                   f"(version {SIMILAR_FORMAT_VERSION} is for models with a similarity code)")
+        if self.similar_bits:
+            if self.similar_bits % 8 or self.similar_bits > 4096:
+                raise ModelError(path, f"similar_bits must be a positive multiple of 8, got {self.similar_bits}")
+            if not 0 <= self.similar_radius <= self.similar_bits:
+                raise ModelError(path, f"similar_radius must be between 0 and {self.similar_bits}, "
+                                       f"got {self.similar_radius}")
+            if not self.similar_method:
+                raise ModelError(path, "similar_method must name how the similarity code was learned")
+        elif self.similar_method or self.similar_radius:
+            raise ModelError(path, "similar_method and similar_radius need similar_bits")
         if self.radius_duplicate > self.radius_similar:
             raise ModelError(
                 path, f"radius.duplicate ({self.radius_duplicate}) is larger than radius.similar ({self.radius_similar})"
@@ -490,7 +532,7 @@ class HashModel:
             raise ModelError(path, f"the model must have an output named 'codes', found {[o.name for o in graph.output]}")
         # the contract's types: anything else fails later (a string output stops a scan with a TypeError) or
         # silently means something else (int64 or bool codes have no sign to threshold at 0)
-        for value in [inputs[0]] + [o for o in graph.output if o.name in ("codes", "turn")]:
+        for value in [inputs[0]] + [o for o in graph.output if o.name in ("codes", "turn", "similar")]:
             kind = "input" if value is inputs[0] else "output"
             if _type_name(value) != "float32":
                 raise ModelError(path, f"{kind} {value.name!r} must be float32, found {_type_name(value)}")
@@ -515,6 +557,12 @@ class HashModel:
             raise ModelError(path, "output 'turn' and metadata 'photohash.upright_confidence' must come together")
         if turn is not None and dims(turn)[1:] != [4]:
             raise ModelError(path, f"output 'turn' must be [N, 4], found {dims(turn)}")
+        similar = next((o for o in graph.output if o.name == "similar"), None)
+        if (similar is None) != (info.similar_bits == 0):
+            raise ModelError(path, "output 'similar' and metadata 'photohash.similar_bits' must come together")
+        if similar is not None and (len(dims(similar)) != 2 or dims(similar)[1] not in (info.similar_bits, None)):
+            raise ModelError(path, f"output 'similar' must be [N, {info.similar_bits}] (similar_bits), "
+                                   f"found {dims(similar)}")
 
     def _run(self, names: list[str], chunk: np.ndarray) -> list[np.ndarray]:
         """One ONNX Runtime call, its results checked against the contract: what a graph declares is not always
@@ -527,7 +575,9 @@ class HashModel:
             results = self.session.run(names, {"images": chunk}, options)
         except Exception as exc:  # ORT's own types, MemoryError  # noqa: BLE001
             raise ModelError(self.path, f"ONNX Runtime failed running it ({_ort_reason(exc)})") from None
-        for name, result, width in zip(names, results, (self.info.bits, 4)):
+        widths = {"codes": self.info.bits, "turn": 4, "similar": self.info.similar_bits}
+        for name, result in zip(names, results):
+            width = widths[name]
             if not isinstance(result, np.ndarray) or result.dtype != np.float32:
                 found = result.dtype if isinstance(result, np.ndarray) else type(result).__name__
                 raise ModelError(self.path, f"output {name!r} returned {found}, not float32")
@@ -538,48 +588,64 @@ class HashModel:
                 if name == "codes":
                     raise ModelError(self.path, f"model returned {result.shape[1]} values per image, "
                                                 f"metadata says {self.info.bits}")
-                raise ModelError(self.path, f"output 'turn' returned {result.shape[1]} values per image, not 4")
+                raise ModelError(self.path, f"output {name!r} returned {result.shape[1]} values per image, not {width}")
             if not np.isfinite(result).all():
                 raise ModelError(self.path, f"output {name!r} returned NaN or infinite values")
         return results
 
-    def outputs(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """uint8 [N, H, W, 3] from :func:`prepare` -> one pass of the model: float32 codes [N, bits], and
-        the softmax over quarter turns [N, 4] when the model has a ``turn`` output (else None)."""
+    def outputs(self, batch: np.ndarray) -> Outputs:
+        """uint8 [N, H, W, 3] from :func:`prepare` -> one pass of the model: float32 codes [N, bits], the softmax
+        over quarter turns [N, 4] when the model has a ``turn`` output, and the similarity code [N, similar_bits]
+        when it has a ``similar`` output (else None)."""
         batch = np.asarray(batch)
         mean = np.asarray(self.info.mean, dtype=np.float32) * 255.0
         inv_std = 1.0 / (np.asarray(self.info.std, dtype=np.float32) * 255.0)
-        names = ["codes", "turn"] if self.info.upright_confidence else ["codes"]
-        results: list[list[np.ndarray]] = [[] for _ in names]
+        names = ["codes"] + ["turn"] * bool(self.info.upright_confidence) + ["similar"] * bool(self.info.similar_bits)
+        results: dict[str, list[np.ndarray]] = {name: [] for name in names}
         for start in range(0, len(batch), self.batch_size):
             chunk = (batch[start : start + self.batch_size].astype(np.float32) - mean) * inv_std
             chunk = np.ascontiguousarray(chunk.transpose(0, 3, 1, 2))
-            for kept, result in zip(results, self._run(names, chunk)):
-                kept.append(result)
-        if not results[0]:
-            return np.zeros((0, self.info.bits), dtype=np.float32), None
-        out = np.concatenate(results[0])
-        if len(names) == 1:
-            return out, None
-        logits = np.concatenate(results[1]).astype(np.float64)
-        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return out, (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+            for name, result in zip(names, self._run(names, chunk)):
+                results[name].append(result)
+        widths = {"codes": self.info.bits, "turn": 4, "similar": self.info.similar_bits}
+        joined = {name: np.concatenate(parts) if parts else np.zeros((0, widths[name]), np.float32)
+                  for name, parts in results.items()}
+        turn = None
+        if "turn" in joined:
+            logits = joined["turn"].astype(np.float64)
+            probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+            turn = (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+        return Outputs(joined["codes"], turn, joined.get("similar"))
 
-    def encode_raw(self, batch: np.ndarray) -> np.ndarray:
-        """uint8 [N, H, W, 3] from :func:`prepare` -> the float32 [N, bits] codes, of each image turned
-        upright first where the model is sure it is turned (see the module docstring)."""
+    def upright_outputs(self, batch: np.ndarray) -> Outputs:
+        """:meth:`outputs` of each image turned upright first where the model is sure it is turned (see the module
+        docstring); ``turn`` is the first pass's."""
         batch = np.asarray(batch)
-        out, turn = self.outputs(batch)
-        if turn is None:
+        out = self.outputs(batch)
+        if out.turn is None:
             return out
-        quarter = self.quarter_turns(turn)
+        quarter = self.quarter_turns(out.turn)
         turned = np.nonzero(quarter)[0]
         if len(turned):
             # turning the prepared pixels stands for preparing the turned-back photo: exact but for resampling
             # rounding with "squash", and a one-pixel shift with "center-crop" when the crop offset is odd
-            upright = np.stack([np.rot90(batch[i], -quarter[i], axes=(0, 1)) for i in turned])
-            out[turned] = self.outputs(np.ascontiguousarray(upright))[0]
+            upright = self.outputs(np.ascontiguousarray(np.stack([np.rot90(batch[i], -quarter[i], axes=(0, 1))
+                                                                  for i in turned])))
+            out.codes[turned] = upright.codes
+            if out.similar is not None:
+                out.similar[turned] = upright.similar
         return out
+
+    def encode_raw(self, batch: np.ndarray) -> np.ndarray:
+        """uint8 [N, H, W, 3] from :func:`prepare` -> the float32 [N, bits] codes, of each image turned
+        upright first where the model is sure it is turned."""
+        return self.upright_outputs(batch).codes
+
+    def encode_both(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """uint8 [N, H, W, 3] -> the packed duplicate codes, and the packed similarity codes (None: the model has
+        none, and its one code answers both questions)."""
+        out = self.upright_outputs(batch)
+        return codes.pack(out.codes), None if out.similar is None else codes.pack(out.similar)
 
     def quarter_turns(self, turn: np.ndarray) -> np.ndarray:
         """The softmax of the ``turn`` output [N, 4] -> the quarter turns the engine undoes (0: the image is

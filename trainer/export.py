@@ -166,7 +166,7 @@ def to_batch(pixels: np.ndarray, info: ModelInfo) -> torch.Tensor:
 def check_parity(encoder: HashEncoder, model: HashModel, images: list) -> Parity:
     """Same photos, same preprocessing (the engine's), through ONNX Runtime and through torch."""
     pixels = np.stack([prepare(img, model.info) for img in images])
-    ours, turn = model.outputs(pixels)
+    ours, turn, _ = model.outputs(pixels)  # no similarity code yet: the trainer exports none
     with torch.no_grad():
         reference = encoder.eval()(to_batch(pixels, model.info))
     turn_agreement = None

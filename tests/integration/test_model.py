@@ -187,6 +187,75 @@ def with_turn_output(path, model, confidence: str | None = "0.9", channels: int 
     return path
 
 
+SIMILAR_WEIGHTS = np.random.default_rng(7).standard_normal((64, 32)).astype(np.float32)
+
+
+def with_similar_output(path, source=PHASH, metadata: dict | None = None, width: int = 32):
+    """``source`` plus a ``similar`` output, a fixed projection of its codes (a stand-in for a learned WCH head: the
+    engine's side of the contract does not care how the code was learned), and format version 4's metadata."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    proto = onnx.load(str(source))
+    proto.graph.initializer.append(numpy_helper.from_array(SIMILAR_WEIGHTS[:, :width], "similar_weights"))
+    proto.graph.node.append(helper.make_node("MatMul", ["codes", "similar_weights"], ["similar"]))
+    proto.graph.output.append(helper.make_tensor_value_info("similar", TensorProto.FLOAT, ["N", width]))
+    meta = {p.key: p.value for p in proto.metadata_props}
+    meta.update({"photohash.format_version": "4", "photohash.similar_bits": "32", "photohash.similar_method": "wch",
+                 "photohash.similar_radius": "6"})
+    meta.update(metadata or {})
+    del proto.metadata_props[:]
+    for key, value in meta.items():
+        if value is not None:
+            proto.metadata_props.add(key=key, value=value)
+    path.write_bytes(proto.SerializeToString())
+    return path
+
+
+def test_a_similarity_code_comes_from_the_same_pass(tmp_path, model):
+    """Format version 4: the ``similar`` output is read with the codes, packed by its own width, and turned back with
+    them; a model without one says so (None), and its codes answer both questions as before."""
+    both = HashModel.load(with_similar_output(tmp_path / "both.onnx"))
+    info = both.info
+    assert (info.format_version, info.similar_bits, info.similar_method, info.similar_radius) == (4, 32, "wch", 6)
+    assert ModelInfo.from_metadata(info.to_metadata()) == info
+    pixels = np.random.default_rng(1).integers(0, 255, (5, 32, 32, 3), dtype=np.uint8)
+    duplicate, similar = both.encode_both(pixels)
+    assert np.array_equal(duplicate, model.encode(pixels))  # the duplicate code is untouched
+    assert similar.shape == (5, 4) and np.array_equal(similar, codes.pack(model.encode_raw(pixels) @ SIMILAR_WEIGHTS))
+    assert model.encode_both(pixels)[1] is None
+    # with a ``turn`` output too (a version 4 model may have one): a turned photo gets its upright photo's codes
+    turner = with_turn_output(tmp_path / "turner.onnx", model)
+    upright_both = HashModel.load(with_similar_output(tmp_path / "turner-both.onnx", source=turner))
+    band = pixels[:1].copy()
+    band[:, :4] = 255
+    turned = np.ascontiguousarray(np.rot90(band, 1, axes=(1, 2)))
+    assert [np.array_equal(a, b) for a, b in zip(upright_both.encode_both(turned), upright_both.encode_both(band))] \
+        == [True, True]
+
+
+@pytest.mark.parametrize("metadata, output, refusal", [
+    ({"photohash.similar_bits": None, "photohash.similar_method": None, "photohash.similar_radius": None}, True,
+     "format version 4 does not fit similar_bits 0"),
+    ({"photohash.format_version": "1"}, True, "format version 1 does not fit similar_bits 32"),
+    ({"photohash.similar_bits": "24"}, True, "output 'similar' must be [N, 24]"),
+    ({"photohash.similar_bits": "12"}, True, "similar_bits must be a positive multiple of 8"),
+    ({"photohash.similar_radius": "40"}, True, "similar_radius must be between 0 and 32"),
+    ({"photohash.similar_method": ""}, True, "similar_method must name"),
+    ({}, False, "output 'similar' and metadata 'photohash.similar_bits' must come together"),
+])
+def test_a_similarity_code_and_its_metadata_come_together(tmp_path, metadata, output, refusal):
+    path = with_similar_output(tmp_path / "m.onnx", metadata=metadata)
+    if not output:  # the metadata of a similarity code, without the output
+        proto = onnx.load(str(path))
+        keep = [o for o in proto.graph.output if o.name != "similar"]
+        del proto.graph.output[:]
+        proto.graph.output.extend(keep)
+        path.write_bytes(proto.SerializeToString())
+    with pytest.raises(ModelError) as refused:
+        HashModel.load(path)
+    assert refusal in str(refused.value), str(refused.value)
+
+
 def test_a_turned_copy_is_encoded_turned_back(tmp_path, model):
     turner = HashModel.load(with_turn_output(tmp_path / "turner.onnx", model))
     assert turner.info.upright_confidence == 0.9 and ModelInfo.from_metadata(turner.info.to_metadata()) == turner.info
@@ -194,7 +263,7 @@ def test_a_turned_copy_is_encoded_turned_back(tmp_path, model):
     pixels[:4] = 255  # the bright band says which way is up
     turns = np.stack([np.rot90(pixels, k, axes=(0, 1)) for k in range(4)])
     flat = np.full((1, 32, 32, 3), 128, np.uint8)  # no band: no verdict the model is sure of
-    raw, probs = turner.outputs(np.concatenate([turns, flat]))
+    raw, probs, _ = turner.outputs(np.concatenate([turns, flat]))
     assert list(probs[:4].argmax(axis=1)) == [0, 1, 2, 3] and probs[:4].max(axis=1).min() >= 0.9
     assert probs[4].max() < 0.9
     plain = codes.pack(raw)

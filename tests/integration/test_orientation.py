@@ -75,7 +75,7 @@ def test_learned_head_exports_as_the_turn_output(tmp_path, photos_dir, monkeypat
     # the engine's verdicts are the head's: an image it is sure is turned is encoded turned back
     pixels = np.stack([np.asarray(img.resize((224, 224), Image.BILINEAR, reducing_gap=None)) for img in sample])
     pixels = np.concatenate([pixels, np.rot90(pixels, 1, axes=(1, 2)), np.rot90(pixels, 2, axes=(1, 2))])
-    raw, probs = model.outputs(pixels)
+    raw, probs, _ = model.outputs(pixels)
     sure = (probs.argmax(axis=1) != 0) & (probs.max(axis=1) >= upright.confidence)
     turned_back = np.stack([np.rot90(p, -k, axes=(0, 1)) for p, k in zip(pixels, probs.argmax(axis=1))])
     expected = np.where(sure[:, None], model.outputs(np.ascontiguousarray(turned_back))[0], raw)
