@@ -87,7 +87,9 @@ class SearchView(QWidget):
         if model is None:
             self.status.setText(MODEL_UNUSABLE)
             return
-        bits, similar = model.info.bits, self.context.radius("similar")
+        info = model.info  # searched by its similarity code where it has one (engine.search), with that code's radius
+        bits, similar = ((info.similar_bits, info.similar_radius) if info.similar_bits else
+                         (info.bits, self.context.radius("similar")))
         self.radius.setRange(0, bits // 2)
         self.radius_box.setRange(0, bits // 2)
         self.radius.setValue(similar)

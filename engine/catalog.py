@@ -226,6 +226,7 @@ class ScanRecord:
     error: str | None = None
     camera: str | None = None
     has_gps: bool | None = None
+    similar_code: bytes | None = None  # the model's similarity code, when it has one (kept under its own model row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -600,8 +601,9 @@ class Catalog:
         )
         return {from_db(r[0]): FileState(r[1], r[2], r[3], bool(r[6]), bool(r[4]), bool(r[5])) for r in rows}
 
-    def save_scanned(self, model_id: int, records: Iterable[ScanRecord]) -> int:
-        """Store a batch of scan results in one transaction; returns how many were written.
+    def save_scanned(self, model_id: int, records: Iterable[ScanRecord], similar_model_id: int | None = None) -> int:
+        """Store a batch of scan results in one transaction; returns how many were written. A record's similarity
+        code goes under ``similar_model_id`` (the model's second row).
 
         A file whose size or mtime changed loses the codes of every model: they described the old
         content.
@@ -633,11 +635,10 @@ class Catalog:
                         "WHERE id = ?",
                         (*values, file_id),
                     )
-                if rec.code is not None:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO codes (model_id, file_id, code) VALUES (?, ?, ?)",
-                        (model_id, file_id, rec.code),
-                    )
+                for row_id, code in ((model_id, rec.code), (similar_model_id, rec.similar_code)):
+                    if code is not None and row_id is not None:
+                        conn.execute("INSERT OR REPLACE INTO codes (model_id, file_id, code) VALUES (?, ?, ?)",
+                                     (row_id, file_id, code))
                 count += 1
         return count
 

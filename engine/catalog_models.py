@@ -1,5 +1,6 @@
 """Which model a library's catalog uses: the active model chosen with ``models use`` or in Settings (catalog state,
-so the CLI and the app agree on it), and the catalog's row for a model's codes."""
+so the CLI and the app agree on it), and the catalog's rows for a model's codes: one for its duplicate code, and a
+second for its similarity code when it has one (format version 4), so that each is indexed as a code of its own."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .errors import NoCodesError, printable
 from .model import HashModel, default_model_path
 
 ACTIVE_MODEL_SETTING = "active_model"
+SIMILAR_ROW_SUFFIX = "#similar"  # a model's similarity code is kept under its key plus this
 
 
 def active_model_path(catalog: Catalog) -> Path:
@@ -32,3 +34,33 @@ def model_row_id(catalog: Catalog, model: HashModel) -> int:
             f"the catalog {catalog.path} has no codes for model {printable(model.path)}; run 'photohash-cli scan' with it first"
         )
     return row.id
+
+
+def register_model_rows(catalog: Catalog, model: HashModel) -> tuple[int, int | None]:
+    """The catalog's rows for ``model``'s codes, made if new: (its codes, its similarity code or None)."""
+    info = model.info
+    row = catalog.register_model(model.model_key, str(model.path), info.bits, info.to_metadata())
+    if not info.similar_bits:
+        return row, None
+    similar = catalog.register_model(model.model_key + SIMILAR_ROW_SUFFIX, str(model.path), info.similar_bits,
+                                     {"photohash.similar_method": info.similar_method,
+                                      "photohash.similar_radius": str(info.similar_radius)})
+    return row, similar
+
+
+def similar_row_id(catalog: Catalog, model: HashModel) -> int:
+    """The catalog's row for the code ``model`` answers "photos like this one" with: its similarity code where it has
+    one, else its one code."""
+    if not model.info.similar_bits:
+        return model_row_id(catalog, model)
+    row = catalog.model_by_key(model.model_key + SIMILAR_ROW_SUFFIX)
+    if row is None:
+        raise NoCodesError(
+            f"the catalog {catalog.path} has no similarity codes for model {printable(model.path)}; run "
+            f"'photohash-cli scan' with it first")
+    return row.id
+
+
+def model_rows(catalog: Catalog) -> list:
+    """The models a catalog has codes of, one row each (a similarity code's row is part of its model's)."""
+    return [m for m in catalog.models() if not m.model_key.endswith(SIMILAR_ROW_SUFFIX)]

@@ -21,6 +21,7 @@ from functools import partial
 import numpy as np
 
 from .catalog import Catalog, ScanRecord
+from .catalog_models import register_model_rows
 from .errors import FileError, printable
 from .images import FileEntry, read_image, walk
 from .model import HashModel, ModelInfo, prepare
@@ -125,7 +126,7 @@ def scan(
     roots = [os.path.abspath(os.fspath(r)) for r in roots]
     started = time.monotonic()
     summary = ScanSummary()
-    model_id = catalog.register_model(model.model_key, str(model.path), model.info.bits, model.info.to_metadata())
+    model_id, similar_id = register_model_rows(catalog, model)
     states = catalog.file_states(model_id)
 
     # 1. Walk and decide what needs work.
@@ -172,10 +173,11 @@ def scan(
     def commit() -> None:
         records = list(pending_errors)
         if batch_pixels:
-            packed = model.encode(np.stack(batch_pixels))
-            records += [replace(rec, code=packed[i].tobytes()) for i, rec in enumerate(batch_records)]
+            packed, similar = model.encode_both(np.stack(batch_pixels))
+            records += [replace(rec, code=packed[i].tobytes(), similar_code=None if similar is None else
+                                similar[i].tobytes()) for i, rec in enumerate(batch_records)]
         if records:
-            catalog.save_scanned(model_id, records)
+            catalog.save_scanned(model_id, records, similar_id)
         summary.hashed += len(batch_records)
         batch_pixels.clear()
         batch_records.clear()

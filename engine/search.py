@@ -1,4 +1,5 @@
-"""Search by example: the photos in the catalog nearest to a given image (which need not be in it)."""
+"""Search by example: the photos in the catalog nearest to a given image (which need not be in it), by the model's
+similarity code ("photos like this one") or by its duplicate code ("copies of this one")."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .catalog import Catalog, FileRow
-from .catalog_models import model_row_id
+from .catalog_models import model_row_id, similar_row_id
 from .errors import UsageError
 from .images import read_image
 from .index import HammingIndex
@@ -21,43 +22,63 @@ class Hit:
     distance: int
 
 
-def encode_file(model: HashModel, path: str | os.PathLike[str]) -> np.ndarray:
-    """The packed code [bits/8] of one image file; raises FileError with the reason when it cannot be read."""
+def encode_file(model: HashModel, path: str | os.PathLike[str], code: str = "similar") -> np.ndarray:
+    """The packed code of one image file that a search by ``code`` compares ("similar": the similarity code where
+    the model has one, else its one code; "duplicate": its duplicate code); raises FileError with the reason when it
+    cannot be read."""
     decoded = read_image(path, min_side=model.info.input_size)
-    return model.encode(prepare(decoded.image, model.info)[None])[0]
+    duplicate, similar = model.encode_both(prepare(decoded.image, model.info)[None])
+    return (similar if code == "similar" and similar is not None else duplicate)[0]
 
 
 class LibraryIndex:
-    """The codes of one model in a catalog, loaded once, for repeated searches (the GUI keeps one)."""
+    """The codes of one model in a catalog, loaded once, for repeated searches (the GUI keeps one). ``code``:
+    "similar" (photos like this one: the model's similarity code where it has one, else its one code) or
+    "duplicate" (copies of this one: its duplicate code, with its gates up to the duplicate radius)."""
 
-    def __init__(self, catalog: Catalog, model: HashModel):
+    def __init__(self, catalog: Catalog, model: HashModel, code: str = "similar"):
+        if code not in ("similar", "duplicate"):
+            raise UsageError(f"unknown code {code!r} (known: similar, duplicate)")
         self.catalog = catalog
         self.model = model
-        ids, codes = catalog.codes(model_row_id(catalog, model))
+        self.code = code
+        # a model without a similarity code answers "photos like this one" with its one code, gates and all
+        self.by_similarity_code = code == "similar" and bool(model.info.similar_bits)
+        row = similar_row_id(catalog, model) if self.by_similarity_code else model_row_id(catalog, model)
+        ids, codes = catalog.codes(row)
         self.index = HammingIndex(codes, ids)
+
+    @property
+    def bits(self) -> int:
+        """The width of the code searched."""
+        return self.model.info.similar_bits if self.by_similarity_code else self.model.info.bits
 
     def __len__(self) -> int:
         return len(self.index)
 
     def nearest(self, code: np.ndarray, k: int = 20, radius: int | None = None) -> list[Hit]:
-        """The ``k`` nearest photos to a packed code, or all within ``radius`` (at most ``k``), nearest first; up to
-        the duplicate radius, only photos the duplicate finder would group with it (the model's gates)."""
+        """The ``k`` nearest photos to a packed code, or all within ``radius`` (at most ``k``), nearest first; on the
+        duplicate code, up to the duplicate radius, only photos the duplicate finder would group with it (the model's
+        gates)."""
         if radius is None:
             ids, dists = self.index.knn(code, k)
         else:
-            ids, dists = self.index.within(code, radius, self.model.info.gates_for(radius))
+            gates = () if self.by_similarity_code else self.model.info.gates_for(radius)
+            ids, dists = self.index.within(code, radius, gates)
             ids, dists = ids[:k], dists[:k]
         rows = self.catalog.files(ids.tolist())
         return [Hit(rows[i], int(d)) for i, d in zip(ids.tolist(), dists.tolist()) if i in rows]
 
     def search(self, image_path: str | os.PathLike[str], k: int = 20, radius: int | None = None) -> list[Hit]:
-        return self.nearest(encode_file(self.model, image_path), k, radius)
+        return self.nearest(encode_file(self.model, image_path, self.code), k, radius)
 
 
 def search(
-    catalog: Catalog, model: HashModel, image_path: str | os.PathLike[str], *, k: int = 20, radius: int | None = None
+    catalog: Catalog, model: HashModel, image_path: str | os.PathLike[str], *, k: int = 20, radius: int | None = None,
+    code: str = "similar",
 ) -> list[Hit]:
-    """One-shot search: load the library's codes, encode the query, return the nearest photos."""
+    """One-shot search: load the library's codes (``code``, as :class:`LibraryIndex`), encode the query, return the
+    nearest photos."""
     if k < 1:
         raise UsageError(f"k must be at least 1, got {k}")
-    return LibraryIndex(catalog, model).search(image_path, k, radius)
+    return LibraryIndex(catalog, model, code).search(image_path, k, radius)

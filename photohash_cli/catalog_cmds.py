@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.catalog_models import active_model_path, set_active_model
+from engine.catalog_models import active_model_path, model_rows, register_model_rows, set_active_model
 from engine.errors import ModelError, printable
 from engine.model import (HashModel, ModelFile, default_model_path, file_key, probe_model, resolve_model_name,
                           shipped_models)
@@ -37,7 +37,7 @@ def run_stats(args) -> int:
     with open_catalog(args, write=False) as catalog:
         stats = catalog.stats()
         counts = catalog.code_counts()
-        models = catalog.models()
+        models = model_rows(catalog)
         errors = catalog.errors() if args.errors else []
         active = str(active_model_path(catalog))
         path = str(catalog.path)
@@ -84,7 +84,7 @@ def run_list(args) -> int:
         active_path = active_model_path(catalog)
         counts = catalog.code_counts()
         rows = [{"path": m.path, "key": m.model_key, "bits": m.bits, "codes": counts.get(m.id, 0),
-                 "method": m.metadata.get("photohash.method", "")} for m in catalog.models()]
+                 "method": m.metadata.get("photohash.method", "")} for m in model_rows(catalog)]
     keys: dict[Path, str | None] = {}
     by_key = {r["key"]: r for r in rows}
     for path in reversed(shipped_models()):  # shipped models are choices even before they hashed anything
@@ -133,7 +133,7 @@ def run_use(args) -> int:
     # a memory bound and a time limit (a model that needs 160 GB or never ends is refused here, not mid-scan)
     model = probe_model(path)
     with open_catalog(args) as catalog:
-        catalog.register_model(model.model_key, str(model.path), model.info.bits, model.info.to_metadata())
+        register_model_rows(catalog, model)
         set_active_model(catalog, None if args.model == "default" else model.path)
     if args.json:
         print_json(_model_dict(model))

@@ -1,4 +1,5 @@
-"""``photohash-cli search IMAGE``: the photos most like a given one."""
+"""``photohash-cli search IMAGE``: the photos most like a given one, by the model's similarity code (or, with
+``--duplicates``, its copies, by the duplicate code)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def register(sub, common) -> None:
     within.add_argument("--similar", action="store_true",
                         help="only results within the model's calibrated 'similar' radius (same subject or scene)")
     within.add_argument("--duplicates", action="store_true",
-                        help="only results within the model's calibrated 'duplicate' radius (copies of this photo)")
+                        help="copies of this photo: by the duplicate code, within its calibrated 'duplicate' radius")
     p.add_argument("--model", metavar="MODEL.onnx", help="hash model (default: the active model)")
     p.set_defaults(run=run)
 
@@ -29,16 +30,21 @@ def run(args) -> int:
     query = os.path.abspath(args.image)
     with open_catalog(args, write=False) as catalog:
         model = load_model(catalog, args.model)
+        info = model.info
+        code = "duplicate" if args.duplicates else "similar"
         radius = args.radius
-        if args.similar or args.duplicates:
-            radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
-        hits = search(catalog, model, query, k=args.k, radius=radius)
+        if args.similar:  # a model without a similarity code calibrated "similar" on its one code
+            radius = info.similar_radius if info.similar_bits else info.radius_similar
+        elif args.duplicates:
+            radius = info.radius_duplicate
+        hits = search(catalog, model, query, k=args.k, radius=radius, code=code)
     if args.json:
         print_json(
             {
                 "query": query,
                 "model": str(model.path),
-                "bits": model.info.bits,
+                "code": code if info.similar_bits else "one",  # "one": the model's one code answers both
+                "bits": info.similar_bits if code == "similar" and info.similar_bits else info.bits,
                 "radius": radius,
                 "results": [
                     {

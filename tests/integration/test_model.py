@@ -16,7 +16,7 @@ from engine.errors import ModelError
 from engine.model import HashModel, ModelInfo, prepare, resolve_model_name
 from engine.search import encode_file
 
-from ..conftest import REPO
+from ..conftest import REPO, extract_photos
 
 PHASH = resolve_model_name("phash64")
 
@@ -254,6 +254,45 @@ def test_a_similarity_code_and_its_metadata_come_together(tmp_path, metadata, ou
     with pytest.raises(ModelError) as refused:
         HashModel.load(path)
     assert refusal in str(refused.value), str(refused.value)
+
+
+def test_both_codes_are_stored_and_search_chooses_by_its_question(tmp_path, model, capsys):
+    """A version 4 model's scan keeps both codes, each under its own row (one model to the user); ``search`` ranks by
+    the similarity code, ``search --duplicates`` by the duplicate code; a model with one code says so."""
+    import json
+
+    from engine.catalog import Catalog
+    from engine.catalog_models import model_row_id, model_rows, similar_row_id
+    from photohash_cli import main
+
+    photos = extract_photos(tmp_path / "photos", limit=6)
+    both = with_similar_output(tmp_path / "both.onnx")
+    catalog_path = str(tmp_path / "c.sqlite")
+    assert main(["models", "use", str(both), "--catalog", catalog_path]) == 0
+    assert main(["scan", str(tmp_path / "photos"), "--catalog", catalog_path, "--workers", "0"]) == 0
+    loaded = HashModel.load(both)
+    with Catalog(catalog_path) as catalog:
+        ids, duplicate = catalog.codes(model_row_id(catalog, loaded))
+        similar_ids, similar = catalog.codes(similar_row_id(catalog, loaded))
+        assert len(ids) == 6 and list(similar_ids) == list(ids) and duplicate.shape == (6, 8) and similar.shape == (6, 4)
+        assert [m.model_key for m in model_rows(catalog)] == [loaded.model_key]  # the similarity row is the model's
+        rows = catalog.files(ids.tolist())
+        for i, file_id in enumerate(ids.tolist()):  # what the scan kept is what a search encodes
+            assert np.array_equal(similar[i], encode_file(loaded, rows[file_id].path))
+            assert np.array_equal(duplicate[i], encode_file(loaded, rows[file_id].path, "duplicate"))
+    capsys.readouterr()
+    for flags, code, bits in (([], "similar", 32), (["--duplicates"], "duplicate", 64)):
+        assert main(["search", str(photos[0]), "--catalog", catalog_path, "--json", *flags]) == 0
+        found = json.loads(capsys.readouterr().out)
+        assert (found["code"], found["bits"]) == (code, bits)
+        assert found["results"][0]["path"] == str(photos[0]) and found["results"][0]["distance"] == 0
+        assert max(r["distance"] for r in found["results"]) <= bits
+    # a model with one code answers both questions with it
+    assert main(["models", "use", "phash64", "--catalog", catalog_path]) == 0
+    assert main(["scan", str(tmp_path / "photos"), "--catalog", catalog_path, "--workers", "0"]) == 0
+    capsys.readouterr()
+    assert main(["search", str(photos[0]), "--catalog", catalog_path, "--json"]) == 0
+    assert (lambda out: (out["code"], out["bits"]))(json.loads(capsys.readouterr().out)) == ("one", 64)
 
 
 def test_a_turned_copy_is_encoded_turned_back(tmp_path, model):
