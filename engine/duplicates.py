@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .catalog import Catalog, FileRow
-from .catalog_models import model_row_id
+from .catalog_models import model_row_id, similar_row_id
 from .errors import UsageError
 from .index import Gate, HammingIndex, gate_mask
 from .model import HashModel
@@ -315,6 +315,21 @@ def model_groups(catalog: Catalog, model: HashModel, radius: int | None = None, 
     radius = duplicate if radius is None else radius
     return find_groups(catalog, model_row_id(catalog, model), radius, gates=info.gates_for(radius),
                        duplicate_radius=duplicate, duplicate_gates=info.gates_for(duplicate), **options)
+
+
+def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None, *,
+                   reference_folders: Iterable[str] = (), keeper_rules: Sequence[str] = KEEPER_RULES) -> list[Group]:
+    """Groups of photos like each other, for browsing: by the model's similarity code where it has one (format
+    version 4), at ``radius`` on it (default: its similar radius). Each group is a cluster around a photo (every
+    member within the radius of every other, never a chain), and nothing in it is removable but exact copies: on a
+    code learned for "like this one", no distance says "copy". A model with one code groups by it at its similar
+    radius, as :func:`model_groups` does."""
+    info = model.info
+    options = {"reference_folders": reference_folders, "keeper_rules": keeper_rules}
+    if not info.similar_bits:
+        return model_groups(catalog, model, info.radius_similar if radius is None else radius, **options)
+    return find_groups(catalog, similar_row_id(catalog, model), info.similar_radius if radius is None else radius,
+                       duplicate_radius=-1, **options)  # -1: no two photos are duplicates by this code
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import shlex
 import sys
 from dataclasses import asdict
 
-from engine.duplicates import KEEPER_RULES, Group, candidate_search, model_groups, verified_groups
+from engine.duplicates import KEEPER_RULES, Group, candidate_search, model_groups, similar_groups, verified_groups
 from engine.errors import UsageError, printable
 from engine.trash import trash_files, undo
 from engine.units import human_bytes
@@ -21,7 +21,9 @@ from .common import counting_bar, load_model, open_catalog, print_json
 def _group_options(p) -> None:
     p.add_argument("--radius", type=int, default=None, help="Hamming radius (default: the model's duplicate radius)")
     p.add_argument(
-        "--similar", action="store_true", help="use the model's wider 'similar' radius instead of 'duplicate'"
+        "--similar", action="store_true",
+        help="photos like each other, for browsing: by the model's similarity code where it has one, else by its "
+             "code at the wider 'similar' radius"
     )
     p.add_argument(
         "--reference", action="append", default=[], metavar="FOLDER",
@@ -83,6 +85,9 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
     if radius is None:
         radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
     rules = tuple(r.strip() for r in args.keep_rules.split(",") if r.strip())
+    if args.similar:  # photos like each other: by the model's similarity code where it has one
+        radius = model.info.similar_radius if model.info.similar_bits else radius
+        return similar_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules), model, radius
     if hash_only:
         return model_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules), model, radius
     with counting_bar("Verifying candidate pairs (photos read)", "photo") as progress:
@@ -194,12 +199,13 @@ def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool
 def run_trash(args) -> int:
     with open_catalog(args, write=args.yes, create=False) as catalog:
         groups, model, radius = _groups(args, catalog)
-        wide = _hash_only(args) and radius > model.info.radius_duplicate
+        wide = args.similar or (_hash_only(args) and radius > model.info.radius_duplicate)
         if wide and not args.trash_similar:
-            raise UsageError(
-                f"radius {radius} is above the model's duplicate radius {model.info.radius_duplicate}, where photos "
-                f"may be only similar, not copies; add --trash-similar to move those too"
-            )
+            what = ("--similar groups photos by the model's similarity code: like each other, not copies"
+                    if args.similar and model.info.similar_bits else
+                    f"radius {radius} is above the model's duplicate radius {model.info.radius_duplicate}, where photos "
+                    f"may be only similar, not copies")
+            raise UsageError(f"{what}; add --trash-similar to move those too")
         paths = [m.file.path for g in groups for m in g.removable]
         if args.trash_similar:
             paths += [m.file.path for g in groups for m in g.similar]

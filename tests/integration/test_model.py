@@ -287,6 +287,25 @@ def test_both_codes_are_stored_and_search_chooses_by_its_question(tmp_path, mode
         assert (found["code"], found["bits"]) == (code, bits)
         assert found["results"][0]["path"] == str(photos[0]) and found["results"][0]["distance"] == 0
         assert max(r["distance"] for r in found["results"]) <= bits
+    # dupes --similar groups by the similarity code: clusters, nothing marked, and trash says why it will not
+    Image.open(photos[1]).convert("RGB").resize((400, 300)).save(tmp_path / "photos" / "smaller.jpg", quality=85)
+    assert main(["scan", str(tmp_path / "photos"), "--catalog", catalog_path, "--workers", "0"]) == 0
+    capsys.readouterr()
+    assert main(["dupes", "--similar", "--catalog", catalog_path, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["radius"] == 6
+    together = [g for g in shown["groups"] if {f["path"] for f in g["files"]} >= {str(photos[1]), str(tmp_path / "photos" / "smaller.jpg")}]
+    assert len(together) == 1 and together[0]["kind"] == "similar"
+    assert all(f["action"] in ("keep", "similar") for g in shown["groups"] for f in g["files"])
+    with Catalog(catalog_path) as catalog:
+        ids, similar = catalog.codes(similar_row_id(catalog, loaded))
+        code_of = dict(zip((catalog.files(ids.tolist())[i].path for i in ids.tolist()), similar))
+    for g in shown["groups"]:  # every member within the radius of every other: never a chain
+        for a in g["files"]:
+            for b in g["files"]:
+                assert codes.hamming(code_of[a["path"]], code_of[b["path"]][None])[0] <= 6
+    assert main(["trash", "--similar", "--catalog", catalog_path]) == 2
+    assert "--similar groups photos by the model's similarity code" in capsys.readouterr().err
     # a model with one code answers both questions with it
     assert main(["models", "use", "phash64", "--catalog", catalog_path]) == 0
     assert main(["scan", str(tmp_path / "photos"), "--catalog", catalog_path, "--workers", "0"]) == 0
