@@ -18,7 +18,8 @@ import onnx
 import torch
 from torch import nn
 
-from engine.model import FORMAT_VERSION, GATED_FORMAT_VERSION, UPRIGHT_FORMAT_VERSION, HashModel, ModelInfo, prepare
+from engine.model import (FORMAT_VERSION, GATED_FORMAT_VERSION, SIMILAR_FORMAT_VERSION, UPRIGHT_FORMAT_VERSION,
+                          HashModel, ModelInfo, prepare)
 
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, Backbone
 from .errors import TrainerError
@@ -29,28 +30,36 @@ MIN_BIT_AGREEMENT = 0.999
 
 class HashEncoder(nn.Module):
     """images [N, 3, H, W] (normalised) -> pre-sign codes [N, bits] in (-1, 1), and with an ``upright``
-    head (trainer.orientation) also the quarter-turn logits [N, 4] of the engine's optional ``turn`` output.
+    head (trainer.orientation) also the quarter-turn logits [N, 4] of the engine's optional ``turn`` output, and
+    with a ``similar`` method (WCH, NSH: trained for "photos like this one") its pre-sign codes, the engine's
+    ``similar`` output (format version 4). One backbone pass feeds every head.
 
     With ``perceptual`` (trainer.perceptual), the code is pHash's 64 bits followed by the learned bits written
     ``learned_weight`` times: the engine's one Hamming distance then weighs the learned bits that many times
     (see :func:`with_perceptual`)."""
 
     def __init__(self, backbone: Backbone, method: nn.Module, upright: nn.Module | None = None,
-                 perceptual: nn.Module | None = None, learned_weight: int = 1):
+                 perceptual: nn.Module | None = None, learned_weight: int = 1, similar: nn.Module | None = None):
         super().__init__()
         self.backbone, self.method, self.upright = backbone, method, upright
         self.perceptual, self.learned_weight = perceptual, learned_weight
+        self.similar = similar
 
     def forward(self, images: torch.Tensor):
         pooled, tokens = self.backbone(images)
         codes = self.method.encode(tokens if self.method.needs_tokens else pooled)
         if self.perceptual is not None:
             codes = torch.cat([self.perceptual(images)] + [codes] * self.learned_weight, dim=1)
-        return codes if self.upright is None else (codes, self.upright(tokens))
+        out = [codes]
+        if self.upright is not None:
+            out.append(self.upright(tokens))
+        if self.similar is not None:
+            out.append(self.similar.encode(tokens if self.similar.needs_tokens else pooled))
+        return out[0] if len(out) == 1 else tuple(out)
 
     @property
     def outputs(self) -> list[str]:
-        return ["codes"] if self.upright is None else ["codes", "turn"]
+        return ["codes"] + ["turn"] * (self.upright is not None) + ["similar"] * (self.similar is not None)
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class Parity:
     bit_agreement: float
     photos: int
     turn_agreement: float | None = None  # models with a ``turn`` output: share of photos given the same turn
+    similar_bit_agreement: float | None = None  # models with a ``similar`` output: share of its bits alike
 
 
 def model_info(method_name: str, backbone: str, bits: int, trained_on: str, image_size: int = 224,
@@ -79,7 +89,15 @@ def _provisional_radii(bits: int) -> dict[str, int]:
 def with_upright(info: ModelInfo, confidence: float) -> ModelInfo:
     """The metadata of a model that also has the ``turn`` output (format version 2)."""
     return replace(info, upright_confidence=confidence,
-                   format_version=GATED_FORMAT_VERSION if info.gates else UPRIGHT_FORMAT_VERSION)
+                   format_version=SIMILAR_FORMAT_VERSION if info.similar_bits else
+                   GATED_FORMAT_VERSION if info.gates else UPRIGHT_FORMAT_VERSION)
+
+
+def with_similar(info: ModelInfo, method: str, bits: int, radius: int | None = None) -> ModelInfo:
+    """The metadata of a model that also has a similarity code (format version 4) of ``bits`` learned with
+    ``method``; its radius is provisional (a quarter of its bits) until calibrated."""
+    return replace(info, similar_bits=bits, similar_method=method, format_version=SIMILAR_FORMAT_VERSION,
+                   similar_radius=_provisional_radii(bits)["radius_similar"] if radius is None else radius)
 
 
 def with_perceptual(info: ModelInfo, learned_weight: int, gate: int) -> ModelInfo:
@@ -89,7 +107,8 @@ def with_perceptual(info: ModelInfo, learned_weight: int, gate: int) -> ModelInf
     until calibrated."""
     bits = LOW * LOW + info.bits * learned_weight
     return replace(info, bits=bits, method=f"phash + {info.method} x{learned_weight}", **_provisional_radii(bits),
-                   backbone=f"dct32 + {info.backbone}", format_version=GATED_FORMAT_VERSION,
+                   backbone=f"dct32 + {info.backbone}",
+                   format_version=SIMILAR_FORMAT_VERSION if info.similar_bits else GATED_FORMAT_VERSION,
                    gates=code_gates(info.bits, gate))
 
 
@@ -128,6 +147,10 @@ def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[st
             f"exported model {out} disagrees with torch on {1 - parity.bit_agreement:.3%} of bits "
             f"(max output difference {parity.max_abs_diff:.2e}); it was not accepted"
         )
+    if parity.similar_bit_agreement is not None and parity.similar_bit_agreement < MIN_BIT_AGREEMENT:
+        raise TrainerError(
+            f"exported model {out} disagrees with torch on {1 - parity.similar_bit_agreement:.3%} of its similarity "
+            f"code's bits; it was not accepted")
     if parity.turn_agreement is not None and parity.turn_agreement < 1:
         raise TrainerError(f"exported model {out} turns {1 - parity.turn_agreement:.0%} of the check photos "
                            "otherwise than torch does; it was not accepted")
@@ -166,13 +189,16 @@ def to_batch(pixels: np.ndarray, info: ModelInfo) -> torch.Tensor:
 def check_parity(encoder: HashEncoder, model: HashModel, images: list) -> Parity:
     """Same photos, same preprocessing (the engine's), through ONNX Runtime and through torch."""
     pixels = np.stack([prepare(img, model.info) for img in images])
-    ours, turn, _ = model.outputs(pixels)  # no similarity code yet: the trainer exports none
+    ours, turn, similar = model.outputs(pixels)
     with torch.no_grad():
         reference = encoder.eval()(to_batch(pixels, model.info))
-    turn_agreement = None
+    theirs = dict(zip(encoder.outputs, reference if isinstance(reference, tuple) else (reference,)))
+    turn_agreement = similar_agreement = None
     if turn is not None:  # the engine must turn back the same photos, the same way, as torch
-        reference, theirs = reference[0], reference[1].softmax(1).numpy()
-        turn_agreement = float(np.mean(model.quarter_turns(turn) == model.quarter_turns(theirs)))
-    reference = reference.numpy()
-    return Parity(float(np.abs(ours - reference).max()), float(np.mean((ours > 0) == (reference > 0))), len(images),
-                  turn_agreement)
+        turn_agreement = float(np.mean(model.quarter_turns(turn) ==
+                                       model.quarter_turns(theirs["turn"].softmax(1).numpy())))
+    if similar is not None:
+        similar_agreement = float(np.mean((similar > 0) == (theirs["similar"].numpy() > 0)))
+    codes = theirs["codes"].numpy()
+    return Parity(float(np.abs(ours - codes).max()), float(np.mean((ours > 0) == (codes > 0))), len(images),
+                  turn_agreement, similar_agreement)

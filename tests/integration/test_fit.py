@@ -6,19 +6,20 @@ import os
 import signal
 import threading
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="needs the [train] extra (torch)")
 
 from engine import codes  # noqa: E402
 from engine.catalog import Catalog  # noqa: E402
-from engine.model import HashModel  # noqa: E402
+from engine.model import HashModel, prepare  # noqa: E402
 from engine.scan import scan  # noqa: E402
 from engine.search import encode_file  # noqa: E402
 from trainer.config import FitConfig  # noqa: E402
 from trainer.data import UnlabeledPhotos, eval_transform  # noqa: E402
 from trainer.errors import TrainerError  # noqa: E402
-from trainer.export import HashEncoder, export_onnx, model_info  # noqa: E402
+from trainer.export import HashEncoder, export_onnx, model_info, to_batch, with_similar  # noqa: E402
 from trainer.feature_cache import CACHE  # noqa: E402
 from trainer.fit import fit_frozen, train_on_cache  # noqa: E402
 
@@ -138,6 +139,40 @@ def test_export_parity_and_the_engine_scans_with_the_model(tmp_path, photos_dir)
     small = tmp_path / "small.jpg"
     Image.open(first).resize((300, 200)).save(small, quality=70)
     assert codes.hamming(encode_file(model, first), encode_file(model, small)[None])[0] <= 4
+
+
+def test_a_duplicate_and_a_similarity_head_export_as_one_model(tmp_path, photos_dir):
+    """Issue 23: the copy head and a WCH head on one backbone become one ONNX model (format version 4) whose two
+    outputs agree with torch; the engine scans both codes from one pass."""
+    from PIL import Image
+
+    from engine.catalog_models import model_row_id, similar_row_id
+
+    weights = require(WEIGHTS)
+    duplicate = fit_frozen(photos(photos_dir), FitConfig(method="baseline", **TINY), weights=weights,
+                           work_dir=tmp_path / "duplicate")
+    similar = fit_frozen(photos(photos_dir), FitConfig(method="wch", **{**TINY, "bits": 32}), weights=weights,
+                         work_dir=tmp_path / "similar")
+    info = with_similar(model_info("baseline", "mobilenet_v2", 16, "24 test photos", image_size=96), "wch", 32)
+    images = [Image.open(p).convert("RGB") for p in sorted(photos_dir.iterdir())[:8]]
+    out = tmp_path / "both.onnx"
+    parity = export_onnx(HashEncoder(duplicate.backbone, duplicate.method, similar=similar.method), info, out, images)
+    assert parity.bit_agreement >= 0.999 and parity.similar_bit_agreement >= 0.999
+    model = HashModel.load(out)
+    assert (model.info.format_version, model.info.similar_bits, model.info.similar_method) == (4, 32, "wch")
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [photos_dir], model, workers=0))
+        ids, dup_codes = catalog.codes(model_row_id(catalog, model))
+        similar_ids, sim_codes = catalog.codes(similar_row_id(catalog, model))
+    assert len(ids) == len(list(photos_dir.iterdir())) and list(similar_ids) == list(ids)
+    assert dup_codes.shape[1] == 2 and sim_codes.shape[1] == 4
+    first = sorted(photos_dir.iterdir())[0]
+    assert np.array_equal(encode_file(model, first), encode_file(HashModel.load(out), first))  # deterministic
+    with torch.no_grad():  # the similarity code is the WCH head's, not the copy head's
+        pixels = np.stack([prepare(Image.open(first).convert("RGB"), model.info)])
+        pooled, tokens = duplicate.backbone(to_batch(pixels, model.info))
+        expected = codes.pack(similar.method.encode(tokens if similar.method.needs_tokens else pooled).numpy())
+    assert codes.hamming(model.encode_both(pixels)[1][0], expected)[0] <= 1
 
 
 def test_bad_inputs_give_one_clear_error(tmp_path, photos_dir):
