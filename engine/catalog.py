@@ -507,23 +507,25 @@ class Catalog:
     # Keyed by content, so a moved or renamed file keeps them and a changed one gets new ones; each row carries the
     # version of the code that made it (engine.verify), and a row of another version is made again.
 
-    def features_of(self, hashes: Iterable[str], mirrored: bool = False) -> dict[str, tuple[int, bytes | None]]:
+    # (The ``mirrored`` column of migration 3 is always 0: a photo's blob holds the keypoints of its mirror image too.)
+
+    def features_of(self, hashes: Iterable[str]) -> dict[str, tuple[int, bytes | None]]:
         """content hash -> (version, data); data None: the photo has too few keypoints to verify."""
         out = {}
         hashes = list(dict.fromkeys(hashes))
         for start in range(0, len(hashes), 500):
             chunk = hashes[start:start + 500]
-            rows = self._read(f"SELECT content_hash, version, data FROM features WHERE mirrored = ? AND content_hash IN "
-                              f"({','.join('?' * len(chunk))})", (int(mirrored), *chunk))
+            rows = self._read(f"SELECT content_hash, version, data FROM features WHERE mirrored = 0 AND content_hash IN "
+                              f"({','.join('?' * len(chunk))})", chunk)
             out.update((h, (v, None if d is None else bytes(d))) for h, v, d in rows)
         return out
 
-    def save_features(self, rows: Iterable[tuple[str, bool, int, bytes | None]]) -> None:
-        """(content hash, mirrored, version, data) rows, replacing older ones."""
+    def save_features(self, rows: Iterable[tuple[str, int, bytes | None]]) -> None:
+        """(content hash, version, data) rows, replacing older ones."""
         made_at = time.time_ns()
         with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO features (content_hash, mirrored, version, data, made_at) "
-                             "VALUES (?, ?, ?, ?, ?)", [(h, int(m), v, d, made_at) for h, m, v, d in rows])
+                             "VALUES (?, 0, ?, ?, ?)", [(h, v, d, made_at) for h, v, d in rows])
 
     def features_bytes(self) -> int:
         """The bytes the kept features take."""
@@ -557,15 +559,6 @@ class Catalog:
         with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO verdicts (first, second, version, verdict) VALUES (?, ?, ?, ?)",
                              list(rows))
-
-    def prune_verification(self) -> int:
-        """Drop features and verdicts of content no file has any more; returns the rows dropped."""
-        with self.transaction() as conn:
-            known = "SELECT content_hash FROM files WHERE content_hash IS NOT NULL"
-            dropped = conn.execute(f"DELETE FROM features WHERE content_hash NOT IN ({known})").rowcount
-            dropped += conn.execute(f"DELETE FROM verdicts WHERE first NOT IN ({known}) OR second NOT IN ({known})"
-                                    ).rowcount
-        return dropped
 
     # -- models ---------------------------------------------------------------------------------
 

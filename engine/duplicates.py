@@ -482,17 +482,13 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     verifier.look_up([(fa, fb) for fa, fb, _ in candidates])
     verifier.expected = len({f.content_hash for fa, fb, _ in candidates if not verifier.known(fa, fb) for f in (fa, fb)})
 
-    def holds(a: int, b: int) -> bool:
-        xor = np.bitwise_xor(code_of[a], code_of[b])
-        return duplicate.holds(xor, int(np.bitwise_count(xor).sum()))
-
     def kind_of(fa: FileRow, fb: FileRow, joined: _Joined) -> str:
         kind = verifier.verdict(fa, fb).kind
         if kind in ("unverified", "unread"):
             # The hash decides (an unread copy is shown, not marked), and only among photos it calls duplicates of
             # each other: a photo too flat to verify must not bridge two groups it is each a little like.
-            kind = "copy" if all(holds(x, y) for x in joined.members(fa.id) for y in joined.members(fb.id)) \
-                else "different"
+            kind = "copy" if all(_within(code_of.get(x), code_of.get(y), duplicate.radius, duplicate.gates)
+                                 for x in joined.members(fa.id) for y in joined.members(fb.id)) else "different"
         return "series" if kind == "copy" and _taken_apart(fa, fb) else kind
 
     def joins(kind: str) -> bool:
@@ -528,16 +524,15 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
                 if joins(kind):
                     joined.join(fa.id, fb.id)
             start = end
+        edges = copies if not series else kinds
+        linked: dict[int, set[int]] = {}  # each file's verified partners
+        for a, b in edges:
+            linked.setdefault(a, set()).add(b)
+            linked.setdefault(b, set()).add(a)
+        groups = [_verified_group(files, rules, references, verifier, code_of, linked, series)
+                  for files in _connected(rows, edges)]
     finally:
-        verifier.close()
-    edges = copies if not series else kinds
-    linked: dict[int, set[int]] = {}  # each file's verified partners
-    for a, b in edges:
-        linked.setdefault(a, set()).add(b)
-        linked.setdefault(b, set()).add(a)
-    groups = [_verified_group(files, rules, references, verifier, code_of, linked, series)
-              for files in _connected(rows, edges)]
-    verifier.save()  # the verdicts against each keeper, made for the reasons shown
+        verifier.close()  # keeps the verdicts made, those against each keeper too
     groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
     return groups
 

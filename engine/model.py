@@ -575,9 +575,8 @@ class HashModel:
             results = self.session.run(names, {"images": chunk}, options)
         except Exception as exc:  # ORT's own types, MemoryError  # noqa: BLE001
             raise ModelError(self.path, f"ONNX Runtime failed running it ({_ort_reason(exc)})") from None
-        widths = {"codes": self.info.bits, "turn": 4, "similar": self.info.similar_bits}
         for name, result in zip(names, results):
-            width = widths[name]
+            width = self._widths[name]
             if not isinstance(result, np.ndarray) or result.dtype != np.float32:
                 found = result.dtype if isinstance(result, np.ndarray) else type(result).__name__
                 raise ModelError(self.path, f"output {name!r} returned {found}, not float32")
@@ -593,6 +592,11 @@ class HashModel:
                 raise ModelError(self.path, f"output {name!r} returned NaN or infinite values")
         return results
 
+    @property
+    def _widths(self) -> dict[str, int]:
+        """Values per image of each output the contract knows."""
+        return {"codes": self.info.bits, "turn": 4, "similar": self.info.similar_bits}
+
     def outputs(self, batch: np.ndarray) -> Outputs:
         """uint8 [N, H, W, 3] from :func:`prepare` -> one pass of the model: float32 codes [N, bits], the softmax
         over quarter turns [N, 4] when the model has a ``turn`` output, and the similarity code [N, similar_bits]
@@ -607,8 +611,7 @@ class HashModel:
             chunk = np.ascontiguousarray(chunk.transpose(0, 3, 1, 2))
             for name, result in zip(names, self._run(names, chunk)):
                 results[name].append(result)
-        widths = {"codes": self.info.bits, "turn": 4, "similar": self.info.similar_bits}
-        joined = {name: np.concatenate(parts) if parts else np.zeros((0, widths[name]), np.float32)
+        joined = {name: np.concatenate(parts) if parts else np.zeros((0, self._widths[name]), np.float32)
                   for name, parts in results.items()}
         turn = None
         if "turn" in joined:

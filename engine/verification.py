@@ -43,7 +43,7 @@ class Verifier:
         self._failed: set[str] = set()  # content hashes that could not be decoded this run
         self._verdicts: dict[tuple[str, str], Verdict] = {}
         self._looked_up: set[tuple[str, str]] = set()  # pairs already asked of the catalog this run
-        self._new_features: list[tuple[str, bool, int, bytes | None]] = []
+        self._new_features: list[tuple[str, int, bytes | None]] = []
         self._new_verdicts: list[tuple[str, str, int, str]] = []
         self._pool: FilePool | None = None
         self._made = 0  # photos whose features were asked of the pool this run (decoded, failed, or too flat)
@@ -79,11 +79,13 @@ class Verifier:
             if self.progress:
                 self.progress(self._made, max(self.expected, self._made))
         self.save()
-        if self.cached and not self.catalog.read_only:
-            self.catalog.trim_features(self.feature_cache_bytes)
 
     def close(self) -> None:
-        """Stop the worker processes (started again if more features are wanted)."""
+        """At the end of a run: keep what was made, hold the catalog's features within their bound (once, not at
+        each photo), and stop the worker processes (started again if more features are wanted)."""
+        self.save()
+        if self.decoded and self.cached and not self.catalog.read_only:
+            self.catalog.trim_features(self.feature_cache_bytes)
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -94,7 +96,7 @@ class Verifier:
             return
         self.decoded += 1
         self._features[row.content_hash] = None if result is None else Features.from_bytes(result)
-        self._new_features.append((row.content_hash, False, VERSION, result))
+        self._new_features.append((row.content_hash, VERSION, result))
         if len(self._new_features) >= SAVE_EVERY:
             self.save()
 

@@ -173,7 +173,7 @@ def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool
     for n, g in enumerate(groups, 1):
         print(f"Group {n}: {plural(len(g.members), 'photo')}, {g.kind}, frees {human_bytes(g.bytes_freed)}; "
               f"kept: {g.decided_by or 'the only candidate'}")
-        reasons = [m.reason or ("same bytes" if m.exact else "") for m in g.members]
+        reasons = [m.reason for m in g.members]
         width = max(10, *(len(r) for r in reasons))  # the path stays last: it may hold spaces
         for m, why in zip(g.members, reasons):
             f = m.file
