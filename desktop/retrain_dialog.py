@@ -23,7 +23,7 @@ from engine.catalog import default_data_dir
 from engine.errors import printable
 from engine.model import HashModel
 from engine.retrain import (BITS, LIBRARY_AUGMENT, METHOD_DEFAULTS, RECIPE, RECIPE_SETTINGS, RetrainRequest,
-                            describe_radii, estimate, model_stem)
+                            describe_radii, describe_similar, estimate, model_stem)
 
 from .context import AppContext
 from .widgets import shown_path
@@ -78,6 +78,12 @@ class RetrainDialog(QDialog):
         self.method.addItem("PhotoHash: pHash beside a learned code, as the default model (recommended)", RECIPE)
         self.method.addItem("WCH: Weighted Contrastive Hashing (a learned code alone)", "wch")
         self.method.addItem("NSH: Naturally-Sorted Hashing (a learned code alone)", "nsh")
+        self.similar = QComboBox()
+        self.similar.addItem("WCH: Weighted Contrastive Hashing (recommended)", "wch")
+        self.similar.addItem("NSH: Naturally-Sorted Hashing", "nsh")
+        self.similar.setToolTip("The second code the PhotoHash recipe learns, for \"photos like this one\": search "
+                                "by example and similar photos rank by it. Duplicates are found by the first code.")
+        self.similar.setAccessibleName("Similarity code method")
         self.bits = QComboBox()
         for bits in BITS:
             self.bits.addItem(f"{bits} bits", bits)
@@ -109,6 +115,7 @@ class RetrainDialog(QDialog):
         self.weights.textChanged.connect(self._weights_chosen)
         form = QFormLayout()
         form.addRow("Method", self.method)
+        form.addRow("Similarity code", self.similar)
         form.addRow("Code length", self.bits)
         form.addRow("Epochs", self.epochs)
         form.addRow("Backbone weights", weights_row)
@@ -227,6 +234,7 @@ class RetrainDialog(QDialog):
         if recipe:
             self.bits.setCurrentIndex(self.bits.findData(RECIPE_SETTINGS["bits"]))
         self.bits.setEnabled(not recipe)
+        self.similar.setEnabled(recipe)
         self.bits.setToolTip(f"The PhotoHash recipe learns {RECIPE_SETTINGS['bits']} bits, written beside pHash's"
                              if recipe else "")
         # "retrain/epochs" was the one count before the recipe came: a method's own, still
@@ -239,7 +247,8 @@ class RetrainDialog(QDialog):
     def _show_estimate(self) -> None:
         if self.device_name is None:
             return
-        seconds = estimate(self.photos, self.device, self.epochs.value(), self.method.currentData())
+        seconds = estimate(self.photos, self.device, self.epochs.value(), self.method.currentData(),
+                           similar=self.method.currentData() == RECIPE)
         self.eta.setText(f"It runs on <b>{self.device_name}</b> and should take about "
                          f"<b>{describe_seconds(seconds)}</b> for {self.photos:,} photos. You can keep using "
                          f"PhotoHash meanwhile, and cancel at any time: starting again resumes.")
@@ -316,7 +325,8 @@ class RetrainDialog(QDialog):
         # a cancelled run of the same kind is resumed: same output, same checkpoint
         self.out = self._pending() or default_data_dir() / "models" / f"{self._kind()}-{stamp}.onnx"
         # the recipe brings its own views and code length; the methods alone learn for a library of copies
-        alone = {} if method == RECIPE else {"bits": bits, "augment": LIBRARY_AUGMENT}
+        alone = ({"similar_method": self.similar.currentData()} if method == RECIPE else
+                 {"bits": bits, "augment": LIBRARY_AUGMENT})
         return RetrainRequest(out=str(self.out), method=method, catalog=self.context.catalog_path,
                               epochs=self.epochs.value(), weights=str(self._weights() or ""), **alone)
 
@@ -345,7 +355,7 @@ class RetrainDialog(QDialog):
         self.process.log.connect(self.log.appendPlainText)
         self.process.finished.connect(self._finished)
         self.started = time.monotonic()
-        for w in (self.method, self.bits, self.epochs, self.weights, self.browse, self.start_button):
+        for w in (self.method, self.similar, self.bits, self.epochs, self.weights, self.browse, self.start_button):
             w.setEnabled(False)
         self.cancel_button.setText("Cancel")
         self.stage.setText("Starting the trainer…")
@@ -356,7 +366,10 @@ class RetrainDialog(QDialog):
         kind = e.get("event")
         eta = e.get("eta_s")
         left = f" · about {describe_seconds(eta)} left" if eta else ""
-        reading = 80 if self.method.currentData() == RECIPE else 40  # the recipe's head trains in seconds
+        # where each stage ends on the bar: reading, the duplicate head (the recipe's trains in seconds), the
+        # similarity code's head (the recipe's second), which way up, the check
+        recipe = self.method.currentData() == RECIPE
+        reading, trained, similar = (55, 60, 84) if recipe else (40, 88, 88)
         if kind == "cache":
             self.progress.setRange(0, 100)
             self.progress.setValue(int(reading * e["done"] / max(e["total"], 1)))
@@ -364,12 +377,14 @@ class RetrainDialog(QDialog):
         elif kind == "step":
             self.progress.setRange(0, 100)
             done = (e["epoch"] - 1 + e["step"] / max(e["steps"], 1)) / max(e["epochs"], 1)
-            self.progress.setValue(reading + int((88 - reading) * done))
+            start, end = (trained, similar) if e.get("code") == "similar" else (reading, trained)
+            self.progress.setValue(start + int((end - start) * done))
             loss = f" · loss {e['loss']:.4f}" if e.get("loss") is not None else ""
-            self.stage.setText(f"Training: epoch {e['epoch']} of {e['epochs']}{loss}{left}")
+            what = "the similarity code" if e.get("code") == "similar" else "the duplicate code" if recipe else ""
+            self.stage.setText(f"Training{' ' + what if what else ''}: epoch {e['epoch']} of {e['epochs']}{loss}{left}")
         elif kind == "upright":
             self.progress.setRange(0, 100)
-            self.progress.setValue(88 + int(6 * e["done"] / max(e["total"], 1)))
+            self.progress.setValue(similar + int((94 - similar) * e["done"] / max(e["total"], 1)))
             self.stage.setText(f"Learning which way up your photos are: {e['done']:,} of {e['total']:,}{left}")
         elif kind == "calibrate":
             self.progress.setRange(0, 100)
@@ -386,10 +401,13 @@ class RetrainDialog(QDialog):
             self.log.appendPlainText(f"wrote {e['model']}: ONNX matches torch on {e['parity_bit_agreement']:.2%} "
                                      f"of bits")
             self.log.appendPlainText(describe_radii(e))
+            if describe_similar(e):
+                self.log.appendPlainText(describe_similar(e))
 
     def _finished(self, code: int, cancelled: bool) -> None:
         for w in (self.method, self.bits, self.epochs, self.weights, self.browse, self.start_button):
             w.setEnabled(True)
+        self.similar.setEnabled(self.method.currentData() == RECIPE)
         self.cancel_button.setText("Close")
         self.progress.setRange(0, 100)
         if cancelled:

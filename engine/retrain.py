@@ -27,6 +27,11 @@ LEARNED_WEIGHT, GATE = 2, 8
 PERCEPTUAL_BITS = 64  # pHash: the sign of the DCT's low 8 x 8 block
 RECIPE_BITS = PERCEPTUAL_BITS + LEARNED_WEIGHT * RECIPE_SETTINGS["bits"]
 
+# The recipe's second head, the similarity code ("photos like this one"): WCH by default, NSH selectable, trained on
+# the same cached views as the duplicate head (one backbone pass when reading, and one when hashing).
+SIMILAR_METHODS = ("wch", "nsh")
+SIMILAR_SETTINGS = {"bits": 64, "epochs": 30, "batch_size": 64}
+
 METHODS = (RECIPE, "wch", "nsh", "baseline", "whitening")
 BITS = (16, 32, 64, 128)  # a learned code's lengths
 # What a method alone gets when the request leaves a setting out.
@@ -82,6 +87,14 @@ def hold_out(paths: list[str], seed: int = 0) -> tuple[list[str], list[str]]:
     return [p for p in paths if p not in held], sorted(held)
 
 
+def shipped_similar_radius() -> int:
+    """The similar radius of the shipped model's similarity code, where a retrained one starts (0: it has none); like
+    the duplicate code's similar radius, it needs subjects' labels, which a library does not have."""
+    from .model import HashModel, default_model_path
+
+    return HashModel.load(default_model_path(), device="cpu").info.similar_radius
+
+
 def shipped_radii() -> tuple[int, int]:
     """(duplicate, similar) of the shipped model: a retrained model starts from them (the similar radius needs
     subjects' labels, which a library does not have; the duplicate radius is checked again on held-out photos and
@@ -118,6 +131,7 @@ class RetrainRequest:
     tau: float | None = None
     slope: float | None = None  # the baseline through tanh codes of a growing slope instead of a straight-through sign
     upright: bool = True  # also learn which way up a photo is (from 250 training photos)
+    similar_method: str | None = None  # the recipe's similarity code: wch (None: the default), nsh, or "none"
     seed: int = 0
     device: str = "auto"
     work_dir: str | None = None  # checkpoints and feature cache (None: the data folder's training/<out's stem>)
@@ -125,6 +139,25 @@ class RetrainRequest:
     def settings(self) -> dict:
         return training_settings(self.method, self.bits, epochs=self.epochs, batch_size=self.batch_size,
                                  views=self.views, augment=self.augment, tau=self.tau)
+
+    def similar(self) -> str | None:
+        """The method of the similarity code trained beside the recipe's duplicate code (None: no such code; a method
+        alone has one code for both questions)."""
+        if self.method != RECIPE:
+            if self.similar_method not in (None, "none"):
+                raise PhotoHashError(f"a similarity code is trained beside the {RECIPE} recipe's duplicate code; "
+                                     f"{self.method} alone has one code for both questions")
+            return None
+        chosen = self.similar_method or SIMILAR_METHODS[0]
+        if chosen == "none":
+            return None
+        if chosen not in SIMILAR_METHODS:
+            raise PhotoHashError(f"the similarity code is learned with {' or '.join(SIMILAR_METHODS)} (or none), "
+                                 f"not {chosen!r}")
+        if self.mode != "frozen":
+            raise PhotoHashError("the similarity code is trained on the frozen backbone's cached views; with "
+                                 "--mode finetune, add --similar-method none")
+        return chosen
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -146,7 +179,7 @@ class RetrainRequest:
 
 # The trainer's events, each a JSON-ready dict with an "event" key, in the order a run emits them:
 #   resumed {epoch, step}; cache {done, total, rate, eta_s}; fit {method, photos}; step {epoch, epochs, step, steps,
-#   loss, eta_s}; epoch {epoch, epochs, loss}; upright {done, total, rate, eta_s}; calibrate {done, total};
+#   loss, eta_s, and code "similar" for the similarity code's head}; epoch {epoch, epochs, loss, code}; upright {done, total, rate, eta_s}; calibrate {done, total};
 #   skipped {path, reason}; stopped {work_dir} (cancelled: the same request resumes); done (the summary below).
 EVENTS = ("resumed", "cache", "fit", "step", "epoch", "cancelled", "upright", "calibrate", "skipped", "stopped", "done")
 
@@ -171,6 +204,20 @@ def describe_radii(done: dict) -> str:
     return f"duplicate radius {radius} of {done['bits']} bits, set on {found}"
 
 
+def describe_similar(done: dict) -> str | None:
+    """The trainer's ``done`` event -> one line on the new model's similarity code (None: it has none)."""
+    similar = done.get("similar")
+    if not similar:
+        return None
+    line = (f"similarity code: {similar['method'].upper()}, {similar['bits']} bits, radius {similar['radius']} "
+            f"(for search by example and similar photos)")
+    calibration = done.get("calibration") or {}
+    if calibration.get("similar_copies") is not None:
+        line += (f"; on the held-out photos it puts {calibration['similar_copies']:.0%} of the edited copies and "
+                 f"{calibration['similar_different']:.0%} of the pairs of different photos within it")
+    return line
+
+
 # -- how long it takes -------------------------------------------------------------------------------------------------
 
 # Seconds per photo of the frozen mode's reading and training, by device, and the fixed and per-held-out-photo costs;
@@ -184,15 +231,18 @@ CHECK_SECONDS_PER_PHOTO = 0.4  # each held-out photo and its 41 edited copies
 UPRIGHT_MIN_PHOTOS, UPRIGHT_MAX_PHOTOS = 250, 6000
 
 
-def estimate(photos: int, device: str, epochs: int, method: str = RECIPE) -> float:
+def estimate(photos: int, device: str, epochs: int, method: str = RECIPE, similar: bool = False) -> float:
     """Seconds for a frozen-mode retrain of a library of ``photos``: the held-out photos are checked, the rest train.
     A method alone spends about 40 % reading (4 views) and 60 % on 30 epochs; the recipe reads 8 views (half again
-    the reading: each photo is decoded once) and trains its small head in a twentieth of that; learning which way up
-    adds a fifth of a photo's share."""
+    the reading: each photo is decoded once) and trains its small head in a twentieth of that; its similarity code
+    (``similar``) trains as a method alone does, on the views already read; learning which way up adds a fifth of a
+    photo's share."""
     per_photo = SECONDS_PER_PHOTO.get(device, SECONDS_PER_PHOTO["cpu"])
     held = held_out_count(photos)
     training = photos - held
     upright = 0.2 * min(training, UPRIGHT_MAX_PHOTOS) if training >= UPRIGHT_MIN_PHOTOS else 0.0
     recipe_epochs, method_epochs = RECIPE_SETTINGS["epochs"], METHOD_DEFAULTS["epochs"]
     reading, fitting = (0.6, 0.05 * epochs / recipe_epochs) if method == RECIPE else (0.4, 0.6 * epochs / method_epochs)
+    if similar:
+        fitting += 0.6 * SIMILAR_SETTINGS["epochs"] / method_epochs
     return STARTUP_SECONDS + CHECK_SECONDS_PER_PHOTO * held + per_photo * (training * (reading + fitting) + upright)

@@ -11,7 +11,8 @@ from pathlib import Path
 from engine.errors import PhotoHashError, printable
 from engine.model import resolve_model_name
 from engine.retrain import (AUGMENTS, BACKBONES, BITS, HELD_OUT, METHOD_DEFAULTS, METHODS, MODES, PERCEPTUAL_BITS,
-                            RECIPE, RECIPE_BITS, RECIPE_SETTINGS, UPRIGHT_MIN_PHOTOS, RetrainRequest, describe_radii)
+                            RECIPE, RECIPE_BITS, RECIPE_SETTINGS, SIMILAR_METHODS, SIMILAR_SETTINGS,
+                            UPRIGHT_MIN_PHOTOS, RetrainRequest, describe_radii, describe_similar)
 
 from .common import counting_bar, print_json
 
@@ -37,6 +38,10 @@ def register(sub, common) -> None:
     p.add_argument("--bits", type=int, choices=BITS, default=None,
                    help=f"learned code length (default {alone['bits']}; {RECIPE} learns {recipe['bits']} beside "
                         f"pHash's {PERCEPTUAL_BITS})")
+    p.add_argument("--similar-method", choices=[*SIMILAR_METHODS, "none"], default=None,
+                   help=f"{RECIPE} only: the similarity code learned beside the duplicate code, for search by example "
+                        f"and similar photos ({SIMILAR_SETTINGS['bits']} bits, {SIMILAR_SETTINGS['epochs']} epochs on "
+                        f"the same cached views; default {SIMILAR_METHODS[0]}); none: the model has one code")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--images", metavar="DIR", help="train on the photos in this folder")
     source.add_argument("--from-catalog", action="store_true", help="train on the photos the catalog has scanned")
@@ -91,12 +96,13 @@ def request(args) -> RetrainRequest:
         catalog=None if args.images else args.catalog, weights=args.weights, backbone=args.backbone, mode=args.mode,
         image_size=args.image_size, workers=args.workers, epochs=args.epochs, batch_size=args.batch_size,
         views=args.views, augment=args.augment, tau=args.tau, slope=args.slope, upright=args.upright, seed=args.seed,
-        device=args.device, work_dir=args.work_dir)
+        device=args.device, work_dir=args.work_dir, similar_method=args.similar_method)
 
 
 def run_train(args) -> int:
     wanted = request(args)
     wanted.settings()  # a bad combination is refused before torch loads
+    wanted.similar()
     retrain = _trainer().retrain
     report = _reporter(args.progress)
     done = None
@@ -122,6 +128,8 @@ def run_train(args) -> int:
     print(f"wrote {done['model']}: {done['method']}, {done['bits']} bits, {done['photos']} photos, "
           f"{done['seconds']:.0f} s; ONNX matches torch on {done['parity_bit_agreement']:.2%} of bits")
     print(describe_radii(done))
+    if describe_similar(done):
+        print(describe_similar(done))
     upright = done["upright"]
     if args.upright and upright is None:
         print(f"which way up: not learned (fewer than {UPRIGHT_MIN_PHOTOS} readable training photos, or no verdict "
@@ -146,7 +154,8 @@ def _reporter(mode: str):
 
     def draw(event):
         nonlocal bar
-        if event is None or (bar is not None and event["event"] != bar.desc_event):
+        stage = None if event is None else (event["event"], event.get("code"))
+        if event is None or (bar is not None and stage != bar.desc_event):
             if bar is not None:
                 bar.close()
                 bar = None
@@ -159,8 +168,10 @@ def _reporter(mode: str):
         if bar is None:
             desc = {"cache": "Encoding views", "step": "Training", "upright": "Learning which way up",
                     "calibrate": "Calibrating on held-out photos"}[event["event"]]
+            if event.get("code") == "similar":
+                desc = "Training the similarity code"
             bar = tqdm(total=total, desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
-            bar.desc_event = event["event"]
+            bar.desc_event = stage
         bar.total = total  # the radius check's total falls as photos turn out unreadable or duplicates
         bar.n = event["done"] if counted else (event["epoch"] - 1) * event["steps"] + event["step"]
         if event.get("loss") is not None:
@@ -168,6 +179,16 @@ def _reporter(mode: str):
         bar.refresh()
 
     return draw
+
+
+def _codes(result: dict) -> list[dict]:
+    """The evaluated codes: the one a search ranks with first, then the duplicate code of a model with two."""
+    return [result] + ([result["duplicate_code"]] if "duplicate_code" in result else [])
+
+
+def _code_name(code: dict) -> str:
+    kind = {"similar": "similarity code, ", "one": ""}.get(code.get("code"), "duplicate code, ")
+    return f"{kind}{code['method']}, {code['bits']} bits"
 
 
 def run_eval(args) -> int:
@@ -188,7 +209,7 @@ def run_eval(args) -> int:
         try:
             report.mkdir(parents=True, exist_ok=True)
             (report / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
-            evaluate.plot_pr_curves({f"{result['method']}, {result['bits']} bits": result["pr_curve"]},
+            evaluate.plot_pr_curves({_code_name(code): code["pr_curve"] for code in _codes(result)},
                                     report / f"{stem}-pr.png", f"{args.dataset}: precision-recall by Hamming radius")
         except OSError as exc:
             raise PhotoHashError(f"cannot write the report to {report}: {exc.strerror or exc}") from None
@@ -196,6 +217,7 @@ def run_eval(args) -> int:
     if args.json:
         print_json(result)
     else:
-        print(f"{result['metric']} on {args.dataset}: {result['value']:.4f} ({result['method']}, {result['bits']} bits, "
-              f"{result['queries']} queries, {result['database']} database)")
+        for code in _codes(result):
+            print(f"{code['metric']} on {args.dataset}: {code['value']:.4f} ({_code_name(code)}, "
+                  f"{result['queries']} queries, {result['database']} database)")
     return 0

@@ -27,7 +27,8 @@ from PIL import Image
 from engine.errors import FileError
 from engine.images import decode_image, read_image
 from engine.index import HammingIndex
-from engine.model import HashModel, ModelInfo, default_model_path
+from engine import codes
+from engine.model import HashModel, ModelInfo, default_model_path, prepare
 from engine.retrain import MIN_HELD_OUT
 
 from .edits import EDITS, edited_file
@@ -53,6 +54,11 @@ class Calibration:
     photos: int  # held-out photos read, each group the shipped model calls duplicates once
     copies: int  # edited copies hashed
     skipped: list  # [path, reason] of held-out photos that could not be read
+    # a model with a similarity code: the share of the copies within its similar radius of their photo (copies are
+    # the most similar photos there are), and of the pairs of different held-out photos (a code that collapsed
+    # would put them all there); None: the model has one code
+    similar_copies: float | None = None
+    similar_different: float | None = None
 
 
 def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling: int | None = None, seed: int = 0,
@@ -80,7 +86,7 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
             progress({"event": "calibrate", "done": done, "total": total})
 
     # the held-out photos, as a scan hashes them, by the model and by the shipped one
-    read, skipped, mine, theirs = [], [], [], []
+    read, skipped, mine, theirs, similar = [], [], [], [], []
     for begin in range(0, len(photos), BATCH):
         images = []
         for path in photos[begin:begin + BATCH]:
@@ -89,17 +95,21 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
                 read.append(path)
             except FileError as exc:
                 skipped.append([path, exc.reason])
-        mine.append(model.encode_images(images))
+        duplicate_codes, similar_codes = _encode(model, images)
+        mine.append(duplicate_codes)
+        similar.append(similar_codes)
         theirs.append(reference.encode_images(images))
         report(len(images))
     kept = _once_each(np.concatenate(theirs), reference.info) if read else []
     if len(kept) < MIN_DISTINCT:  # too few different photos to say how close different photos come
         return Calibration(-1, -1, 0.0, 0.0, len(kept), 0, skipped)
     originals = np.concatenate(mine)[kept]
+    similar_originals = np.concatenate(similar)[kept] if model.info.similar_bits else None
     read = [read[i] for i in kept]
     total = done + len(read) * len(EDITS)
 
     packed, source, edit = [originals], list(range(len(read))), [""] * len(read)
+    similar_copies = []
     for k in range(len(read)):  # every photo, as every original of the benchmark: series show among the copies
         copies, names = [], []
         try:
@@ -114,7 +124,10 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
                 names.append(e.name)
             except (FileError, OSError, ValueError):  # an edit this photo cannot take: that copy is left out
                 continue
-        packed.append(model.encode_images(copies))
+        duplicate_codes, similar_codes = _encode(model, copies)
+        packed.append(duplicate_codes)
+        if similar_codes is not None:
+            similar_copies.append(codes.hamming(similar_codes, similar_originals[k:k + 1])[:, 0])
         source += [k] * len(copies)
         edit += names
         total -= len(EDITS) - len(copies)
@@ -131,8 +144,22 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
     radius = calibrate_radius(positive[:upto], negative[:upto], DUPLICATE_PRECISION)
     upto = slice(0, max(radius, 0) + 1)
     found = positive[upto].sum()
+    within = {}
+    if similar_originals is not None:
+        reach = model.info.similar_radius
+        different = codes.hamming(similar_originals, similar_originals)[np.triu_indices(len(read), 1)]
+        within = {"similar_copies": round(float(np.mean(np.concatenate(similar_copies) <= reach)), 4),
+                  "similar_different": round(float(np.mean(different <= reach)), 4)}
     return Calibration(radius, allowed, round(float(found / max(found + negative[upto].sum(), 1e-9)), 4),
-                       round(float(found / positive.sum()), 4), len(read), copies, skipped)
+                       round(float(found / positive.sum()), 4), len(read), copies, skipped, **within)
+
+
+def _encode(model: HashModel, images: list) -> tuple[np.ndarray, np.ndarray | None]:
+    """Both codes of ``images`` as a scan makes them (the similarity code None where the model has one code)."""
+    if not images:
+        empty = np.zeros((0, model.info.bits // 8), np.uint8)
+        return empty, np.zeros((0, model.info.similar_bits // 8), np.uint8) if model.info.similar_bits else None
+    return model.encode_both(np.stack([prepare(image, model.info) for image in images]))
 
 
 def _once_each(packed: np.ndarray, info: ModelInfo) -> list[int]:
@@ -148,9 +175,12 @@ def calibrated(info: ModelInfo, calibration: Calibration) -> ModelInfo:
     could be read, or none could be edited)."""
     if not calibration.copies:
         return info
+    similar = "" if calibration.similar_copies is None else (
+        f"; within the similarity code's radius: {calibration.similar_copies:.0%} of the copies, "
+        f"{calibration.similar_different:.0%} of the pairs of different photos")
     return replace(info, radius_duplicate=max(calibration.radius, 0),
                    trained_on=f"{info.trained_on}; duplicate radius checked on {calibration.photos} held-out photos "
-                              f"and {calibration.copies} edited copies (they allow {calibration.allowed})")
+                              f"and {calibration.copies} edited copies (they allow {calibration.allowed}){similar}")
 
 
 def _reduced(image: Image.Image) -> Image.Image:

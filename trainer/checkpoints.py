@@ -25,6 +25,7 @@ from .config import FitConfig
 from .errors import TrainerError
 
 CHECKPOINT = "checkpoint.pt"
+SIMILAR_CHECKPOINT = "similar-checkpoint.pt"  # the similarity code's head, trained second on the same cache
 
 
 class StopFlag:

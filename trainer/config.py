@@ -86,6 +86,7 @@ class FitResult:
     cancelled: bool = False
     seconds: float = 0.0
     upright: Upright | None = None  # the which-way-up head (learn_upright), exported as the model's ``turn`` output
+    similar: torch.nn.Module | None = None  # the similarity code's head, exported as the model's ``similar`` output
 
 
 def choose_device(name: str = "auto") -> torch.device:

@@ -22,7 +22,7 @@ import numpy as np
 from engine import codes
 from engine.images import decode_image
 from engine.index import HammingIndex
-from engine.model import HashModel
+from engine.model import HashModel, prepare
 
 from .data import RetrievalSplit, cifar10_split, imagenette_split
 
@@ -98,23 +98,29 @@ def plot_pr_curves(curves: dict[str, dict], path: str | os.PathLike[str], title:
 
 
 def encode_members(model: HashModel, zip_path: Path, members: list[str], progress: Callable[[int], None],
-                   batch: int = 256) -> np.ndarray:
-    """Encode zip members through the engine (its decoder, the model's own preprocessing, ONNX Runtime)."""
+                   batch: int = 256) -> tuple[np.ndarray, np.ndarray | None]:
+    """Encode zip members through the engine (its decoder, the model's own preprocessing, ONNX Runtime): the packed
+    duplicate codes, and the similarity codes (None: the model has one code)."""
     import zipfile
 
-    out = []
+    duplicate, similar = [], []
     with zipfile.ZipFile(zip_path) as zf:
         for start in range(0, len(members), batch):
             names = members[start:start + batch]
-            out.append(model.encode_images([decode_image(zf.read(n), n, min_side=model.info.input_size).image
-                                            for n in names]))
+            pixels = np.stack([prepare(decode_image(zf.read(n), n, min_side=model.info.input_size).image, model.info)
+                               for n in names])
+            dup, sim = model.encode_both(pixels)
+            duplicate.append(dup)
+            similar.append(sim)
             progress(len(names))
-    return np.concatenate(out)
+    return np.concatenate(duplicate), None if similar[0] is None else np.concatenate(similar)
 
 
 def evaluate_model(model_path: str | os.PathLike[str], dataset: str, zip_path: str | os.PathLike[str], *,
                    seed: int = 0, progress: Callable[[int, int], None] = lambda done, total: None) -> dict:
-    """mAP@K of an exported model on a labeled set's retrieval protocol."""
+    """mAP@K of an exported model on a labeled set's retrieval protocol, by the code that ``search`` ranks with (the
+    similarity code where the model has one); a model with two codes also gets the duplicate code's figures under
+    ``duplicate_code``."""
     model = HashModel.load(model_path)
     split: RetrievalSplit = DATASETS[dataset](zip_path, seed=seed)
     needed = split.query + split.database
@@ -126,15 +132,23 @@ def evaluate_model(model_path: str | os.PathLike[str], dataset: str, zip_path: s
         progress(done, total)
 
     labels = np.asarray(split.labels)
-    q = encode_members(model, Path(zip_path), [split.members[i] for i in split.query], tick)
-    d = encode_members(model, Path(zip_path), [split.members[i] for i in split.database], tick)
+    q, q_similar = encode_members(model, Path(zip_path), [split.members[i] for i in split.query], tick)
+    d, d_similar = encode_members(model, Path(zip_path), [split.members[i] for i in split.database], tick)
     top_k = TOP_K[dataset]
     ql, dl = labels[split.query], labels[split.database]
-    value = mean_average_precision(q, ql, d, dl, top_k)
-    return {"dataset": dataset, "model": str(model.path), "bits": model.info.bits, "method": model.info.method,
-            "metric": f"mAP@{top_k}", "value": round(value, 4), "queries": len(split.query),
-            "database": len(split.database), "seed": seed,
-            "pr_curve": precision_recall_by_radius(q, ql, d, dl, model.info.bits)}
+
+    def figures(query, database, bits):
+        return {"bits": bits, "metric": f"mAP@{top_k}",
+                "value": round(mean_average_precision(query, ql, database, dl, top_k), 4),
+                "pr_curve": precision_recall_by_radius(query, ql, database, dl, bits)}
+
+    info = model.info
+    common = {"dataset": dataset, "model": str(model.path), "queries": len(split.query),
+              "database": len(split.database), "seed": seed}
+    if q_similar is None:
+        return {**common, "code": "one", "method": info.method, **figures(q, d, info.bits)}
+    return {**common, "code": "similar", "method": info.similar_method, **figures(q_similar, d_similar, info.similar_bits),
+            "duplicate_code": {"method": info.method, **figures(q, d, info.bits)}}
 
 
 # -- near-duplicate benchmark ------------------------------------------------------------------------

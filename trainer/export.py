@@ -114,11 +114,39 @@ def with_perceptual(info: ModelInfo, learned_weight: int, gate: int) -> ModelInf
 
 def trained_encoder(result, info: ModelInfo, learned_weight: int = 0) -> HashEncoder:
     """The encoder of a trained result (trainer.config.FitResult): its learned code alone, or with ``learned_weight``
-    beside pHash (``info`` from :func:`with_perceptual`); with the which-way-up head when it was learned."""
+    beside pHash (``info`` from :func:`with_perceptual`); with the which-way-up head and the similarity code's head
+    where they were learned."""
     upright = result.upright.head if result.upright is not None else None
-    if not learned_weight:
-        return HashEncoder(result.backbone, result.method, upright)
-    return HashEncoder(result.backbone, result.method, upright, PerceptualHash(info.mean, info.std), learned_weight)
+    perceptual = PerceptualHash(info.mean, info.std) if learned_weight else None
+    return HashEncoder(result.backbone, result.method, upright, perceptual, learned_weight or 1, result.similar)
+
+
+def rebuilt_encoder(model_path: str | os.PathLike[str], backbone: Backbone) -> tuple[HashEncoder, ModelInfo]:
+    """An exported recipe model (pHash beside a baseline head, with or without which-way-up) rebuilt in torch from its
+    ONNX file, where the heads keep their names (``method.*``, ``upright.*``), on the frozen ``backbone`` it was
+    trained on. So a similarity head can be added to a shipped model without training again what it has; the caller
+    checks that the rebuilt model's duplicate codes are the file's."""
+    from onnx import numpy_helper
+
+    from .methods import METHODS
+    from .orientation import UprightHead
+
+    info = HashModel.load(model_path, device="cpu").info
+    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(str(model_path)).graph.initializer}
+    heads = {part: {k.split(".", 1)[1]: v for k, v in weights.items() if k.startswith(part + ".")}
+             for part in ("method", "upright")}
+    if "head.2.weight" not in heads["method"] or not info.gates:
+        raise TrainerError(f"{model_path}: not a model of the recipe (pHash beside a baseline head); train it instead")
+    bits = heads["method"]["head.2.weight"].shape[0]
+    method = METHODS["baseline"](dim=backbone.dim, bits=bits)
+    method.load_state_dict(heads["method"])
+    upright = None
+    if info.upright_confidence:
+        upright = UprightHead(backbone.dim, round(heads["upright"]["pool"].shape[1] ** 0.5))
+        upright.load_state_dict(heads["upright"])
+    encoder = HashEncoder(backbone, method.eval(), upright, PerceptualHash(info.mean, info.std),
+                          (info.bits - LOW * LOW) // bits)
+    return encoder, info
 
 
 def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[str],

@@ -23,6 +23,7 @@ from torch import nn
 from .backbones import Backbone
 from .checkpoints import (
     CHECKPOINT,
+    SIMILAR_CHECKPOINT,
     GeneratorState,
     StopFlag,
     atomic_save,
@@ -50,11 +51,18 @@ def fit_frozen(
     device: str = "auto",
     progress: Callable[[dict], None] = lambda event: None,
     cancel: threading.Event | None = None,
+    similar: FitConfig | None = None,
 ) -> FitResult:
-    """Cache features, then train the method's heads; resumes from ``work_dir`` when it can.
+    """Cache features, then train the method's heads, then ``similar``'s (the similarity code beside a duplicate
+    code: ``result.similar``) on the same cached views; resumes from ``work_dir`` when it can.
 
     Stopped by SIGINT/SIGTERM or ``cancel`` (set from any thread): a checkpoint is saved, ``cancelled`` is set."""
     config.check()
+    if similar is not None:
+        similar.check()
+        if similar.cache_key() != config.cache_key():
+            raise TrainerError("the similarity code trains on the duplicate code's cached views: same views, grid, "
+                               "image size, seed and backbone")
     if world_size() > 1:
         raise TrainerError("frozen mode runs in one process; use --mode finetune under torchrun")
     work_dir = writable(Path(work_dir))
@@ -74,8 +82,11 @@ def fit_frozen(
                 return result
             atomic_save(cache, cache_path)
         result.skipped, result.photos = cache["skipped"], len(cache["paths"])
-        result.method, result.losses, result.cancelled = _train(cache, backbone.dim, config, dev, work_dir,
-                                                                progress, stop)
+        result.method, result.losses, result.cancelled = _train(cache, backbone.dim, config, dev,
+                                                                work_dir / CHECKPOINT, progress, stop)
+        if similar is not None and not result.cancelled:
+            result.similar, _, result.cancelled = _train(cache, backbone.dim, similar, dev,
+                                                         work_dir / SIMILAR_CHECKPOINT, progress, stop, "similar")
     result.seconds = time.monotonic() - started
     return result
 
@@ -87,8 +98,8 @@ def train_on_cache(cache: dict, config: FitConfig, work_dir: Path, device: str =
     work_dir = writable(Path(work_dir))
     (work_dir / CHECKPOINT).unlink(missing_ok=True)  # its key names the settings, not the cache: never resume
     with StopFlag() as stop:
-        method, _, cancelled = _train(cache, cache["pooled"].shape[-1], config, choose_device(device), work_dir,
-                                      lambda event: None, stop)
+        method, _, cancelled = _train(cache, cache["pooled"].shape[-1], config, choose_device(device),
+                                      work_dir / CHECKPOINT, lambda event: None, stop)
     if cancelled:
         raise KeyboardInterrupt
     return method
@@ -113,9 +124,14 @@ def learn_upright(photos: UnlabeledPhotos, result: FitResult, config: FitConfig,
     return result
 
 
-def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_dir: Path,
-           progress: Callable[[dict], None], stop: StopFlag):
+def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, checkpoint: Path,
+           progress: Callable[[dict], None], stop: StopFlag, code: str | None = None):
+    """``config``'s heads on the cached views, resumed from ``checkpoint``; ``code`` ("similar") is named in the
+    progress events of a second head."""
     torch.manual_seed(config.seed)
+    if code:
+        report = progress
+        progress = lambda event: report({**event, "code": code})  # noqa: E731
     method = config.make_method(dim).to(device)
     if getattr(method, "closed_form", False):
         progress({"event": "fit", "method": config.method, "photos": cache["pooled"].shape[0]})
@@ -128,7 +144,6 @@ def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, work_
     total_steps = steps * config.epochs
     schedule = cosine(optimizer, total_steps)
     generator = torch.Generator().manual_seed(config.seed)
-    checkpoint = work_dir / CHECKPOINT
     parts = {"method": method, "optimizer": optimizer, "schedule": schedule, "generator": GeneratorState(generator)}
     state = resume(checkpoint, config, parts, progress) or {
         "epoch": 0, "step": 0, "losses": [], "epoch_loss": 0.0, "perm": None}

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from engine.catalog import Catalog, default_data_dir
 from engine.errors import PhotoHashError
-from engine.retrain import GATE, LEARNED_WEIGHT, RECIPE, RetrainRequest, hold_out, shipped_radii
+from engine.retrain import (GATE, LEARNED_WEIGHT, RECIPE, SIMILAR_SETTINGS, RetrainRequest, hold_out, shipped_radii,
+                            shipped_similar_radius)
 
 _END = object()
 
@@ -96,15 +97,21 @@ def _run(request: RetrainRequest, emit: Callable[[dict], None], stop: threading.
     config = FitConfig(**settings, backbone=request.backbone, seed=request.seed, mode=request.mode,
                        image_size=request.image_size, workers=request.workers, slope=request.slope)
     config.check()
+    similar_method = request.similar()
+    similar_config = None if similar_method is None else replace(config, method=similar_method, tau=None, slope=None,
+                                                                 **SIMILAR_SETTINGS)
     shipped = request.method == RECIPE
     paths, source = _photos(request)
     training, held_out = hold_out(paths, request.seed)
     photos = UnlabeledPhotos(training, eval_transform())
     out = Path(request.out).resolve()
     work_dir = Path(request.work_dir) if request.work_dir else default_data_dir() / "training" / out.stem
-    train = fit_finetune if request.mode == "finetune" else fit_frozen
-    result = train(photos, config, weights=request.weights, work_dir=work_dir, device=request.device, progress=emit,
-                   cancel=stop)
+    if request.mode == "finetune":
+        result = fit_finetune(photos, config, weights=request.weights, work_dir=work_dir, device=request.device,
+                              progress=emit, cancel=stop)
+    else:
+        result = fit_frozen(photos, config, weights=request.weights, work_dir=work_dir, device=request.device,
+                            progress=emit, cancel=stop, similar=similar_config)
     if rank() != 0:  # under torchrun, rank 0 reports, learns which way up and exports
         return
     if request.upright and not result.cancelled:
@@ -118,13 +125,17 @@ def _run(request: RetrainRequest, emit: Callable[[dict], None], stop: threading.
     sample = [Image.open(p).convert("RGB") for p in photos.paths[:16] if p not in skipped]
     how = (f"{request.mode}, {config.views} {config.augment} views"
            + (", closed form" if closed_form else f", {config.epochs} epochs")
-           + (f", tau {config.tau}, batch {config.batch_size}" if shipped else ""))
+           + (f", tau {config.tau}, batch {config.batch_size}" if shipped else "")
+           + (f"; similarity code: {similar_method.upper()}, {similar_config.epochs} epochs on the same views"
+              if result.similar is not None else ""))
     info = export.model_info(config.method, request.backbone, config.bits, f"{result.photos} {source} ({how})",
                              image_size=request.image_size, resize=RESIZE_RULES[config.augment])
     weight = LEARNED_WEIGHT if shipped else 0
     if shipped:
         duplicate, similar = shipped_radii()
         info = replace(export.with_perceptual(info, weight, GATE), radius_duplicate=duplicate, radius_similar=similar)
+    if result.similar is not None:
+        info = export.with_similar(info, similar_method, similar_config.bits, shipped_similar_radius() or None)
     if result.upright is not None:
         info = export.with_upright(info, result.upright.confidence)
     encoder, calibration = export.trained_encoder(result, info, weight), None
@@ -154,7 +165,11 @@ def _run(request: RetrainRequest, emit: Callable[[dict], None], stop: threading.
           "radius": {"duplicate": info.radius_duplicate, "similar": info.radius_similar},
           "calibration": None if calibration is None else {
               "photos": calibration.photos, "copies": calibration.copies, "radius": calibration.radius,
-              "allowed": calibration.allowed, "precision": calibration.precision, "recall": calibration.recall},
+              "allowed": calibration.allowed, "precision": calibration.precision, "recall": calibration.recall,
+              "similar_copies": calibration.similar_copies, "similar_different": calibration.similar_different},
+          "similar": None if not info.similar_bits else {
+              "method": info.similar_method, "bits": info.similar_bits, "radius": info.similar_radius,
+              "parity_bit_agreement": parity.similar_bit_agreement},
           "upright": None if upright is None else {"confidence": upright.confidence, **upright.held_out}})
 
 

@@ -90,6 +90,41 @@ def test_a_cancel_event_stops_a_run_in_a_worker_thread_and_it_resumes(tmp_path, 
     assert rest.losses == pytest.approx(whole.losses, rel=1e-4), "resuming must continue the same run"
 
 
+def test_the_similarity_head_trains_second_on_the_same_cache_and_resumes_where_it_stopped(tmp_path, photos_dir):
+    """The recipe's two heads in one run: the duplicate head, then the similarity code's (WCH) on the views cached
+    once; stopped during the second, the next run keeps the first as it was and resumes the second."""
+    from dataclasses import replace
+
+    weights = require(WEIGHTS)
+    config = FitConfig(method="baseline", **TINY)
+    similar = replace(config, method="wch")
+    whole = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "a", similar=similar)
+    assert whole.similar is not None and not whole.cancelled
+    cancel, events = threading.Event(), []
+
+    def stop_in_the_similar_head(event):
+        events.append(event)
+        if event.get("event") == "step" and event.get("code") == "similar" and event["epoch"] == 2:
+            cancel.set()
+
+    part = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b", similar=similar,
+                      progress=stop_in_the_similar_head, cancel=cancel)
+    assert part.cancelled and (tmp_path / "b" / "similar-checkpoint.pt").exists()
+    assert [e["event"] for e in events].count("cache") >= 1
+    events.clear()
+    rest = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b", similar=similar,
+                      progress=events.append)
+    assert not any(e["event"] == "cache" for e in events), "the views are read once"
+    assert {"event": "resumed", "epoch": 1, "step": 1, "code": "similar"} in events
+    assert rest.losses == pytest.approx(whole.losses, rel=1e-4)
+    tokens = torch.randn(5, 4, 1280)
+    with torch.no_grad():
+        assert torch.equal(rest.similar.encode(tokens) > 0, whole.similar.encode(tokens) > 0)
+    with pytest.raises(TrainerError, match="same views"):
+        fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b",
+                   similar=replace(similar, views=4))
+
+
 def test_a_run_cancelled_mid_epoch_resumes_on_fewer_photos(tmp_path, photos_dir):
     """Photos gone between Cancel and Resume (a rescan; a new held-out fifth): the cache is rebuilt, and the epoch
     that was cut restarts over the photos there are now (its old order indexed past the new cache's end)."""

@@ -67,3 +67,23 @@ def test_names_and_the_estimate_follow_the_recipe():
     assert 300 < recipe_s < wch_s < 900
     assert estimate(5000, "cuda", 30, "wch") < wch_s
     assert estimate(40, "cpu", 30, "wch") < estimate(400, "cpu", 30, "wch")
+
+
+def test_the_recipe_learns_a_wch_similarity_code_unless_told_otherwise():
+    """The recipe's second code: WCH by default, NSH or none on request; a method alone has one code."""
+    def similar(*argv: str):
+        return request(build_parser().parse_args(["train", "--images", "/lib", "--out", "m.onnx", *argv])).similar()
+
+    assert similar() == "wch" and similar("--similar-method", "nsh") == "nsh"
+    assert similar("--similar-method", "none") is None and similar("--method", "wch") is None
+    with pytest.raises(PhotoHashError, match="wch alone has one code for both questions"):
+        similar("--method", "wch", "--similar-method", "nsh")
+    with pytest.raises(PhotoHashError, match="with --mode finetune, add --similar-method none"):
+        similar("--mode", "finetune")
+    assert similar("--mode", "finetune", "--similar-method", "none") is None
+    with pytest.raises(PhotoHashError, match="learned with wch or nsh .or none., not 'sift'"):
+        RetrainRequest(out="/m.onnx", similar_method="sift").similar()
+    wanted = RetrainRequest(out="/m.onnx", similar_method="nsh")
+    assert RetrainRequest.from_json(wanted.to_json()).similar() == "nsh"
+    # the similarity code trains as a method alone does, on views already read: more time, never less
+    assert estimate(5000, "cpu", 60, RECIPE) < estimate(5000, "cpu", 60, RECIPE, similar=True)
