@@ -317,19 +317,81 @@ def model_groups(catalog: Catalog, model: HashModel, radius: int | None = None, 
                        duplicate_radius=duplicate, duplicate_gates=info.gates_for(duplicate), **options)
 
 
+MAX_SIMILAR_GROUP = 100  # photos in one similar group: a group is browsed, and its clique check stays cheap
+
+
 def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None, *,
                    reference_folders: Iterable[str] = (), keeper_rules: Sequence[str] = KEEPER_RULES) -> list[Group]:
     """Groups of photos like each other, for browsing: by the model's similarity code where it has one (format
-    version 4), at ``radius`` on it (default: its similar radius). Each group is a cluster around a photo (every
-    member within the radius of every other, never a chain), and nothing in it is removable but exact copies: on a
-    code learned for "like this one", no distance says "copy". A model with one code groups by it at its similar
-    radius, as :func:`model_groups` does."""
+    version 4), at ``radius`` on it (default: its similar radius). Each group is a cluster around a photo: every
+    member within the radius of every other, never a chain, at most MAX_SIMILAR_GROUP photos. Nothing in it is
+    removable but exact copies: on a code learned for "like this one", no distance says "copy". A model with one code
+    groups by it at its similar radius, as :func:`model_groups` does.
+
+    Where the photos are most alike the groups form first (:func:`_clusters`): a library's photos crowd around its
+    subjects, and a component of all pairs within the radius is a whole subject, thousands of photos."""
     info = model.info
-    options = {"reference_folders": reference_folders, "keeper_rules": keeper_rules}
     if not info.similar_bits:
-        return model_groups(catalog, model, info.radius_similar if radius is None else radius, **options)
-    return find_groups(catalog, similar_row_id(catalog, model), info.similar_radius if radius is None else radius,
-                       duplicate_radius=-1, **options)  # -1: no two photos are duplicates by this code
+        return model_groups(catalog, model, info.radius_similar if radius is None else radius,
+                            reference_folders=reference_folders, keeper_rules=keeper_rules)
+    radius = info.similar_radius if radius is None else radius
+    rules, references = check_rules(keeper_rules), [os.fspath(f) for f in reference_folders]
+    ids, packed = catalog.codes(similar_row_id(catalog, model))
+    index = HammingIndex(packed, ids)
+    a, b, distance = index.pairs(radius)
+    clusters = _clusters(packed, np.searchsorted(ids, a), np.searchsorted(ids, b), distance, radius)
+    rows = catalog.files(ids[np.concatenate(clusters)].tolist() if clusters else [])
+    groups = []
+    for cluster in clusters:
+        files = [rows[f] for f in ids[cluster].tolist() if f in rows]
+        if len(files) < 2:
+            continue
+        keeper, rule, reason, protected = _choose_keeper(files, rules, references)
+        code_of = dict(zip(ids[cluster].tolist(), packed[cluster]))
+        members = [Member(keeper, 0, True, keeper.id in protected, False)]
+        for f in files:
+            if f.id == keeper.id:
+                continue
+            exact = f.content_hash is not None and f.content_hash == keeper.content_hash
+            distance = int(np.bitwise_count(np.bitwise_xor(code_of[f.id], code_of[keeper.id])).sum())
+            members.append(Member(f, distance, False, f.id in protected, exact, similar=not exact))
+        members[1:] = sorted(members[1:], key=lambda m: (m.distance, m.file.path))
+        kind = "exact" if all(m.exact for m in members[1:]) else "similar"
+        groups.append(Group(members, kind, reason, rule))
+    groups.sort(key=lambda g: (-len(g.members), g.keeper.file.path))
+    return groups
+
+
+def _clusters(packed: np.ndarray, a: np.ndarray, b: np.ndarray, distance: np.ndarray, radius: int) -> list[np.ndarray]:
+    """Positions of clusters from the pairs (a, b) at ``distance`` within ``radius``: the photo with the most neighbours not yet
+    taken first, then its neighbours nearest first, each kept where it is within the radius of every member so far
+    (a clique, never a chain). Work grows with the pairs, not with the photos squared."""
+    n = len(packed)
+    src, dst, distance = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([distance, distance])
+    order = np.lexsort((dst, distance, src))
+    src, dst = src[order], dst[order]
+    starts = np.searchsorted(src, np.arange(n + 1))
+    degree = np.diff(starts)
+    taken = np.zeros(n, bool)
+    clusters = []
+    for centre in np.lexsort((np.arange(n), -degree)):
+        if not degree[centre]:
+            break  # the rest have no neighbour
+        if taken[centre]:
+            continue
+        near = dst[starts[centre]:starts[centre + 1]]
+        near = near[~taken[near]][:MAX_SIMILAR_GROUP - 1]
+        if not len(near):
+            continue
+        close = np.bitwise_count(np.bitwise_xor(packed[near][:, None], packed[near][None])).sum(axis=2) <= radius
+        chosen = []
+        for i in range(len(near)):
+            if close[i, chosen].all():
+                chosen.append(i)
+        members = np.concatenate([[centre], near[chosen]])
+        taken[members] = True
+        clusters.append(members)
+    return clusters
 
 
 @dataclass(frozen=True, slots=True)

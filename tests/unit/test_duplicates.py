@@ -166,3 +166,28 @@ def test_many_codes_group_quickly(cat):
     groups = find_groups(c, m, 2)
     assert len(groups) == 1000
     assert all(len(g.members) == 2 and not g.keeper.file.path.endswith("-copy.jpg") for g in groups)
+
+
+def test_similar_clusters_start_where_photos_crowd_and_never_chain():
+    """engine.duplicates._clusters: the photo with the most neighbours is a cluster's first member, each member is
+    within the radius of every other (a chain a-b-c with a, c apart splits), and a cluster holds at most
+    MAX_SIMILAR_GROUP photos."""
+    from engine.duplicates import MAX_SIMILAR_GROUP, _clusters
+    from engine.index import HammingIndex
+
+    def code(*ones):
+        bits = np.zeros(64, np.uint8)
+        bits[list(ones)] = 1
+        return np.packbits(bits)
+
+    # a chain 0 - 1 - 2 - 3 (each one bit further), and a crowd: code 4 and five codes one bit from it
+    packed = np.stack([code(40, 41, 42, 43), code(40, 41, 42), code(40, 41), code(40), code(10, 11, 12),
+                       code(10, 11), code(10, 12), code(11, 12), code(10, 11, 12, 13), code(10, 11, 12, 14)])
+    a, b, d = HammingIndex(packed, np.arange(len(packed))).pairs(1)
+    clusters = [c.tolist() for c in _clusters(packed, a, b, d, 1)]
+    assert clusters == [[4, 5], [1, 0], [2, 3]]  # the crowd's centre first; the chain in links, never whole
+    crowd = _clusters(packed, *HammingIndex(packed, np.arange(len(packed))).pairs(2), 2)
+    assert crowd[0].tolist() == [4, 5, 6, 7, 8, 9]  # within 2 bits of each other: the centre, then nearest first
+    many = np.repeat(code(5)[None], MAX_SIMILAR_GROUP + 30, axis=0)
+    big = _clusters(many, *HammingIndex(many, np.arange(len(many))).pairs(0 + 1), 1)
+    assert [len(c) for c in big] == [MAX_SIMILAR_GROUP, 30]
