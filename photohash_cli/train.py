@@ -41,7 +41,8 @@ def register(sub, common) -> None:
     p.add_argument("--similar-method", choices=[*SIMILAR_METHODS, "none"], default=None,
                    help=f"{RECIPE} only: the similarity code learned beside the duplicate code, for search by example "
                         f"and similar photos ({SIMILAR_SETTINGS['bits']} bits, {SIMILAR_SETTINGS['epochs']} epochs on "
-                        f"the same cached views; default {SIMILAR_METHODS[0]}); none: the model has one code")
+                        f"{SIMILAR_SETTINGS['views']} {SIMILAR_SETTINGS['augment']} views of each photo; default "
+                        f"{SIMILAR_METHODS[0]}); none: the model has one code")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--images", metavar="DIR", help="train on the photos in this folder")
     source.add_argument("--from-catalog", action="store_true", help="train on the photos the catalog has scanned")

@@ -25,6 +25,7 @@ from .data import VIEW_TRANSFORMS, TwoViews, UnlabeledPhotos, collate
 from .errors import TrainerError
 
 CACHE = "features.pt"
+SIMILAR_CACHE = "similar-features.pt"  # a similarity code's views, where they are not the duplicate head's
 
 
 def build_cache(photos: UnlabeledPhotos, backbone: Backbone, config: FitConfig, device: torch.device,

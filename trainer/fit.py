@@ -38,7 +38,7 @@ from .data import RESIZE_RULES, UnlabeledPhotos
 from .distributed import world_size
 from .errors import TrainerError
 from .export import model_info
-from .feature_cache import CACHE, build_cache, source_id
+from .feature_cache import CACHE, SIMILAR_CACHE, build_cache, source_id
 from .orientation import fit_upright
 
 
@@ -54,15 +54,13 @@ def fit_frozen(
     similar: FitConfig | None = None,
 ) -> FitResult:
     """Cache features, then train the method's heads, then ``similar``'s (the similarity code beside a duplicate
-    code: ``result.similar``) on the same cached views; resumes from ``work_dir`` when it can.
+    code: ``result.similar``), on the same cached views or on its own where its views differ; resumes from
+    ``work_dir`` when it can.
 
     Stopped by SIGINT/SIGTERM or ``cancel`` (set from any thread): a checkpoint is saved, ``cancelled`` is set."""
     config.check()
     if similar is not None:
         similar.check()
-        if similar.cache_key() != config.cache_key():
-            raise TrainerError("the similarity code trains on the duplicate code's cached views: same views, grid, "
-                               "image size, seed and backbone")
     if world_size() > 1:
         raise TrainerError("frozen mode runs in one process; use --mode finetune under torchrun")
     work_dir = writable(Path(work_dir))
@@ -71,24 +69,40 @@ def fit_frozen(
     started = time.monotonic()
     result = FitResult(method=None, backbone=backbone)
     with StopFlag(cancel) as stop:
-        cache_path = work_dir / CACHE
-        cache = torch.load(cache_path, weights_only=True) if cache_path.exists() else None
-        fresh = cache is not None and cache["key"] == config.cache_key() and cache["source"] == source_id(photos.paths)
-        if not fresh:
-            try:
-                cache = build_cache(photos, backbone, config, dev, work_dir, progress, stop)
-            except KeyboardInterrupt:
-                result.cancelled = True
-                return result
-            atomic_save(cache, cache_path)
+        try:
+            cache = _views(photos, backbone, config, dev, work_dir / CACHE, progress, stop)
+        except KeyboardInterrupt:
+            result.cancelled = True
+            return result
         result.skipped, result.photos = cache["skipped"], len(cache["paths"])
         result.method, result.losses, result.cancelled = _train(cache, backbone.dim, config, dev,
                                                                 work_dir / CHECKPOINT, progress, stop)
         if similar is not None and not result.cancelled:
-            result.similar, _, result.cancelled = _train(cache, backbone.dim, similar, dev,
-                                                         work_dir / SIMILAR_CHECKPOINT, progress, stop, "similar")
+            def named(event: dict) -> None:
+                progress({**event, "code": "similar"})
+
+            try:  # its own views where it learns from others (WCH from MoCo-style crops, the recipe from edits)
+                views = cache if similar.cache_key() == config.cache_key() else _views(
+                    photos, backbone, similar, dev, work_dir / SIMILAR_CACHE, named, stop)
+            except KeyboardInterrupt:
+                result.cancelled = True
+                return result
+            result.similar, _, result.cancelled = _train(views, backbone.dim, similar, dev,
+                                                         work_dir / SIMILAR_CHECKPOINT, named, stop)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _views(photos: UnlabeledPhotos, backbone: Backbone, config: FitConfig, device: torch.device, path: Path,
+           progress: Callable[[dict], None], stop: StopFlag) -> dict:
+    """The cache of ``config``'s views at ``path``: read back when it holds them for these photos, else built and
+    saved (KeyboardInterrupt when stopped while building)."""
+    cache = torch.load(path, weights_only=True) if path.exists() else None
+    if cache is not None and cache["key"] == config.cache_key() and cache["source"] == source_id(photos.paths):
+        return cache
+    cache = build_cache(photos, backbone, config, device, path.parent, progress, stop)
+    atomic_save(cache, path)
+    return cache
 
 
 def train_on_cache(cache: dict, config: FitConfig, work_dir: Path, device: str = "cpu") -> nn.Module:
@@ -125,13 +139,9 @@ def learn_upright(photos: UnlabeledPhotos, result: FitResult, config: FitConfig,
 
 
 def _train(cache: dict, dim: int, config: FitConfig, device: torch.device, checkpoint: Path,
-           progress: Callable[[dict], None], stop: StopFlag, code: str | None = None):
-    """``config``'s heads on the cached views, resumed from ``checkpoint``; ``code`` ("similar") is named in the
-    progress events of a second head."""
+           progress: Callable[[dict], None], stop: StopFlag):
+    """``config``'s heads on the cached views, resumed from ``checkpoint``."""
     torch.manual_seed(config.seed)
-    if code:
-        report = progress
-        progress = lambda event: report({**event, "code": code})  # noqa: E731
     method = config.make_method(dim).to(device)
     if getattr(method, "closed_form", False):
         progress({"event": "fit", "method": config.method, "photos": cache["pooled"].shape[0]})

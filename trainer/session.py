@@ -126,8 +126,8 @@ def _run(request: RetrainRequest, emit: Callable[[dict], None], stop: threading.
     how = (f"{request.mode}, {config.views} {config.augment} views"
            + (", closed form" if closed_form else f", {config.epochs} epochs")
            + (f", tau {config.tau}, batch {config.batch_size}" if shipped else "")
-           + (f"; similarity code: {similar_method.upper()}, {similar_config.epochs} epochs on the same views"
-              if result.similar is not None else ""))
+           + (f"; similarity code: {similar_method.upper()}, {similar_config.views} {similar_config.augment} views, "
+              f"{similar_config.epochs} epochs" if result.similar is not None else ""))
     info = export.model_info(config.method, request.backbone, config.bits, f"{result.photos} {source} ({how})",
                              image_size=request.image_size, resize=RESIZE_RULES[config.augment])
     weight = LEARNED_WEIGHT if shipped else 0

@@ -109,7 +109,7 @@ def test_cli_trains_the_recipe_beside_phash_and_calibrates_its_radius(tmp_path, 
     assert (f"checked on {checked['photos']} held-out photos and {checked['copies']} edited copies "
             f"(they allow {checked['allowed']})") in info.trained_on
     assert not calibrate.uncalibrated_path(out).exists()
-    # the similarity code (WCH, the default) came from the same run and the same cached views, checked on the same
+    # the similarity code (WCH, the default) came from the same run, from views of its own, checked on the same
     # held-out photos: copies are within its radius more often than different photos are
     assert (info.similar_method, info.similar_bits, info.format_version) == ("wch", 64, 4)
     assert done["similar"] == {"method": "wch", "bits": 64, "radius": info.similar_radius,
@@ -117,7 +117,8 @@ def test_cli_trains_the_recipe_beside_phash_and_calibrates_its_radius(tmp_path, 
     assert done["similar"]["parity_bit_agreement"] >= 0.999
     assert checked["similar_copies"] > checked["similar_different"]
     assert any(e["event"] == "step" and e.get("code") == "similar" for e in lines)
-    assert "similarity code: WCH, 2 epochs" not in info.trained_on and "similarity code: WCH, 30 epochs" in info.trained_on
+    assert "similarity code: WCH, 4 standard views, 30 epochs" in info.trained_on
+    assert any(e["event"] == "cache" and e.get("code") == "similar" for e in lines)  # its own views
 
     # cancelled while the radius is checked (the same run again: cache and checkpoint reused): the run says it
     # stopped, and no half-made model stays

@@ -91,8 +91,8 @@ def test_a_cancel_event_stops_a_run_in_a_worker_thread_and_it_resumes(tmp_path, 
 
 
 def test_the_similarity_head_trains_second_on_the_same_cache_and_resumes_where_it_stopped(tmp_path, photos_dir):
-    """The recipe's two heads in one run: the duplicate head, then the similarity code's (WCH) on the views cached
-    once; stopped during the second, the next run keeps the first as it was and resumes the second."""
+    """The recipe's two heads in one run: the duplicate head, then the similarity code's (WCH), on the same cached
+    views when they are the same; stopped during the second, the next run keeps the first and resumes the second."""
     from dataclasses import replace
 
     weights = require(WEIGHTS)
@@ -120,9 +120,13 @@ def test_the_similarity_head_trains_second_on_the_same_cache_and_resumes_where_i
     tokens = torch.randn(5, 4, 1280)
     with torch.no_grad():
         assert torch.equal(rest.similar.encode(tokens) > 0, whole.similar.encode(tokens) > 0)
-    with pytest.raises(TrainerError, match="same views"):
-        fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b",
-                   similar=replace(similar, views=4))
+    assert not (tmp_path / "b" / "similar-features.pt").exists()  # the same views: one cache
+    # views of its own (WCH's MoCo-style crops beside the recipe's edits): read into a cache of their own, once
+    events.clear()
+    own = fit_frozen(photos(photos_dir), config, weights=weights, work_dir=tmp_path / "b", progress=events.append,
+                     similar=replace(similar, views=4, augment="standard"))
+    assert own.similar is not None and (tmp_path / "b" / "similar-features.pt").exists()
+    assert {e.get("code") for e in events if e["event"] == "cache"} == {"similar"}
 
 
 def test_a_run_cancelled_mid_epoch_resumes_on_fewer_photos(tmp_path, photos_dir):
