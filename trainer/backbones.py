@@ -29,12 +29,13 @@ class BackboneSpec:
     grid: int  # tokens per side of the patch grid at 224 px
     builder: str  # torchvision.models constructor
     weights_enum: str  # torchvision weights entry, for the cache file name
+    pooled_is_mean: bool = True  # the pooled feature is the mean of the tokens (a CNN's; a ViT's is its class token)
 
 
 SPECS = {
     "mobilenet_v2": BackboneSpec("mobilenet_v2", 1280, 7, "mobilenet_v2", "MobileNet_V2_Weights.IMAGENET1K_V1"),
     "resnet50": BackboneSpec("resnet50", 2048, 7, "resnet50", "ResNet50_Weights.IMAGENET1K_V2"),
-    "vit_b_16": BackboneSpec("vit_b_16", 768, 14, "vit_b_16", "ViT_B_16_Weights.IMAGENET1K_V1"),
+    "vit_b_16": BackboneSpec("vit_b_16", 768, 14, "vit_b_16", "ViT_B_16_Weights.IMAGENET1K_V1", pooled_is_mean=False),
 }
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

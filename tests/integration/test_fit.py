@@ -195,8 +195,14 @@ def test_a_duplicate_and_a_similarity_head_export_as_one_model(tmp_path, photos_
     info = with_similar(model_info("baseline", "mobilenet_v2", 16, "24 test photos", image_size=96), "wch", 32)
     images = [Image.open(p).convert("RGB") for p in sorted(photos_dir.iterdir())[:8]]
     out = tmp_path / "both.onnx"
-    parity = export_onnx(HashEncoder(duplicate.backbone, duplicate.method, similar=similar.method), info, out, images)
+    encoder = HashEncoder(duplicate.backbone, duplicate.method, similar=similar.method)
+    parity = export_onnx(encoder, info, out, images)
     assert parity.bit_agreement >= 0.999 and parity.similar_bit_agreement >= 0.999
+    # the WCH head gets MobileNetV2's pooled feature as one token: the code of its whole grid, for less work
+    batch = torch.randn(3, 3, 96, 96)
+    with torch.no_grad():
+        _, tokens = encoder.backbone.eval()(batch)
+        assert torch.allclose(encoder(batch)[1], similar.method.eval().encode(tokens), atol=1e-5)
     model = HashModel.load(out)
     assert (model.info.format_version, model.info.similar_bits, model.info.similar_method) == (4, 32, "wch")
     with Catalog(tmp_path / "c.sqlite") as catalog:
