@@ -9,7 +9,7 @@ PHOTOS ?= $(SAMPLE)
 CATALOG ?= $(if $(filter $(SAMPLE),$(PHOTOS)),build/sample-catalog.sqlite,)
 CATALOG_ARG := $(if $(CATALOG),--catalog $(CATALOG),)
 
-.PHONY: run test app qt-x11 screenshots bench bench-ui bench-train bench-quality bench-selection bench-verified package clean
+.PHONY: run test app qt-x11 screenshots bench bench-ui bench-train bench-quality bench-selection bench-similar bench-verified package clean
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -106,6 +106,13 @@ bench-quality: $(VENV)/.installed
 # per candidate (about 12 min; needs the view caches bench-quality leaves in build/bench/quality).
 bench-selection: $(VENV)/.installed
 	$(PY) tests/bench/bench_selection.py $(ARGS)
+
+# The similarity code beside the default model's duplicate code (needs ../shared): WCH, NSH and WCH on the recipe's
+# views, each added to the shipped model and measured through the engine (Imagenette mAP@1000, its radius). About
+# 38 min on a 2-core CPU the first time; ARGS="--ship wch" writes it into resources/models, ARGS=--scale times
+# similar groups at 100,000 photos.
+bench-similar: $(VENV)/.installed
+	$(PY) tests/bench/bench_similar.py $(ARGS)
 
 # Verified duplicates (needs ../shared): dupes with and without verification, from the groups a user is shown, on the
 # near-duplicate test half, on a 9,817-photo library with a tenth copied, and on look-alikes (../data-lookalikes, named

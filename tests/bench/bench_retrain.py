@@ -68,12 +68,14 @@ def main() -> None:
         times.append(seconds)
         print(f"run {run + 1}: {seconds:.0f} s end to end ({count} photos, {done['method']}, {done['bits']} bits; "
               f"ONNX/torch bits agree {done['parity_bit_agreement']:.4%}; radii {done['radius']}, calibration "
-              f"{done['calibration']})", flush=True)
+              f"{done['calibration']}; similarity code {done.get('similar')})", flush=True)
     print(f"median {statistics.median(times):.0f} s = {statistics.median(times) / 60:.1f} min (target <= 15 min)")
     seconds, out = cli("eval", "--dataset", "imagenette", "--data", str(ZIP), "--model", str(model), "--json",
                        "--report", str(REPO / "docs" / "retrieval"))
     result = json.loads(out)
-    print(f"quality: {result['metric']} on imagenette {result['value']:.4f} (eval took {seconds:.0f} s)")
+    for code in [result] + ([result["duplicate_code"]] if "duplicate_code" in result else []):
+        print(f"quality: {code['metric']} on imagenette {code['value']:.4f} ({code.get('code', 'duplicate')} code, "
+              f"{code['method']}, {code['bits']} bits; eval took {seconds:.0f} s)")
     near_duplicates(model)
 
 
