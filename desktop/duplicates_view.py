@@ -6,7 +6,8 @@ Nothing is deleted: files go to the system trash through :mod:`engine.trash`, wh
 Precision before recall: only duplicates are marked for the trash by default. Above the duplicate
 radius (towards "similar") nothing is pre-marked: the marks there are the user's own. Series (bursts and
 re-takes: the same scene shot moments apart) are a section of their own, and nothing in them is ever marked
-for the user: which shot is best is theirs to say."""
+for the user: which shot is best is theirs to say. So are similar photos (the same subject, the same scene), grouped
+by the model's similarity code where it has one, with the slider on that code: for browsing, nothing marked."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from engine.catalog import Catalog
 from engine.errors import printable
 from engine.units import human_bytes
 from engine.verification import Verifier
-from engine.duplicates import Group, Member, model_groups, verified_groups
+from engine.duplicates import Group, Member, model_groups, similar_groups, verified_groups
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .context import AppContext
@@ -38,6 +39,10 @@ LIST_THUMB = 56
 SNAP = 0.03  # a slider released this close to the duplicate radius (share of its range, at least 1) lands on it
 SLIDER_TIP = ("How different two photos may be and still count as copies (Hamming radius). "
               "Double-click: back to the duplicate radius")
+SIMILAR_TIP = ("How different two photos may be and still count as alike (Hamming radius on the code named on the "
+               "right). Double-click: back to Copies at the duplicate radius")
+SECTIONS = ("copies", "series", "similar")  # the screen's sections, in the order of their buttons
+COPIES, SERIES, SIMILAR = SECTIONS
 
 
 @dataclass
@@ -93,26 +98,34 @@ class Answer:
 
     groups: list[Group]
     pending: int | None  # the trash batch an undo would restore (None: nothing to undo)
-    radius: int
+    radius: int  # on the duplicate code, or in Similar on the code it groups by
     duplicate: int
-    series: bool
+    section: str  # COPIES, SERIES or SIMILAR
     stopped: bool  # reading was cancelled: some pairs were not checked (grouped by their hash, never marked)
+    code: str = ""  # Similar: the code the groups are by, as the summary names it
 
 
 def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, duplicate: int,
-            progress=None, cancel: threading.Event | None = None, series: bool = False) -> Answer:
-    """The groups at ``radius`` (``duplicate``: the duplicate radius, the user's where set), or the series.
-    ``progress(done, total)``: photos read for verification; ``cancel``: stop reading them (the user, or a newer
-    question). Series come from verification only: at another radius there are none to ask for."""
-    if radius == duplicate:  # what the app calls duplicates: verified copies (engine.verify)
+            progress=None, cancel: threading.Event | None = None, section: str = COPIES) -> Answer:
+    """The groups at ``radius`` (``duplicate``: the duplicate radius, the user's where set), the series, or the
+    similar photos (``radius`` on the code :func:`similar_groups` groups by). ``progress(done, total)``: photos read
+    for verification; ``cancel``: stop reading them (the user, or a newer question). Series come from verification
+    only: at another radius there are none to ask for."""
+    code = ""
+    if section == SIMILAR:  # photos like each other: no verification, no copies but exact ones
+        groups = similar_groups(catalog, model, radius, reference_folders=references, keeper_rules=rules)
+        info = model.info
+        code = (f"the similarity code, {info.similar_method.upper()} {info.similar_bits} bits" if info.similar_bits
+                else f"the model's one code, {info.bits} bits")
+    elif radius == duplicate:  # what the app calls duplicates: verified copies (engine.verify)
         groups = verified_groups(catalog, model, duplicate_radius=duplicate, reference_folders=references,
                                  keeper_rules=rules, verifier=Verifier(catalog, progress=progress, cancel=cancel),
-                                 series=series)
+                                 series=section == SERIES)
     else:
-        series = False
+        section = COPIES
         groups = model_groups(catalog, model, radius, duplicate_radius=duplicate, reference_folders=references,
                               keeper_rules=rules)
-    return Answer(groups, last_batch(catalog), radius, duplicate, series, bool(cancel and cancel.is_set()))
+    return Answer(groups, last_batch(catalog), radius, duplicate, section, bool(cancel and cancel.is_set()), code)
 
 
 def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]]) -> TrashResult:
@@ -293,7 +306,8 @@ class GroupListModel(QAbstractListModel):
                     "series": "shots"}.get(group.kind, "photos")
             similar = (f", {len(group.similar)} similar" if group.similar and group.kind not in ("similar", "series")
                        else "")
-            marked = "" if group.kind == "series" and not choice.remove else f" · {human_bytes(choice.bytes)}"
+            marked = ("" if group.kind in ("series", "similar") and not choice.remove  # nothing marked for the user
+                      else f" · {human_bytes(choice.bytes)}")
             return f"{printable(os.path.basename(f.path))}\n{len(group.members)} {kind}{similar}{marked}"
         if role == Qt.ItemDataRole.DecorationRole:
             pixmap = self.context.thumbnails.get(f.path, LIST_THUMB, (f.size, f.mtime_ns))
@@ -343,6 +357,11 @@ class Segment(QPushButton):
         self.first, self.last = first, last
         self.setCheckable(True)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the focus where the review keys work
+
+    def sizeHint(self):  # noqa: N802
+        """As wide as its text: a push button's style asks for 80 pixels at least, and three segments of that would
+        widen the smallest window (the segments share the room there is, whatever their hint)."""
+        return QSize(self.fontMetrics().horizontalAdvance(self.text()) + 16, super().sizeHint().height())
 
     def paintEvent(self, _event):  # noqa: N802
         palette, role = QApplication.palette(), QPalette.ColorRole
@@ -404,8 +423,12 @@ class DuplicatesView(QWidget):
         self.cards: list[PhotoCard] = []
         self.busy = False
         self.shown_radius = self.shown_duplicate = 0  # the radius of the groups shown, and the duplicate radius then
-        self.shown_series = False  # the groups shown are series (else copies, or groups at the slider's radius)
-        self.set_aside: dict[bool, list[Choice]] = {}  # the other section's choices: its user's marks come back
+        self.shown_section = COPIES  # the section the groups shown are for
+        self.shown_code = ""  # Similar: the code its groups are by
+        self.set_aside: dict[str, list[Choice]] = {}  # the other sections' choices: their user's marks come back
+        self.slider_similar = False  # the slider is on Similar's code (else on the duplicate code)
+        self.similar_key: tuple[str, int] = ("", 0)  # Similar's model and its similar radius, while it is chosen
+        self.similar_radii: dict[tuple[str, int], int] = {}  # the user's last radius in Similar, by similar_key
         self.stopped = False  # the groups shown were found with some pairs left unread (the user cancelled)
         self.questions = Latest(context.catalog_path, self)
         self.reading = _Reading(self)
@@ -446,10 +469,13 @@ class DuplicatesView(QWidget):
         self.setFocusProxy(self.list)  # the review keys work as soon as the tab is shown
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.currentRowChanged.connect(self._show_group)
-        self.sections = Segments(["Copies", "Series"])
-        self.copies_button, self.series_button = self.sections.buttons
+        self.sections = Segments(["Copies", "Series", "Similar"])
+        self.copies_button, self.series_button, self.similar_button = self.sections.buttons
         self.copies_button.setToolTip("The same photo more than once (re-saved, resized, edited): the extra copies "
                                       "are marked for the trash")
+        self.similar_button.setToolTip("Photos like each other (same subject, same scene), for browsing: nothing in "
+                                       "them is marked for the trash")
+        self.similar_button.setAccessibleName("Similar photos")
         self.sections.chosen.connect(self._section_chosen)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
@@ -522,13 +548,38 @@ class DuplicatesView(QWidget):
         if self.context.usable_model() is None:  # a broken model file: say so, keep the window
             self._failed(MODEL_UNUSABLE)
             return
-        duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
+        self._range_slider()
+        self.refresh()
+
+    def _range_slider(self) -> None:
+        """The slider onto the chosen section's code: in Similar the code :func:`similar_groups` groups by (the
+        similarity code where the model has one), at the user's last radius there for this model, else its similar
+        radius; elsewhere the duplicate code at the duplicate radius."""
+        model = self.context.usable_model()
+        if model is None:
+            return
+        self.slider_similar = self._chosen() == SIMILAR
+        if self.slider_similar:
+            top, similar = self._similar_scale(model)
+            self.similar_key = (model.model_key, similar)
+            value = self.similar_radii.get(self.similar_key, similar)
+        else:
+            duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
+            top, value = max(similar, duplicate + 1), duplicate
         self.slider.blockSignals(True)
-        self.slider.setRange(0, max(similar, duplicate + 1))
-        self.slider.setValue(duplicate)
+        self.slider.setRange(0, top)
+        self.slider.setValue(value)
         self.slider.blockSignals(False)
         self._radius_label()
-        self.refresh()
+
+    def _similar_scale(self, model) -> tuple[int, int]:
+        """Similar's slider: its top and the similar radius, on the similarity code where the model has one, else on
+        its one code as in Copies."""
+        info = model.info
+        if info.similar_bits:
+            return info.similar_bits, info.similar_radius
+        duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
+        return max(similar, duplicate + 1), similar
 
     def radius(self) -> int:
         return self.slider.value()
@@ -538,16 +589,20 @@ class DuplicatesView(QWidget):
         return self.context.radius("duplicate") if self.context.usable_model() is not None else None
 
     def _slid(self) -> None:
+        if self.slider_similar:
+            self.similar_radii[self.similar_key] = self.radius()
         self._radius_label()
         if not self.slider.isSliderDown():
             self.settle.start()
 
     def _released(self) -> None:
         """A drag let go near the duplicate radius lands on it: one pixel of a long slider is a radius step, and
-        the radius the model was calibrated at is the one a user comes back to."""
+        the radius the model was calibrated at is the one a user comes back to. Not in Similar: there the slider is
+        on another code, where the duplicate radius means nothing."""
         duplicate = self.duplicate_radius()
         snap = max(1, round(SNAP * self.slider.maximum()))
-        if duplicate is not None and self.radius() != duplicate and abs(self.radius() - duplicate) <= snap:
+        if (duplicate is not None and not self.slider_similar and self.radius() != duplicate
+                and abs(self.radius() - duplicate) <= snap):
             self.slider.blockSignals(True)
             self.slider.setValue(duplicate)
             self.slider.blockSignals(False)
@@ -555,8 +610,14 @@ class DuplicatesView(QWidget):
         self.settle.start()
 
     def back_to_duplicates(self) -> None:
+        """Copies at the duplicate radius, where the copies to trash are marked for the user."""
         duplicate = self.duplicate_radius()
-        if duplicate is not None and self.radius() != duplicate:
+        if duplicate is None:
+            return
+        if self._chosen() != COPIES:
+            self.sections.set_current(SECTIONS.index(COPIES))
+            self._section_chosen(SECTIONS.index(COPIES))  # the slider back on the duplicate code, and the groups
+        elif self.radius() != duplicate:
             self.slider.setValue(duplicate)  # asks for the groups once the timer settles
 
     def eventFilter(self, watched, event):  # noqa: N802
@@ -568,9 +629,18 @@ class DuplicatesView(QWidget):
     def _radius_label(self) -> None:
         r = self.radius()
         model = self.context.usable_model()
-        self._series_allowed(model is not None and r == self.context.radius("duplicate"))
+        self._series_allowed(model is not None and (self.slider_similar or r == self.context.radius("duplicate")))
         if model is None:
             self.radius_text.setText(f"radius {r}")
+            return
+        if self.slider_similar:
+            info, similar = model.info, self._similar_scale(model)[1]
+            code = (f"{info.similar_bits} bits of the similarity code ({info.similar_method.upper()})"
+                    if info.similar_bits else f"{info.bits} bits of the model's one code")
+            meaning = ("the model's similar radius" if r == similar else "closer than the similar radius"
+                       if r < similar else "looser than the similar radius")
+            self.radius_text.setText(f"radius {r} of {code}: {meaning}")
+            self.reset_button.setEnabled(True)  # back to Copies
             return
         duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
         meaning = ("same bytes or pixels" if r == 0 else "the model's duplicate radius" if r == duplicate else
@@ -580,11 +650,12 @@ class DuplicatesView(QWidget):
         self.reset_button.setEnabled(r != duplicate)
 
     def _series_allowed(self, allowed: bool) -> None:
-        """Series come from reading the photos (verification), done at the duplicate radius only: elsewhere the
-        groups are the hash's alone, and the Series button says so."""
+        """Series come from reading the photos (verification), done at the duplicate radius only: elsewhere in Copies
+        the groups are the hash's alone, and the Series button says so (from Similar it may be chosen: the slider
+        goes back to the duplicate radius)."""
         self.series_button.setEnabled(allowed)
-        if not allowed and self.sections.current() == 1:  # (a model that cannot be loaded)
-            self.sections.set_current(0)
+        if not allowed and self._chosen() == SERIES:  # (a model that cannot be loaded)
+            self.sections.set_current(SECTIONS.index(COPIES))
             self.slider.setEnabled(True)
             self.slider.setToolTip(SLIDER_TIP)
         self.series_button.setToolTip(
@@ -592,17 +663,30 @@ class DuplicatesView(QWidget):
             if allowed else "Series come from checking the photos, which happens at the duplicate radius only: "
             "double-click the slider or press Duplicates to go back to it")
 
-    def series(self) -> bool:
-        """The Series section is chosen (and can be: the slider is at the duplicate radius)."""
-        return self.sections.current() == 1 and self.series_button.isEnabled()
+    def _chosen(self) -> str:
+        return SECTIONS[self.sections.current()]
+
+    def section(self) -> str:
+        """The section chosen, Series only where it can be (the slider is at the duplicate radius)."""
+        chosen = self._chosen()
+        return COPIES if chosen == SERIES and not self.series_button.isEnabled() else chosen
 
     def _section_chosen(self, _index: int) -> None:
-        """The radius is for copies: in Series it stays at the duplicate radius, where verification is."""
-        series = self.series()
-        self.slider.setEnabled(not series)
+        """Each section's slider: Copies slides the duplicate code, Series stays at the duplicate radius (where
+        verification is), Similar slides the code it groups by. Into or out of Similar the slider changes code: it
+        starts at that code's radius (in Similar, the user's last one there)."""
+        if (self._chosen() == SIMILAR) != self.slider_similar:
+            self._range_slider()
+        section = self.section()
+        self.slider.setEnabled(section != SERIES)
         self.slider.setToolTip("Series are found by checking the photos, not by a radius: choose Copies to slide"
-                               if series else SLIDER_TIP)
+                               if section == SERIES else SIMILAR_TIP if section == SIMILAR else SLIDER_TIP)
         self.refresh()
+
+    @property
+    def shown_series(self) -> bool:
+        """The groups shown are series."""
+        return self.shown_section == SERIES
 
     def refresh(self) -> None:
         """Ask the engine for the groups at the slider's radius (in a worker thread)."""
@@ -611,8 +695,9 @@ class DuplicatesView(QWidget):
             self._failed(MODEL_UNUSABLE)
             return
         self.settle.stop()
-        series = self.series()
-        self.summary.setText("Finding series…" if series else "Finding duplicates…")
+        section = self.section()
+        self.summary.setText({COPIES: "Finding duplicates…", SERIES: "Finding series…",
+                              SIMILAR: "Finding similar photos…"}[section])
         self.cancel_button.hide()  # until this question reads photos
         if self.reading_cancel is not None:
             self.reading_cancel.set()  # an older question still reading photos: its answer would not be shown
@@ -628,7 +713,7 @@ class DuplicatesView(QWidget):
 
         self.questions.run(_groups, model, self.radius(), self.context.reference_folders(),
                            self.context.prefs.keeper_rules, self.context.radius("duplicate"), reading,
-                           self.reading_cancel, series, done=self._show_groups, failed=self._failed)
+                           self.reading_cancel, section, done=self._show_groups, failed=self._failed)
 
     def _read(self, done: int, total: int) -> None:
         """Photos read so far to verify copies (the first look at a library; then the catalog has them), with
@@ -656,19 +741,21 @@ class DuplicatesView(QWidget):
         self._show_group(-1)
 
     def _show_groups(self, answer: Answer) -> None:
-        groups, radius, duplicate, series = answer.groups, answer.radius, answer.duplicate, answer.series
+        groups, radius, duplicate, section = answer.groups, answer.radius, answer.duplicate, answer.section
         self.cancel_button.hide()
         self.undo_button.setEnabled(answer.pending is not None)
         current = self.list.currentRow()
-        if series != self.shown_series:  # the other section: its own marks come back, these are set aside
-            self.set_aside[self.shown_series] = self.choices
-            self.choices = self.set_aside.pop(series, [])
+        if section != self.shown_section:  # another section: its own marks come back, these are set aside
+            self.set_aside[self.shown_section] = self.choices
+            self.choices = self.set_aside.pop(section, [])
             current = 0
         keepers_before = {c.group.keeper.file.path: c for c in self.choices}
-        premark = radius <= duplicate and not series  # a series is never marked for the user
-        self.shown_radius, self.shown_duplicate, self.shown_series = radius, duplicate, series
+        premark = radius <= duplicate and section == COPIES  # a series or similar photos: never marked for the user
+        self.shown_radius, self.shown_duplicate, self.shown_section = radius, duplicate, section
+        self.shown_code = answer.code
         self.stopped = answer.stopped
-        self.trash_all_button.setText("Trash marked in all series…" if series else "Trash extras in all groups…")
+        self.trash_all_button.setText({COPIES: "Trash extras in all groups…", SERIES: "Trash marked in all series…",
+                                       SIMILAR: "Trash marked in all groups…"}[section])
         self.groups = groups
         self.choices = []
         for g in groups:
@@ -693,15 +780,20 @@ class DuplicatesView(QWidget):
         freed = sum(c.bytes for c in self.choices)
         similar = sum(len(g.similar) for g in groups)
         verified = " of verified copies" if self.shown_radius == self.shown_duplicate else ""
-        if self.shown_series:
-            marked = (f" · {extra:,} marked by you · {human_bytes(freed)} to free" if extra else
-                      " — nothing is marked; keep the best shot")
-            text = (f"<b>{_count(len(groups), 'series', 'series')}</b> of photos taken moments apart{marked}"
+        by_hand = f" · {extra:,} marked by you · {human_bytes(freed)} to free" if extra else ""
+        if self.shown_section == SERIES:
+            text = (f"<b>{_count(len(groups), 'series', 'series')}</b> of photos taken moments apart"
+                    f"{by_hand or ' — nothing is marked; keep the best shot'}"
                     if groups else "No series: no bursts or re-takes of the same scene.")
+        elif self.shown_section == SIMILAR:
+            by = escape(self.shown_code, quote=False)
+            text = (f"<b>{_count(len(groups), 'group')}</b> of similar photos (by {by})"
+                    f"{by_hand or ' — nothing is marked; browse them, mark by hand'}"
+                    if groups else "No similar photos at this radius.")
         else:
             text = (f"<b>{_count(len(groups), 'group')}</b>{verified} · {extra:,} marked · {human_bytes(freed)} "
                     f"to free" if groups else "No duplicates at this radius.")
-        if groups and self.shown_radius > self.shown_duplicate:
+        if groups and self.shown_section == COPIES and self.shown_radius > self.shown_duplicate:
             text += (f"<br><span style='color:#b9770e'>Above the duplicate radius: {_count(similar, 'photo')} only "
                      f"similar. Nothing is marked for you here; mark photos by hand.</span>")
         if self.stopped:
@@ -748,8 +840,8 @@ class DuplicatesView(QWidget):
             return
         for card in self.cards:
             card.show_choice(choice)
-        marked = (f"{len(choice.remove)} marked, {human_bytes(choice.bytes)}" if choice.remove or not self.shown_series
-                  else "nothing marked")
+        marked = (f"{len(choice.remove)} marked, {human_bytes(choice.bytes)}"
+                  if choice.remove or self.shown_section == COPIES else "nothing marked")
         self.group_title.setText(f"{'Series' if self.shown_series else 'Group'} {self.list.currentRow() + 1} of "
                                  f"{len(self.choices)}: {marked}")
         self.trash_group_button.setEnabled(bool(choice.remove))
@@ -809,7 +901,7 @@ class DuplicatesView(QWidget):
                 if series else f"\n\n{_count(similar, 'of them is', 'of them are')} only similar to the photo kept, "
                 f"marked by you." if similar else "")
         answer = QMessageBox.question(
-            self, "Move photos to the trash" if series else "Move duplicates to the trash",
+            self, "Move duplicates to the trash" if self.shown_section == COPIES else "Move photos to the trash",
             f"Move {_count(count, 'photo')} from {_count(len(todo), 'group')} to the trash?{note}\n\n"
             f"This frees {human_bytes(freed)}. The photo kept in each group stays where it is. You can undo this "
             f"(Ctrl+Z) or restore the files from the system trash.",

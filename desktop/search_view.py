@@ -87,12 +87,14 @@ class SearchView(QWidget):
         if model is None:
             self.status.setText(MODEL_UNUSABLE)
             return
-        info = model.info  # searched by its similarity code where it has one (engine.search), with that code's radius
-        bits, similar = ((info.similar_bits, info.similar_radius) if info.similar_bits else
-                         (info.bits, self.context.radius("similar")))
+        # searched by its similarity code where it has one (engine.search): nearest first, as far as the control goes,
+        # as the CLI's search is (its radius keeps groups tight, not a list ordered by likeness); a one-code model's
+        # far distances say little, so its similar radius bounds the list
+        info = model.info
+        bits = info.similar_bits or info.bits
         self.radius.setRange(0, bits // 2)
         self.radius_box.setRange(0, bits // 2)
-        self.radius.setValue(similar)
+        self.radius.setValue(bits // 2 if info.similar_bits else self.context.radius("similar"))
         if self.query:
             self.run()
 

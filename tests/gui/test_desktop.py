@@ -301,6 +301,75 @@ def test_series_are_a_section_of_their_own_and_nothing_in_them_is_marked(make_wi
     assert dupes.series_button.isEnabled()
 
 
+def test_similar_is_a_section_of_its_own_on_the_similarity_code(make_window, qtbot, tmp_path):
+    """Similar groups photos as engine.duplicates.similar_groups does: by the model's similarity code (format version
+    4) with the slider on that code, else by its one code. Nothing in it is marked, Series stays a click away, the
+    radius slid there comes back there, and Duplicates goes back to Copies at the duplicate radius."""
+    from engine.duplicates import similar_groups
+    from engine.model import resolve_model_name
+
+    from ..integration.test_model import with_similar_output
+
+    def members(groups) -> list[list[str]]:
+        return sorted(sorted(m.file.path for m in g.members) for g in groups)
+
+    def choose(button, section: str) -> None:
+        dupes.groups = None
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dupes.groups is not None and dupes.shown_section == section, timeout=60_000)
+
+    lib = build_library(tmp_path / "library", count=6, edited=2)
+    window = make_window()
+    window.context.set_model(str(resolve_model_name("phash64")))  # a model with one code: Similar groups by it
+    scan(qtbot, window, lib.root)
+    dupes = window.duplicates
+    window.tabs.setCurrentWidget(dupes)
+    wait_for_groups(qtbot, dupes)
+    choose(dupes.similar_button, "similar")
+    with Catalog(window.context.catalog_path) as catalog:
+        assert members(dupes.groups) == members(similar_groups(catalog, window.context.model()))
+    assert "of the model's one code" in dupes.radius_text.text()
+    assert dupes.radius() == window.context.radius("similar")
+
+    path = with_similar_output(tmp_path / "both.onnx")  # a version 4 model: WCH, 32 bits, similar radius 6
+    with qtbot.waitSignal(window.library.scan_finished, timeout=SCAN_TIMEOUT_MS):
+        window.activate_model(str(path))
+    qtbot.waitUntil(lambda: not window.library.scanning(), timeout=30_000)
+    wait_for_groups(qtbot, dupes)
+    model = HashModel.load(path)
+    with Catalog(window.context.catalog_path) as catalog:
+        expected = similar_groups(catalog, model)
+    assert expected and dupes.shown_section == "similar" and members(dupes.groups) == members(expected)
+    assert all(m.keep or m.similar or m.exact for g in dupes.groups for m in g.members)  # no code says "copy" there
+    assert (dupes.slider.maximum(), dupes.radius()) == (32, 6) and dupes.slider.isEnabled()
+    assert dupes.radius_text.text() == "radius 6 of 32 bits of the similarity code (WCH): the model's similar radius"
+    assert all(not c.remove for c in dupes.choices) and not dupes.trash_all_button.isEnabled()
+    said = dupes.summary.text()
+    assert "of similar photos (by the similarity code, WCH 32 bits) — nothing is marked" in said, said
+    assert "Above the duplicate radius" not in said
+    assert dupes.trash_all_button.text() == "Trash marked in all groups…"
+    assert dupes.group_title.text().startswith(f"Group 1 of {len(dupes.groups)}")
+    assert dupes.series_button.isEnabled() and dupes.reset_button.isEnabled()
+
+    # slid in Similar: no snapping to the duplicate radius, and the radius comes back after a visit to Copies
+    dupes.slider.setValue(3)
+    dupes._released()
+    assert dupes.radius() == 3 and "closer than the similar radius" in dupes.radius_text.text()
+    duplicate = window.context.radius("duplicate")
+    choose(dupes.copies_button, "copies")
+    assert (dupes.radius(), dupes.slider.maximum()) == (duplicate, max(window.context.radius("similar"), duplicate + 1))
+    choose(dupes.similar_button, "similar")
+    assert dupes.radius() == 3 and dupes.shown_radius == 3
+    choose(dupes.series_button, "series")
+    assert dupes.radius() == duplicate and not dupes.slider.isEnabled()
+
+    choose(dupes.similar_button, "similar")
+    dupes.groups = None
+    qtbot.mouseClick(dupes.reset_button, Qt.MouseButton.LeftButton)  # Duplicates: Copies, at the duplicate radius
+    qtbot.waitUntil(lambda: dupes.groups is not None and dupes.shown_section == "copies", timeout=60_000)
+    assert dupes.copies_button.isChecked() and dupes.radius() == duplicate and not dupes.reset_button.isEnabled()
+
+
 def test_cancel_stops_reading_photos_and_shows_what_is_checked(make_window, qtbot, tmp_path):
     """Reading photos for verification can take minutes: Cancel beside the count stops it, the groups found so far
     are shown with a note that some pairs were not checked, and the button goes away."""
@@ -516,7 +585,7 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
     with qtbot.waitSignal(dialog.process.finished, timeout=300_000) as finished:
         pass
     assert finished.args == [0, True], dialog.log.toPlainText()
-    assert any(s.startswith("Training: epoch 1 of 3") and "loss" in s for s in stages), stages
+    assert any(s.startswith("Training the duplicate code: epoch 1 of 3") and "loss" in s for s in stages), stages
     assert dialog.start_button.text() == "Resume training" and "Cancelled" in dialog.stage.text()
     out = dialog.out
     assert not out.exists() and window.context.model_path() == before
@@ -529,6 +598,9 @@ def test_retrain_runs_the_trainer_cancels_resumes_and_activates(make_window, qtb
     assert any(e.get("event") == "resumed" for e in events)
     info = HashModel.load(out).info
     assert info.bits == RECIPE_BITS and info.method == "phash + baseline x2" and info.gates
+    assert (info.similar_method, info.similar_bits) == ("wch", 64)  # both codes from one run
+    assert any(e.get("event") == "step" and e.get("code") == "similar" for e in events)
+    assert "similarity code: WCH, 64 bits" in dialog.log.toPlainText()
     assert out.stem.startswith(f"photohash{RECIPE_BITS}-")
     assert window.context.model_path() == str(out) and "is now the active model" in dialog.stage.text()
     assert dialog.progress.value() == 100
@@ -556,10 +628,15 @@ def test_retrain_offers_the_recipe_first_and_the_methods_with_their_lengths(make
     assert (wanted.method, wanted.bits, wanted.augment, wanted.catalog) == (RECIPE, None, None,
                                                                           window.context.catalog_path)
     assert wanted.settings() == RECIPE_SETTINGS  # what the trainer will run: the recipe, whole
+    assert wanted.similar() == "wch" and dialog.similar.isEnabled()
+    dialog.similar.setCurrentIndex(dialog.similar.findData("nsh"))
+    wanted = dialog.request()
+    assert wanted.similar() == "nsh"
     assert RetrainRequest.from_json(wanted.to_json()) == wanted  # as the child process reads it
     assert dialog.out.stem.startswith(f"{RECIPE}{RECIPE_BITS}-") and wanted.out == str(dialog.out)
     dialog.method.setCurrentIndex(dialog.method.findData("wch"))
     assert dialog.bits.isEnabled() and dialog.epochs.value() == METHOD_DEFAULTS["epochs"]
+    assert not dialog.similar.isEnabled() and dialog.request().similar() is None  # one code for both questions
     dialog.bits.setCurrentIndex(dialog.bits.findData(32))
     wanted = dialog.request()
     assert (wanted.bits, wanted.augment) == (32, LIBRARY_AUGMENT) and wanted.settings()["bits"] == 32
@@ -596,7 +673,11 @@ def test_retrain_progress_stages_move_forward(make_window, qtbot, tmp_path):
     dialog = RetrainDialog(window.context, 5000, window, weights=str(tmp_path / "w.pth"))
     qtbot.addWidget(dialog)
     events = [{"event": "cache", "done": 2500, "total": 5000, "eta_s": 60},
-              {"event": "step", "epoch": 30, "epochs": 30, "step": 78, "steps": 78, "loss": 1.5, "eta_s": 1},
+              {"event": "step", "epoch": 60, "epochs": 60, "step": 9, "steps": 9, "loss": 1.5, "eta_s": 1},
+              {"event": "step", "epoch": 1, "epochs": 30, "step": 1, "steps": 73, "loss": 2.1, "eta_s": 200,
+               "code": "similar"},
+              {"event": "step", "epoch": 30, "epochs": 30, "step": 73, "steps": 73, "loss": 1.2, "eta_s": 0,
+               "code": "similar"},
               {"event": "upright", "done": 1200, "total": 5000, "eta_s": 40},
               {"event": "upright", "done": 5000, "total": 5000, "eta_s": 0},
               {"event": "calibrate", "done": 300, "total": 2350},
@@ -606,10 +687,13 @@ def test_retrain_progress_stages_move_forward(make_window, qtbot, tmp_path):
         dialog._event(e)
         values.append(dialog.progress.value())
     assert values == sorted(values) and values[-1] < 100, values
-    assert values[0] == 40  # the recipe's reading is 80 % of the bar: its head trains in seconds
+    assert values[0] == 27  # the recipe's reading is 55 % of the bar: its duplicate head trains in seconds
+    assert values[2] - values[1] < values[3] - values[2]  # its similarity code's head takes a quarter of the bar
     assert dialog.stage.text() == ("Setting the duplicate radius on photos kept out of training, and edited copies "
                                    "of them: 2,350 of 2,350")
     dialog._event(events[2])
+    assert dialog.stage.text() == "Training the similarity code: epoch 1 of 30 · loss 2.1000 · about 3 minutes left"
+    dialog._event(events[4])
     assert dialog.stage.text() == "Learning which way up your photos are: 1,200 of 5,000 · about 40 seconds left"
     dialog._event({"event": "done", "model": "/m.onnx", "bits": 192, "parity_bit_agreement": 1.0,
                    "radius": {"duplicate": 33, "similar": 73},
