@@ -127,6 +127,13 @@ def main() -> None:
             settle(0.2)
         dupes.list.setCurrentRow(0)
         shoot(window, "series", theme)
+        dupes.groups = None
+        dupes.similar_button.click()
+        deadline = time.monotonic() + 60
+        while not (dupes.groups is not None and dupes.shown_section == "similar") and time.monotonic() < deadline:
+            settle(0.2)
+        dupes.list.setCurrentRow(0)
+        shoot(window, "similar", theme)
         dupes.copies_button.click()
         settle(2)
 
