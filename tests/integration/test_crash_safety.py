@@ -31,7 +31,8 @@ def committed_codes(catalog_path) -> int:
     try:
         conn = sqlite3.connect(f"file:{catalog_path}?mode=ro", uri=True, timeout=5)
         try:
-            return conn.execute("SELECT COUNT(*) FROM codes").fetchone()[0]
+            # photos with codes (a model with a similarity code commits two codes a photo, in one transaction)
+            return conn.execute("SELECT COUNT(DISTINCT file_id) FROM codes").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.Error:

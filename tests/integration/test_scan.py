@@ -145,7 +145,7 @@ def test_codes_match_the_model_run_directly(tmp_path, photos_dir, model):
         ids, codes = catalog.codes(model_row_id(catalog, model))
         rows = catalog.files(ids.tolist())
     for file_id, code in list(zip(ids.tolist(), codes))[:5]:
-        assert np.array_equal(encode_file(model, rows[file_id].path), code)
+        assert np.array_equal(encode_file(model, rows[file_id].path, "duplicate"), code)
 
 
 def test_a_scan_of_the_bad_input_corpus(tmp_path, photos_dir, model):
