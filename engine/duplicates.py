@@ -337,9 +337,7 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
     radius = info.similar_radius if radius is None else radius
     rules, references = check_rules(keeper_rules), [os.fspath(f) for f in reference_folders]
     ids, packed = catalog.codes(similar_row_id(catalog, model))
-    index = HammingIndex(packed, ids)
-    a, b, distance = index.pairs(radius)
-    clusters = _clusters(packed, np.searchsorted(ids, a), np.searchsorted(ids, b), distance, radius)
+    clusters = _clusters(packed, *HammingIndex(packed).pairs(radius), radius)  # pairs of positions
     rows = catalog.files(ids[np.concatenate(clusters)].tolist() if clusters else [])
     groups = []
     for cluster in clusters:

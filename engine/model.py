@@ -660,9 +660,14 @@ class HashModel:
         return codes.pack(self.encode_raw(batch))
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return self.encode_images_both(images)[0]
+
+    def encode_images_both(self, images: Sequence[Image.Image]) -> tuple[np.ndarray, np.ndarray | None]:
+        """PIL images -> :meth:`encode_both` of them, each prepared as the model's metadata says."""
         if not images:
-            return np.zeros((0, self.info.bits // 8), dtype=np.uint8)
-        return self.encode(np.stack([prepare(img, self.info) for img in images]))
+            return (np.zeros((0, self.info.bits // 8), dtype=np.uint8),
+                    np.zeros((0, self.info.similar_bits // 8), dtype=np.uint8) if self.info.similar_bits else None)
+        return self.encode_both(np.stack([prepare(img, self.info) for img in images]))
 
 
 # -- the probe: run a new model once, in a child process with bounded memory and time -----------------------------

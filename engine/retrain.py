@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
+from typing import NamedTuple
 
 from .errors import PhotoHashError
 
@@ -88,22 +89,19 @@ def hold_out(paths: list[str], seed: int = 0) -> tuple[list[str], list[str]]:
     return [p for p in paths if p not in held], sorted(held)
 
 
-def shipped_similar_radius() -> int:
-    """The similar radius of the shipped model's similarity code, where a retrained one starts (0: it has none); like
-    the duplicate code's similar radius, it needs subjects' labels, which a library does not have."""
-    from .model import HashModel, default_model_path
-
-    return HashModel.load(default_model_path(), device="cpu").info.similar_radius
+class ShippedRadii(NamedTuple):
+    duplicate: int
+    similar: int
+    similar_code: int  # the similar radius on its similarity code (0: it has none)
 
 
-def shipped_radii() -> tuple[int, int]:
-    """(duplicate, similar) of the shipped model: a retrained model starts from them (the similar radius needs
-    subjects' labels, which a library does not have; the duplicate radius is checked again on held-out photos and
-    only ever tightened)."""
+def shipped_radii() -> ShippedRadii:
+    """The shipped model's radii: a retrained model starts from them (a similar radius needs subjects' labels, which
+    a library does not have; the duplicate radius is checked again on held-out photos and only ever tightened)."""
     from .model import HashModel, default_model_path
 
     info = HashModel.load(default_model_path(), device="cpu").info
-    return info.radius_duplicate, info.radius_similar
+    return ShippedRadii(info.radius_duplicate, info.radius_similar, info.similar_radius)
 
 
 # -- the request and its events ----------------------------------------------------------------------------------------

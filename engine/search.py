@@ -13,7 +13,7 @@ from .catalog_models import model_row_id, similar_row_id
 from .errors import UsageError
 from .images import read_image
 from .index import HammingIndex
-from .model import HashModel, prepare
+from .model import HashModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,7 @@ def encode_file(model: HashModel, path: str | os.PathLike[str], code: str = "sim
     the model has one, else its one code; "duplicate": its duplicate code); raises FileError with the reason when it
     cannot be read."""
     decoded = read_image(path, min_side=model.info.input_size)
-    duplicate, similar = model.encode_both(prepare(decoded.image, model.info)[None])
+    duplicate, similar = model.encode_images_both([decoded.image])
     return (similar if code == "similar" and similar is not None else duplicate)[0]
 
 

@@ -28,7 +28,7 @@ from engine.errors import FileError
 from engine.images import decode_image, read_image
 from engine.index import HammingIndex
 from engine import codes
-from engine.model import HashModel, ModelInfo, default_model_path, prepare
+from engine.model import HashModel, ModelInfo, default_model_path
 from engine.retrain import MIN_HELD_OUT
 
 from .edits import EDITS, edited_file
@@ -95,7 +95,7 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
                 read.append(path)
             except FileError as exc:
                 skipped.append([path, exc.reason])
-        duplicate_codes, similar_codes = _encode(model, images)
+        duplicate_codes, similar_codes = model.encode_images_both(images)
         mine.append(duplicate_codes)
         similar.append(similar_codes)
         theirs.append(reference.encode_images(images))
@@ -124,7 +124,7 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
                 names.append(e.name)
             except (FileError, OSError, ValueError):  # an edit this photo cannot take: that copy is left out
                 continue
-        duplicate_codes, similar_codes = _encode(model, copies)
+        duplicate_codes, similar_codes = model.encode_images_both(copies)
         packed.append(duplicate_codes)
         if similar_codes is not None:
             similar_copies.append(codes.hamming(similar_codes, similar_originals[k:k + 1])[:, 0])
@@ -152,14 +152,6 @@ def calibrate(model_path: str | os.PathLike[str], photos: list[str], *, ceiling:
                   "similar_different": round(float(np.mean(different <= reach)), 4)}
     return Calibration(radius, allowed, round(float(found / max(found + negative[upto].sum(), 1e-9)), 4),
                        round(float(found / positive.sum()), 4), len(read), copies, skipped, **within)
-
-
-def _encode(model: HashModel, images: list) -> tuple[np.ndarray, np.ndarray | None]:
-    """Both codes of ``images`` as a scan makes them (the similarity code None where the model has one code)."""
-    if not images:
-        empty = np.zeros((0, model.info.bits // 8), np.uint8)
-        return empty, np.zeros((0, model.info.similar_bits // 8), np.uint8) if model.info.similar_bits else None
-    return model.encode_both(np.stack([prepare(image, model.info) for image in images]))
 
 
 def _once_each(packed: np.ndarray, info: ModelInfo) -> list[int]:

@@ -22,7 +22,7 @@ import numpy as np
 from engine import codes
 from engine.images import decode_image
 from engine.index import HammingIndex
-from engine.model import HashModel, prepare
+from engine.model import HashModel
 
 from .data import RetrievalSplit, cifar10_split, imagenette_split
 
@@ -107,9 +107,8 @@ def encode_members(model: HashModel, zip_path: Path, members: list[str], progres
     with zipfile.ZipFile(zip_path) as zf:
         for start in range(0, len(members), batch):
             names = members[start:start + batch]
-            pixels = np.stack([prepare(decode_image(zf.read(n), n, min_side=model.info.input_size).image, model.info)
-                               for n in names])
-            dup, sim = model.encode_both(pixels)
+            dup, sim = model.encode_images_both([decode_image(zf.read(n), n, min_side=model.info.input_size).image
+                                                 for n in names])
             duplicate.append(dup)
             similar.append(sim)
             progress(len(names))

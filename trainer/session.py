@@ -23,8 +23,7 @@ from pathlib import Path
 
 from engine.catalog import Catalog, default_data_dir
 from engine.errors import PhotoHashError
-from engine.retrain import (GATE, LEARNED_WEIGHT, RECIPE, SIMILAR_SETTINGS, RetrainRequest, hold_out, shipped_radii,
-                            shipped_similar_radius)
+from engine.retrain import GATE, LEARNED_WEIGHT, RECIPE, SIMILAR_SETTINGS, RetrainRequest, hold_out, shipped_radii
 
 _END = object()
 
@@ -131,11 +130,12 @@ def _run(request: RetrainRequest, emit: Callable[[dict], None], stop: threading.
     info = export.model_info(config.method, request.backbone, config.bits, f"{result.photos} {source} ({how})",
                              image_size=request.image_size, resize=RESIZE_RULES[config.augment])
     weight = LEARNED_WEIGHT if shipped else 0
-    if shipped:
-        duplicate, similar = shipped_radii()
-        info = replace(export.with_perceptual(info, weight, GATE), radius_duplicate=duplicate, radius_similar=similar)
-    if result.similar is not None:
-        info = export.with_similar(info, similar_method, similar_config.bits, shipped_similar_radius() or None)
+    if shipped:  # the recipe, and its similarity code where it learned one
+        radii = shipped_radii()
+        info = replace(export.with_perceptual(info, weight, GATE), radius_duplicate=radii.duplicate,
+                       radius_similar=radii.similar)
+        if result.similar is not None:
+            info = export.with_similar(info, similar_method, similar_config.bits, radii.similar_code or None)
     if result.upright is not None:
         info = export.with_upright(info, result.upright.confidence)
     encoder, calibration = export.trained_encoder(result, info, weight), None

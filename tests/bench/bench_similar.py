@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "bench"))
 
 from bench_retrieval import train_folder  # noqa: E402
-from engine.model import HashModel, prepare, resolve_model_name  # noqa: E402
+from engine.model import HashModel, resolve_model_name  # noqa: E402
 from trainer.checkpoints import CHECKPOINT  # noqa: E402
 from trainer.config import FitConfig  # noqa: E402
 from trainer.data import UnlabeledPhotos, eval_transform, imagenette_split  # noqa: E402
@@ -96,8 +96,7 @@ def add_head(name: str, result, out: Path, photos: list[str], epochs: int) -> Pa
     images = check_photos(photos)
     parity = export_onnx(encoder, info, out, images[:16])
     before, after = HashModel.load(shipped, device="cpu"), HashModel.load(out, device="cpu")
-    pixels = np.stack([prepare(img, info) for img in images])
-    same = float(np.mean(before.encode_both(pixels)[0] == after.encode_both(pixels)[0]))
+    same = float(np.mean(before.encode_images(images) == after.encode_images(images)))
     if same < 1:
         sys.exit(f"{out}: its duplicate code differs from the shipped model's on {1 - same:.2%} of bytes")
     print(f"  {out.name}: ONNX = torch on {parity.similar_bit_agreement:.2%} of similarity bits; duplicate code = "

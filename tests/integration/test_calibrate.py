@@ -102,10 +102,10 @@ def test_cli_trains_the_recipe_beside_phash_and_calibrates_its_radius(tmp_path, 
     model = HashModel.load(out)
     info = model.info
     assert info.bits == RECIPE_BITS and info.method == "phash + baseline x2" and info.gates == code_gates(64, GATE)
-    shipped_duplicate, shipped_similar = shipped_radii()
+    shipped = shipped_radii()
     assert 0 <= done["calibration"]["radius"] == info.radius_duplicate == done["radius"]["duplicate"]
-    assert info.radius_duplicate == min(done["calibration"]["allowed"], shipped_duplicate)  # only ever tightened
-    assert info.radius_similar == shipped_similar
+    assert info.radius_duplicate == min(done["calibration"]["allowed"], shipped.duplicate)  # only ever tightened
+    assert info.radius_similar == shipped.similar and info.similar_radius == shipped.similar_code
     assert (f"checked on {checked['photos']} held-out photos and {checked['copies']} edited copies "
             f"(they allow {checked['allowed']})") in info.trained_on
     assert not calibrate.uncalibrated_path(out).exists()
