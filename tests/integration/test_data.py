@@ -10,10 +10,12 @@ from engine.catalog import Catalog  # noqa: E402
 from engine.model import HashModel, default_model_path  # noqa: E402
 from engine.scan import scan  # noqa: E402
 from trainer.data import (  # noqa: E402
-    Skipped, TwoViews, UnlabeledPhotos, ZipImages, cifar10_split, collate, eval_transform, imagenette_split,
+    ColorJitter, GaussianBlur, Skipped, TwoViews, UnlabeledPhotos, ZipImages, cifar10_split, collate, eval_transform, imagenette_split,
     view_transform,
 )
 from trainer.errors import TrainerError  # noqa: E402
+
+from torchvision.transforms import v2 as T  # noqa: E402
 
 from ..conftest import CIFAR_ZIP, IMAGENETTE_ZIP, require  # noqa: E402
 
@@ -39,6 +41,28 @@ def test_from_catalog_uses_what_was_scanned(tmp_path, library):
         list(scan(catalog, [library.root], HashModel.load(default_model_path()), workers=0))
         data = UnlabeledPhotos.from_catalog(catalog, eval_transform(64))
     assert sorted(data.paths) == sorted(str(p) for p in library.photos)  # the broken file is left out
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (lambda: ColorJitter(0.4, 0.4, 0.4, 0.1), lambda: T.ColorJitter(0.4, 0.4, 0.4, 0.1)),
+    (lambda: GaussianBlur(23, (0.1, 2.0)), lambda: T.GaussianBlur(23, (0.1, 2.0))),
+], ids=["jitter", "blur"])
+def test_fast_view_operations_draw_and_change_as_torchvision_does(photos_dir, ours, theirs):
+    """The OpenCV hue shift and blur stand in for torchvision's in the MoCo views: the same draws from torch's
+    generator, and pixels within a grey level of torchvision's on real photos."""
+    from engine.images import read_image
+
+    mine, reference, changed = ours(), theirs(), 0
+    for i, path in enumerate(sorted(photos_dir.iterdir())[:8]):
+        image = T.Resize(160)(T.ToImage()(read_image(path, min_side=256).image))
+        torch.manual_seed(i)
+        a = mine(image)
+        torch.manual_seed(i)
+        b = reference(image)
+        assert type(a) is type(b) and a.dtype == torch.uint8 and a.shape == b.shape
+        assert (a.int() - b.int()).abs().float().mean() < 1.0, path.name
+        changed += not torch.equal(a, image)
+    assert changed >= 4, "the operation must change the photos (a blur of σ near 0.1 may not)"
 
 
 def test_clear_errors_for_empty_and_missing_folders(tmp_path):
