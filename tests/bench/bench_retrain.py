@@ -21,6 +21,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,6 +43,28 @@ def cli(*args: str) -> tuple[float, str]:
     return time.monotonic() - start, proc.stdout
 
 
+def train(method: str, *args: str) -> tuple[float, dict, dict]:
+    """``photohash-cli train`` with JSON progress, read as it comes: the seconds, the last event, and each stage's
+    first and last event time (the views of a code, its training, which way up, the radius check), in seconds from
+    the start."""
+    start, errors = time.monotonic(), tempfile.TemporaryFile("w+")  # a file: a full stderr pipe would stall the run
+    proc = subprocess.Popen([sys.executable, "-m", "photohash_cli", "train", "--method", method, "--progress", "json",
+                             *args], stdout=subprocess.PIPE, stderr=errors, text=True, cwd=REPO)
+    stages, last = {}, None
+    names = {"cache": "views", "step": "training", "fit": "training", "upright": "which way up",
+             "calibrate": "radius check"}
+    for line in proc.stdout:
+        at, last = time.monotonic() - start, json.loads(line)
+        if last["event"] in names:
+            name = f"{last.get('code', 'duplicate')} code {names[last['event']]}" if last["event"] in (
+                "cache", "step", "fit") else names[last["event"]]
+            stages[name] = (stages.get(name, (at, at))[0], at)
+    if proc.wait():
+        errors.seek(0)
+        sys.exit(f"photohash-cli train failed: {errors.read().strip()[-2000:]}")
+    return time.monotonic() - start, last, stages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--method", default="photohash", choices=["photohash", "wch", "nsh", "baseline"])
@@ -61,11 +84,12 @@ def main() -> None:
     times = []
     for run in range(args.repeats):
         shutil.rmtree(WORK / "work", ignore_errors=True)
-        seconds, out = cli("train", "--method", args.method, "--bits", str(args.bits), "--images", str(folder),
-                           "--weights", str(WEIGHTS), *epochs, "--work-dir", str(WORK / "work"),
-                           "--progress", "json", "--out", str(model))
-        done = json.loads(out.strip().splitlines()[-1])
+        seconds, done, stages = train(args.method, "--bits", str(args.bits), "--images", str(folder),
+                                      "--weights", str(WEIGHTS), *epochs, "--work-dir", str(WORK / "work"),
+                                      "--out", str(model))
         times.append(seconds)
+        print("stages: " + "; ".join(f"{name} {end - begin:.0f} s (from {begin:.0f} s)"
+                                     for name, (begin, end) in stages.items()), flush=True)
         print(f"run {run + 1}: {seconds:.0f} s end to end ({count} photos, {done['method']}, {done['bits']} bits; "
               f"ONNX/torch bits agree {done['parity_bit_agreement']:.4%}; radii {done['radius']}, calibration "
               f"{done['calibration']}; similarity code {done.get('similar')})", flush=True)
