@@ -131,9 +131,9 @@ def trained_encoder(result, info: ModelInfo, learned_weight: int = 0) -> HashEnc
 
 def rebuilt_encoder(model_path: str | os.PathLike[str], backbone: Backbone) -> tuple[HashEncoder, ModelInfo]:
     """An exported recipe model (pHash beside a baseline head, with or without which-way-up) rebuilt in torch from its
-    ONNX file, where the heads keep their names (``method.*``, ``upright.*``), on the frozen ``backbone`` it was
-    trained on. So a similarity head can be added to a shipped model without training again what it has; the caller
-    checks that the rebuilt model's duplicate codes are the file's."""
+    ONNX file, where the heads keep their names (``method.*``, ``upright.*``, ``similar.*``), on the frozen
+    ``backbone`` it was trained on. So a similarity head can be added to a shipped model, or its duplicate head
+    retrained, without training again what it has; the caller checks the rebuilt model's codes against the file's."""
     from onnx import numpy_helper
 
     from .methods import METHODS
@@ -142,7 +142,7 @@ def rebuilt_encoder(model_path: str | os.PathLike[str], backbone: Backbone) -> t
     info = HashModel.load(model_path, device="cpu").info
     weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(str(model_path)).graph.initializer}
     heads = {part: {k.split(".", 1)[1]: v for k, v in weights.items() if k.startswith(part + ".")}
-             for part in ("method", "upright")}
+             for part in ("method", "upright", "similar")}
     if "head.2.weight" not in heads["method"] or not info.gates:
         raise TrainerError(f"{model_path}: not a model of the recipe (pHash beside a baseline head); train it instead")
     bits = heads["method"]["head.2.weight"].shape[0]
@@ -152,9 +152,28 @@ def rebuilt_encoder(model_path: str | os.PathLike[str], backbone: Backbone) -> t
     if info.upright_confidence:
         upright = UprightHead(backbone.dim, round(heads["upright"]["pool"].shape[1] ** 0.5))
         upright.load_state_dict(heads["upright"])
+    similar = _rebuilt_similar(info, heads["similar"], weights, backbone.dim) if info.similar_bits else None
     encoder = HashEncoder(backbone, method.eval(), upright, PerceptualHash(info.mean, info.std),
-                          (info.bits - LOW * LOW) // bits)
+                          (info.bits - LOW * LOW) // bits, similar)
     return encoder, info
+
+
+def _rebuilt_similar(info: ModelInfo, named: dict, weights: dict, dim: int) -> nn.Module:
+    """The similarity head (WCH, NSH) from its initializers. The exporter folds a linear layer applied to tokens
+    into a MatMul by its transposed weight under a generated name: WCH's adapter is the graph's one D×D such matrix."""
+    from .methods import METHODS
+
+    head = METHODS[info.similar_method](dim=dim, bits=info.similar_bits)
+    if hasattr(head, "adapter") and "adapter.weight" not in named:
+        square = [w for k, w in weights.items() if k.startswith("onnx::MatMul") and tuple(w.shape) == (dim, dim)]
+        if len(square) != 1:
+            raise TrainerError(f"cannot find the similarity head's adapter in the model ({len(square)} candidates)")
+        named = {**named, "adapter.weight": square[0].T.contiguous()}
+    missing, unexpected = head.load_state_dict(named, strict=False)
+    needed = [k for k in missing if not k.startswith("latent_head")]  # NSH's latent head only trains
+    if needed or unexpected:
+        raise TrainerError(f"the similarity head does not fit {info.similar_method} ({(needed + unexpected)[0]})")
+    return head.eval()
 
 
 def export_onnx(encoder: HashEncoder, info: ModelInfo, out: str | os.PathLike[str],

@@ -61,7 +61,8 @@ from trainer.edits import EDITS, write_edits  # noqa: E402
 from trainer.evaluate import (DUPLICATE_PRECISION, NearDupItems, calibrate_radius, code_counts,  # noqa: E402
                               evaluate_model, mean_average_precision, near_duplicate_counts, near_duplicate_curve,
                               near_duplicate_report, plot_pr_curves)
-from trainer.export import export_onnx, model_info, to_batch, trained_encoder, with_perceptual, with_upright  # noqa: E402
+from trainer.export import (export_onnx, model_info, rebuilt_encoder, to_batch, trained_encoder,  # noqa: E402
+                            with_perceptual, with_similar, with_upright)
 from trainer.fit import fit_frozen, learn_upright  # noqa: E402
 from trainer.methods import METHODS  # noqa: E402
 from trainer.perceptual import PerceptualHash, code_gates, side_by_side  # noqa: E402
@@ -397,8 +398,13 @@ def _imagenette_train_folder() -> list[str]:
 
 def ship_with_upright(result, photos: list[str], calibration, name: str):
     """Learn which way up on the training photos, export the shipped recipe's head with it, then calibrate both
-    radii on the calibration half through the engine (the turned-back photos change some codes) and re-export."""
+    radii on the calibration half through the engine (the turned-back photos change some codes) and re-export.
+    The shipped model's similarity code (bench_similar.py --ship) is carried over as it is, checked bit for bit."""
     start = time.monotonic()
+    shipped = REPO / "resources" / "models" / f"{name}.onnx"
+    carried = rebuilt_encoder(shipped, result.backbone) if shipped.exists() else None
+    if carried is not None and carried[0].similar is not None:
+        result.similar = carried[0].similar
     config = FitConfig(method=SHIPPED_RECIPE["method"], bits=BITS, workers=2, augment=SHIPPED_RECIPE["augment"])
     learned = learn_upright(UnlabeledPhotos(photos, eval_transform()), result, config, work_dir=WORK, device="cpu")
     if learned.cancelled:
@@ -408,18 +414,28 @@ def ship_with_upright(result, photos: list[str], calibration, name: str):
         sys.exit("no which-way-up head: no confidence keeps the held-out upright photos upright (trainer/orientation.py)")
     print(f"  which way up: {upright.held_out} on held-out photos at confidence {upright.confidence} "
           f"({time.monotonic() - start:.0f} s)", flush=True)
-    out = ship(result, upright, 30, 60, name, len(photos))  # provisional radii, calibrated below
+    similar = carried[1] if result.similar is not None else None
+    before = similar_codes(shipped, calibration[0][:100]) if similar else None
+    out = ship(result, upright, 30, 60, name, len(photos), similar)  # provisional radii, calibrated below
     paths, items = calibration
     model = HashModel.load(out, device="cpu")
     packed = engine_codes(model, paths)
     gated = code_counts(packed, items, model.info.gates)
     duplicate = calibrate_radius(gated["positive_by_edit"].sum(axis=0), gated["negative"], DUPLICATE_PRECISION)
     # above the duplicate radius the engine applies no gates (ModelInfo.gates_for)
-    ship(result, upright, duplicate, similar_radius(code_counts(packed, items), duplicate), name, len(photos))
+    ship(result, upright, duplicate, similar_radius(code_counts(packed, items), duplicate), name, len(photos), similar)
+    if before is not None and not np.array_equal(before, similar_codes(out, calibration[0][:100])):
+        sys.exit(f"{out}: the similarity code carried over differs from the one shipped before")
     return upright
 
 
-def ship(result, upright, duplicate: int, similar: int, name: str, photos: int) -> Path:
+def similar_codes(model_path: Path, paths: list[str]) -> np.ndarray:
+    model = HashModel.load(model_path, device="cpu")
+    return model.encode_images_both([read_image(p).image for p in paths])[1]
+
+
+def ship(result, upright, duplicate: int, similar: int, name: str, photos: int, carried=None) -> Path:
+    """Export the recipe's model; ``carried``: the metadata of the similarity code it keeps (result.similar)."""
     from PIL import Image
 
     info = model_info(SHIPPED_RECIPE["method"], "mobilenet_v2", BITS,
@@ -430,6 +446,10 @@ def ship(result, upright, duplicate: int, similar: int, name: str, photos: int) 
                       resize=RESIZE_RULES[SHIPPED_RECIPE["augment"]])
     info = replace(with_perceptual(info, LEARNED_WEIGHT, GATE), radius_duplicate=duplicate, radius_similar=similar)
     info = with_upright(info, upright.confidence)
+    if carried is not None:
+        info = with_similar(info, carried.similar_method, carried.similar_bits, carried.similar_radius)
+        kept = carried.trained_on.partition("; similarity code:")[2]
+        info = replace(info, trained_on=f"{info.trained_on}; similarity code:{kept}" if kept else info.trained_on)
     out = REPO / "resources" / "models" / f"{name}.onnx"
     sample = [Image.open(p).convert("RGB") for p in sorted((WORK / "calibration" / "originals").glob("*.jpg"))[:16]]
     parity = export_onnx(trained_encoder(result, info, LEARNED_WEIGHT), info, out, sample)
@@ -493,6 +513,8 @@ def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar
         "metadata": model.info.to_metadata(),
     }
     path = model.path.with_suffix(".json")
+    if model.info.similar_bits and path.exists():  # bench_similar.py's part, for the code carried over
+        card["similar"] = json.loads(path.read_text()).get("similar")
     path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     print(f"model card: {path.relative_to(REPO)}", flush=True)
     return path

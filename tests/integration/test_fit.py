@@ -325,3 +325,24 @@ def test_whitening_is_refused_where_it_cannot_apply(tmp_path, photos_dir):
         FitConfig(method="whitening", mode="finetune").check()
     with pytest.raises(TrainerError, match="no temperature"):
         FitConfig(method="whitening", tau=0.05).check()
+
+
+def test_the_shipped_model_rebuilt_from_its_file_gives_its_two_codes(tmp_path, photos_dir):
+    """``rebuilt_encoder`` brings back every head of the shipped model, the WCH similarity head included (its adapter
+    folded into a MatMul by the exporter): re-exported, both codes equal the file's. So retraining the duplicate head
+    for a release keeps the shipped similarity code as it is (bench_quality.py --ship)."""
+    from PIL import Image
+
+    from engine.model import default_model_path
+    from trainer.backbones import Backbone
+    from trainer.export import rebuilt_encoder
+
+    shipped = default_model_path()
+    encoder, info = rebuilt_encoder(shipped, Backbone("mobilenet_v2", require(WEIGHTS)))
+    assert info.similar_bits and encoder.similar is not None
+    images = [Image.open(p).convert("RGB") for p in sorted(photos_dir.iterdir())[:8]]
+    out = tmp_path / "rebuilt.onnx"
+    parity = export_onnx(encoder, info, out, images[:4])
+    assert parity.bit_agreement == 1.0 and parity.similar_bit_agreement == 1.0
+    before, after = HashModel.load(shipped).encode_images_both(images), HashModel.load(out).encode_images_both(images)
+    assert np.array_equal(before[0], after[0]) and np.array_equal(before[1], after[1])
