@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 
 from engine.catalog import Catalog
-from engine.duplicates import KEEPER_RULES
+from engine.keepers import KEEPER_RULES
 
 FOLDERS_SETTING = "library_folders"
 REFERENCE_SETTING = "reference_folders"

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComb
                                QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from engine.duplicates import SIZE_TOLERANCE
+from engine.keepers import SIZE_TOLERANCE
 from engine.errors import ModelError, printable
 from engine.model import HashModel, ModelInfo, default_model_path, probe_model, shipped_models
 

@@ -14,138 +14,25 @@ Precision before recall: only a member within the model's duplicate radius of it
 the model's gates there) is a duplicate and may be suggested for removal. One farther out is
 *similar*: shown, never in :attr:`Group.removable`.
 
-The keeper comes from ordered rules (as beets' duplicates plugin orders its candidates), never from
-the order files were found. The rules are successive filters: each keeps the candidates that tie with
-the best within its tolerance, and the group records the rule that left one (``decided_by``). Files in
-reference folders are protected: never suggested for removal, and when a group holds one, the keeper
-is chosen among them.
+The copy to keep comes from ``engine.keepers``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .catalog import Catalog, FileRow
 from .catalog_models import model_row_id, similar_row_id
-from .errors import UsageError
 from .index import Gate, HammingIndex, gate_mask
+from .keepers import KEEPER_RULES, check_rules, keeper_among
 from .model import HashModel
-from .units import human_bytes
 from .verification import Verifier
 from .verify import Verdict
 
-KEEPER_RULES = ("resolution", "size", "oldest", "metadata", "path")
-
-# Two files whose sizes differ by less than this share of the larger are the same size to the "size" rule:
-# re-saving a photo (a brightness edit at a similar quality) changes its size by a few tenths of a percent,
-# which says nothing about which one is the original.
-SIZE_TOLERANCE = 0.03
-
-
-def _dims(f: FileRow) -> str:
-    return f"{f.width}×{f.height}" if f.width and f.height else "size unknown"
-
-
-def _span(ns: int) -> str:
-    """A time difference in plain words: "3 s", "2 days"."""
-    seconds = ns / 1e9
-    for unit, length in (("days", 86400), ("h", 3600), ("min", 60), ("s", 1)):
-        if seconds >= length:
-            value = seconds / length
-            return f"{value:.0f} {unit}" if value >= 10 or unit != "days" else f"{value:.1f} {unit}"
-    return "under a second"
-
-
-def _facts(f: FileRow) -> list[str]:
-    """The EXIF facts the "metadata" rule counts."""
-    return [name for name, present in (("capture date", bool(f.captured_at)), ("camera", bool(f.camera)),
-                                       ("GPS", f.has_gps is True)) if present]
-
-
-# A rule takes the candidates (two or more) and returns those that tie with the best within its tolerance,
-# and a plain-words reason for the best against the best of those it dropped (used when one is left).
-Rule = Callable[[list[FileRow]], tuple[list[FileRow], str]]
-
-
-def _best(candidates: list[FileRow], key: Callable[[FileRow], object]) -> tuple[list[FileRow], FileRow | None]:
-    """The candidates with the smallest key, and the best one of the others (None: all tied)."""
-    best = min(key(f) for f in candidates)
-    kept = [f for f in candidates if key(f) == best]
-    dropped = [f for f in candidates if key(f) != best]
-    return kept, (min(dropped, key=key) if dropped else None)
-
-
-def _resolution(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
-    kept, other = _best(candidates, lambda f: -f.pixels)
-    return kept, (f"more pixels ({_dims(kept[0])} vs {_dims(other)})" if other else "")
-
-
-def _size(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
-    largest = max(f.size for f in candidates)
-    kept = [f for f in candidates if f.size >= largest * (1 - SIZE_TOLERANCE)]
-    dropped = [f for f in candidates if f.size < largest * (1 - SIZE_TOLERANCE)]
-    if not dropped:
-        return kept, ""
-    top, other = max(kept, key=lambda f: f.size), max(dropped, key=lambda f: f.size)
-    return kept, f"larger file ({human_bytes(top.size)} vs {human_bytes(other.size)})"
-
-
-def _oldest(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
-    """The older file: the one with an EXIF capture date (an edited copy often lost it), then the earliest
-    capture date, then the file modified first (a copy or an edit is written after its source)."""
-    reason = ""
-    kept, other = _best(candidates, lambda f: not f.captured_at)
-    if other is not None:
-        reason = "the only one with a capture date" if len(kept) == 1 else ""
-    if len(kept) > 1:
-        kept, other = _best(kept, lambda f: f.captured_at or "")
-        if other is not None:
-            reason = (f"older capture date ({kept[0].captured_at.replace('T', ' ')[:19]} vs "
-                      f"{other.captured_at.replace('T', ' ')[:19]})")
-    if len(kept) > 1:
-        kept, other = _best(kept, lambda f: f.mtime_ns)
-        if other is not None:
-            reason = f"older file (modified {_span(other.mtime_ns - kept[0].mtime_ns)} before the next copy)"
-    return kept, reason
-
-
-def _metadata(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
-    """Richer EXIF (capture date, camera, GPS): editors and messengers strip it, cameras write it."""
-    kept, other = _best(candidates, lambda f: -len(_facts(f)))
-    if other is None:
-        return kept, ""
-    return kept, f"richer metadata ({', '.join(_facts(kept[0]))} vs {', '.join(_facts(other)) or 'none'})"
-
-
-def _path(candidates: list[FileRow]) -> tuple[list[FileRow], str]:
-    kept, other = _best(candidates, lambda f: f.path)
-    return kept, ("first by path (the other rules tied)" if other else "")
-
-
-RULES: dict[str, Rule] = {
-    "resolution": _resolution,  # most pixels
-    "size": _size,  # largest file (least compressed), when it is larger by more than SIZE_TOLERANCE
-    "oldest": _oldest,  # captured first, then modified first
-    "metadata": _metadata,  # most of capture date, camera, GPS
-    "path": _path,  # alphabetical path: stable last resort
-}
-
-
-def choose_keeper(files: Sequence[FileRow], rules: Sequence[str] = KEEPER_RULES) -> tuple[FileRow, str, str]:
-    """The file to keep among ``files``, the rule that decided and why in plain words. The rules filter in turn;
-    the path breaks what they leave tied, so the choice never depends on the order files were found."""
-    candidates = list(files)
-    for name in (*rules, "path"):
-        if len(candidates) == 1:
-            break
-        candidates, reason = RULES[name](candidates)
-        if len(candidates) == 1:
-            return candidates[0], name, reason
-    return candidates[0], "", ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,23 +99,6 @@ class Group:
     @property
     def bytes_freed(self) -> int:
         return sum(m.file.size for m in self.removable)
-
-
-def check_rules(rules: Sequence[str]) -> tuple[str, ...]:
-    unknown = [r for r in rules if r not in RULES]
-    if unknown or not rules:
-        raise UsageError(f"unknown keeper rule {', '.join(unknown) or '(none given)'}; known rules: {', '.join(RULES)}")
-    return tuple(rules)
-
-
-def in_folders(path: str, folders: Sequence[str]) -> bool:
-    """Is ``path`` inside one of ``folders``? Whole path components only: /a/ref does not hold /a/reference2."""
-    path = os.path.normpath(os.path.abspath(path))
-    for folder in folders:
-        folder = os.path.normpath(os.path.abspath(folder))
-        if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep):
-            return True
-    return False
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -344,7 +214,7 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
         files = [rows[f] for f in ids[cluster].tolist() if f in rows]
         if len(files) < 2:
             continue
-        keeper, rule, reason, protected = _choose_keeper(files, rules, references)
+        keeper, rule, reason, protected = keeper_among(files, rules, references)
         code_of = dict(zip(ids[cluster].tolist(), packed[cluster]))
         members = [Member(keeper, 0, True, keeper.id in protected, False)]
         for f in files:
@@ -415,18 +285,6 @@ def _within(a: np.ndarray | None, b: np.ndarray | None, limit: int, gates: Seque
     return int(np.bitwise_count(xor).sum()) <= limit and bool(gate_mask(xor[None], gates)[0])
 
 
-def _choose_keeper(files: list[FileRow], rules: tuple[str, ...], references: list[str]) -> tuple[FileRow, str, str, set]:
-    """The keeper among ``files`` (among those in reference folders first), the rule that decided, why, and the ids
-    of the files in reference folders."""
-    protected = {f.id for f in files if in_folders(f.path, references)}
-    pool = [f for f in files if f.id in protected] or files
-    keeper, rule, reason = choose_keeper(pool, rules)
-    if len(pool) < len(files):  # the reference folders decided first
-        rule, reason = "reference", ("in a reference folder" if len(pool) == 1 else
-                                     f"in a reference folder, then {reason}")
-    return keeper, rule, reason, protected
-
-
 def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ...], references: list[str],
            gates: tuple[Gate, ...], duplicate: _Duplicate) -> list[Group]:
     """One component -> groups whose members are all within ``limit`` of their keeper, and of each other where
@@ -436,7 +294,7 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
     out = []
     remaining = files
     while len(remaining) > 1:
-        keeper, rule, reason, protected = _choose_keeper(remaining, rules, references)
+        keeper, rule, reason, protected = keeper_among(remaining, rules, references)
         keeper_code = _code(keeper, code_of, twins)
         candidates, rest = [], []  # candidates: (distance, path, row, code, exact, similar)
         for f in remaining:
@@ -647,7 +505,7 @@ def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[l
 
 def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: list[str], verifier: Verifier,
                     code_of: dict, linked: dict[int, set[int]], series: bool) -> Group:
-    keeper, rule, reason, protected = _choose_keeper(files, rules, references)
+    keeper, rule, reason, protected = keeper_among(files, rules, references)
     by_id = {f.id: f for f in files}
     members = [Member(keeper, 0, True, keeper.id in protected, False, False)]
     for f in sorted(files, key=lambda f: f.path):

@@ -9,7 +9,8 @@ import shlex
 import sys
 from dataclasses import asdict
 
-from engine.duplicates import KEEPER_RULES, Group, candidate_search, model_groups, similar_groups, verified_groups
+from engine.duplicates import Group, candidate_search, model_groups, similar_groups, verified_groups
+from engine.keepers import KEEPER_RULES
 from engine.errors import UsageError, printable
 from engine.trash import trash_files, undo
 from engine.units import human_bytes

@@ -21,7 +21,8 @@ import pytest
 from engine.catalog import Catalog, ScanRecord
 from photohash_cli import main
 from photohash_cli.common import load_model
-from engine.duplicates import KEEPER_RULES, SIZE_TOLERANCE, find_groups, model_groups
+from engine.duplicates import find_groups, model_groups
+from engine.keepers import KEEPER_RULES, SIZE_TOLERANCE
 
 from ..conftest import PHOTOS_ZIP, REPO, extract_photos, require
 

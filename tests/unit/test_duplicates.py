@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from engine.catalog import Catalog, ScanRecord
-from engine.duplicates import KEEPER_RULES, find_groups, in_folders
+from engine.duplicates import find_groups
+from engine.keepers import KEEPER_RULES, in_folders
 from engine.errors import UsageError
 
 
