@@ -88,7 +88,7 @@ def test_scan_and_search_share_a_catalog(tmp_path, big_library):
     catalog_path = tmp_path / "c.sqlite"
     model = HashModel.load(default_model_path())
     query = sorted(big_library.iterdir())[0]
-    proc = start_scan(big_library, catalog_path)
+    proc = start_scan(big_library, catalog_path, "--batch-size", "1")  # a commit a photo: more to read beside it
     searches_during_scan = 0
     try:
         while proc.poll() is None:
