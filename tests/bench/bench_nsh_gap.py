@@ -80,9 +80,9 @@ class AdaptedNSH(NSH):
 ROWS = {  # name: (head, whether the last two stages train)
     "wch": (lambda: WCH(1280, BITS), False),
     "nsh": (lambda: NSH(1280, BITS, sort_anneal=PAPER), False),
-    "nsh-anneal-soft": (lambda: NSH(1280, BITS, sort_anneal=(4.0, 1.0)), False),  # the trainer's default
+    "nsh-anneal-soft": (lambda: NSH(1280, BITS, sort_anneal=(4.0, 1.0)), False),
     "nsh-anneal-sharp": (lambda: NSH(1280, BITS, sort_anneal=(1.0, 0.25)), False),
-    "nsh-anneal-wide": (lambda: NSH(1280, BITS, sort_anneal=(16.0, 1.0)), False),
+    "nsh-anneal-wide": (lambda: NSH(1280, BITS, sort_anneal=(16.0, 1.0)), False),  # the trainer's default
     "nsh-soft-2": (lambda: NSH(1280, BITS, sort_anneal=(2.0, 2.0)), False),
     "nsh-adapter": (lambda: AdaptedNSH(1280, BITS), False),
     "nsh-tuned": (lambda: NSH(1280, BITS, sort_anneal=PAPER), True),

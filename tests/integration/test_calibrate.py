@@ -8,7 +8,7 @@ import pytest
 
 from engine import codes
 from engine.model import HashModel, default_model_path
-from engine.retrain import GATE, RECIPE_BITS, describe_radii, shipped_radii
+from engine.retrain import GATE, RECIPE_BITS, SIMILAR_SETTINGS, describe_radii, shipped_radii
 from engine.search import encode_file
 
 from ..conftest import WEIGHTS, extract_photos, require
@@ -117,7 +117,7 @@ def test_cli_trains_the_recipe_beside_phash_and_calibrates_its_radius(tmp_path, 
     assert done["similar"]["parity_bit_agreement"] >= 0.999
     assert checked["similar_copies"] > checked["similar_different"]
     assert any(e["event"] == "step" and e.get("code") == "similar" for e in lines)
-    assert "similarity code: WCH, 4 standard views, 30 epochs" in info.trained_on
+    assert f"similarity code: WCH, 4 standard views, {SIMILAR_SETTINGS['epochs']} epochs" in info.trained_on
     assert any(e["event"] == "cache" and e.get("code") == "similar" for e in lines)  # its own views
 
     # cancelled while the radius is checked (the same run again: cache and checkpoint reused): the run says it
