@@ -32,6 +32,7 @@ class AppContext(QObject):
         self.thumbnails = ThumbnailStore(thumbnails_dir, parent=self)
         self._model: HashModel | None = None
         self._lock = threading.Lock()
+        self.closed = False  # the window closed: a timer or a queued signal firing after it asks nothing more
 
     # -- the model ------------------------------------------------------------------------------
 
@@ -83,6 +84,7 @@ class AppContext(QObject):
         preferences.set_folders(self.catalog, folders, references)
 
     def close(self) -> None:
+        self.closed = True
         self.thumbnails.pool.clear()
         self.thumbnails.wait(5000)
         self.catalog.close()

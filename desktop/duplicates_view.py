@@ -16,26 +16,29 @@ import threading
 from dataclasses import dataclass, field
 from html import escape
 
-from PySide6.QtCore import (QAbstractListModel, QEvent, QModelIndex, QObject, QPointF, QRectF, QSize, Qt, QTimer,
+from PySide6.QtCore import (QEvent, QModelIndex, QObject, QPointF, QRectF, QSize, Qt, QTimer,
                             Signal)
 from PySide6.QtGui import QKeySequence, QPainter, QPalette, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QFrame, QHBoxLayout, QLabel,
-                               QListView, QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QVBoxLayout,
+from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QFrame, QHBoxLayout, QLabel,
+                               QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QVBoxLayout,
                                QWidget)
 
 from engine.catalog import Catalog
 from engine.errors import printable
 from engine.units import human_bytes
 from engine.verification import Verifier
+from engine.bulk import group_id
 from engine.duplicates import Group, Member, model_groups, similar_groups, verified_groups
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
+from .compare_view import CompareView
 from .context import AppContext
+from .flow_layout import FlowLayout
+from .groups_table import PositionRole, GroupsTable
 from .widgets import placeholder, side_by_side
 from .workers import MODEL_UNUSABLE, Latest, run_task
 
 REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window
-LIST_THUMB = 56
 SNAP = 0.03  # a slider released this close to the duplicate radius (share of its range, at least 1) lands on it
 SLIDER_TIP = ("How different two photos may be and still count as copies (Hamming radius). "
               "Double-click: back to the duplicate radius")
@@ -274,76 +277,33 @@ def _short_folder(path: str) -> str:
     return folder if len(folder) <= 48 else "…" + folder[-47:]
 
 
-class GroupListModel(QAbstractListModel):
-    """The groups for the list on the left; a keeper's thumbnail is asked for only when its row is painted."""
-
-    def __init__(self, context: AppContext, parent=None):
-        super().__init__(parent)
-        self.context = context
-        self.choices: list[Choice] = []
-        self.rows_of: dict[str, list[int]] = {}
-        context.thumbnails.ready.connect(self._ready)
-
-    def set_choices(self, choices: list[Choice]) -> None:
-        self.beginResetModel()
-        self.choices = choices
-        self.rows_of = {}
-        for row, choice in enumerate(choices):
-            self.rows_of.setdefault(choice.group.keeper.file.path, []).append(row)
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.choices)
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        choice = self.choices[index.row()]
-        f = choice.group.keeper.file
-        if role == Qt.ItemDataRole.DisplayRole:
-            group = choice.group
-            kind = {"exact": "exact copies", "copy": "copies", "similar": "similar photos",
-                    "series": "shots"}.get(group.kind, "photos")
-            similar = (f", {len(group.similar)} similar" if group.similar and group.kind not in ("similar", "series")
-                       else "")
-            marked = ("" if group.kind in ("series", "similar") and not choice.remove  # nothing marked for the user
-                      else f" · {human_bytes(choice.bytes)}")
-            return f"{printable(os.path.basename(f.path))}\n{len(group.members)} {kind}{similar}{marked}"
-        if role == Qt.ItemDataRole.DecorationRole:
-            pixmap = self.context.thumbnails.get(f.path, LIST_THUMB, (f.size, f.mtime_ns))
-            return pixmap if pixmap else placeholder(LIST_THUMB)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f.path
-        return None
-
-    def changed(self, row: int) -> None:
-        self.dataChanged.emit(self.index(row), self.index(row))
-
-    def _ready(self, path: str, size: int) -> None:
-        if size == LIST_THUMB:
-            for row in self.rows_of.get(path, ()):
-                self.changed(row)
-
-
-class GroupList(QListView):
-    """A list view with the row-based API of QListWidget, over a :class:`GroupListModel`."""
+class _TableRows(QObject):
+    """The groups table's current row as a position in the screen's own lists (``choices``), with the row-based
+    API the screen, its tests and its screenshots use; moving up and down follows the table's sorted, filtered order."""
 
     currentRowChanged = Signal(int)  # noqa: N815 (Qt's naming)
 
-    def __init__(self, model: GroupListModel, parent=None):
-        super().__init__(parent)
-        self.setModel(model)
-        self.setUniformItemSizes(True)
-        self.selectionModel().currentRowChanged.connect(self._current_changed)
+    def __init__(self, table: GroupsTable):
+        super().__init__(table)
+        self.table = table
+        table.view.selectionModel().currentRowChanged.connect(self._current_changed)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.currentRowChanged.emit(current.row())
+        self.currentRowChanged.emit(current.data(PositionRole) if current.isValid() else -1)
 
     def currentRow(self) -> int:  # noqa: N802
-        return self.currentIndex().row()
+        current = self.table.view.currentIndex()
+        return current.data(PositionRole) if current.isValid() else -1
 
-    def setCurrentRow(self, row: int) -> None:  # noqa: N802
-        self.setCurrentIndex(self.model().index(row))
+    def setCurrentRow(self, position: int) -> None:  # noqa: N802
+        self.table.select_position(position)
+
+    def step(self, delta: int) -> None:
+        """The next (or previous) row as the table shows them."""
+        rows = self.table.filter.rowCount()
+        if rows:
+            row = max(0, min(rows - 1, self.table.view.currentIndex().row() + delta))
+            self.table.view.setCurrentIndex(self.table.filter.index(row, 0))
 
 
 class Segment(QPushButton):
@@ -460,14 +420,15 @@ class DuplicatesView(QWidget):
         top.addWidget(self.radius_text)
         top.addWidget(self.reset_button)
 
-        self.group_model = GroupListModel(context, self)
-        self.list = GroupList(self.group_model)
-        self.list.setIconSize(QSize(LIST_THUMB, LIST_THUMB))
-        self.list.setSpacing(2)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.setFocusProxy(self.list)  # the review keys work as soon as the tab is shown
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = GroupsTable()
+        thumb = self.table.view.verticalHeader().defaultSectionSize() - 4
+        self.table.view.setIconSize(QSize(thumb, thumb))
+        self.table.model.thumbnail = lambda f: (context.thumbnails.get(f.path, thumb, (f.size, f.mtime_ns))
+                                                or placeholder(thumb))
+        context.thumbnails.ready.connect(lambda path, size: size == thumb and self.table.model.photo_changed(path))
+        self.table.plan_chosen.connect(self._apply_plan)
+        self.list = _TableRows(self.table)
+        self.setFocusProxy(self.table.view)  # the review keys work as soon as the tab is shown
         self.list.currentRowChanged.connect(self._show_group)
         self.sections = Segments(["Copies", "Series", "Similar"])
         self.copies_button, self.series_button, self.similar_button = self.sections.buttons
@@ -491,13 +452,13 @@ class DuplicatesView(QWidget):
         llay.setContentsMargins(0, 0, 0, 0)
         llay.addWidget(self.sections)
         llay.addLayout(status)
-        llay.addWidget(self.list)
+        llay.addWidget(self.table, 1)
 
         self.strip = QWidget()
-        self.strip_layout = QHBoxLayout(self.strip)
-        self.strip_layout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.strip_layout = FlowLayout(self.strip)  # the cards wrap to the pane's width
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.strip)
         self.group_title = QLabel("")
         self.trash_group_button = QPushButton("Move marked to trash")
@@ -514,7 +475,8 @@ class DuplicatesView(QWidget):
         actions.addWidget(self.trash_group_button)
         actions.addWidget(self.trash_all_button)
         hint = QLabel("<span style='color:gray'>↑/↓ group · ←/→ photo · K keep this · Space mark · "
-                      "Del trash marked · Ctrl+Z undo</span>")
+                      "C compare with the photo kept · Del trash marked · Ctrl+Z undo</span>")
+        hint.setWordWrap(True)  # a narrow window wraps it rather than growing to fit it
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(0, 0, 0, 0)
@@ -524,12 +486,13 @@ class DuplicatesView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(side_by_side(left, right, (280, 920)), 1)
+        layout.addWidget(side_by_side(left, right, (560, 880)), 1)
 
         for keys, slot in ((("Down", "N", "PgDown"), lambda: self.step_group(1)),
                            (("Up", "P", "PgUp"), lambda: self.step_group(-1)),
                            (("Right",), lambda: self.step_card(1)), (("Left",), lambda: self.step_card(-1)),
                            (("K", "Return", "Enter"), self.keep_focused), (("Space",), self.toggle_focused),
+                           (("C",), self.compare_focused),
                            (("Del",), self.trash_current)):
             for key in keys:
                 shortcut = QShortcut(QKeySequence(key), self)
@@ -690,6 +653,8 @@ class DuplicatesView(QWidget):
 
     def refresh(self) -> None:
         """Ask the engine for the groups at the slider's radius (in a worker thread)."""
+        if self.context.closed:
+            return
         model = self.context.usable_model()
         if model is None:
             self._failed(MODEL_UNUSABLE)
@@ -737,7 +702,7 @@ class DuplicatesView(QWidget):
         self.summary.setText(line)
         self.trash_all_button.setEnabled(False)
         self.groups, self.choices = [], []
-        self.group_model.set_choices([])
+        self.table.set_groups([], [])
         self._show_group(-1)
 
     def _show_groups(self, answer: Answer) -> None:
@@ -767,7 +732,7 @@ class DuplicatesView(QWidget):
             self.choices.append(Choice(g, previous.keep, previous.remove & removable, touched=True) if same
                                 else Choice.default(g, premark))
         self.list.blockSignals(True)
-        self.group_model.set_choices(self.choices)
+        self.table.set_groups(self.groups, self.choices)
         self.list.blockSignals(False)
         self._summarize()
         if groups:
@@ -845,7 +810,7 @@ class DuplicatesView(QWidget):
         self.group_title.setText(f"{'Series' if self.shown_series else 'Group'} {self.list.currentRow() + 1} of "
                                  f"{len(self.choices)}: {marked}")
         self.trash_group_button.setEnabled(bool(choice.remove))
-        self.group_model.changed(self.list.currentRow())
+        self.table.changed(self.list.currentRow())
         self._summarize()
 
     def _keep(self, member: Member) -> None:
@@ -858,7 +823,7 @@ class DuplicatesView(QWidget):
 
     def step_group(self, delta: int) -> None:
         if self.choices:
-            self.list.setCurrentRow(max(0, min(len(self.choices) - 1, self.list.currentRow() + delta)))
+            self.list.step(delta)
 
     def _focused(self) -> int:
         for i, card in enumerate(self.cards):
@@ -881,6 +846,36 @@ class DuplicatesView(QWidget):
         i = self._focused()
         if i >= 0:
             self._toggle(self.cards[i].member)
+
+    def compare_focused(self) -> CompareView | None:
+        """The focused photo (else the group's second) beside the photo kept, in the Compare view."""
+        choice = self.current()
+        if choice is None or len(choice.group.members) < 2:
+            return None
+        kept = next(m for m in choice.group.members if m.file.id == choice.keep)
+        i = self._focused()
+        other = self.cards[i].member if i >= 0 and self.cards[i].member is not kept else next(
+            m for m in choice.group.members if m is not kept)
+        marked = self.tr("Marked for the trash") if other.file.id in choice.remove else self.tr("Not marked")
+        view = CompareView(kept.file, other.file, self, left_label=self.tr("Kept"),
+                           right_label=f"{marked}: {other.reason}" if other.reason else marked)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # its decoded photos go with it
+        view.show()
+        return view
+
+    def _apply_plan(self, plan, trash_now: bool) -> None:
+        """A bulk rule the user accepted: its decisions become the groups' (theirs now), then, where asked, one
+        trash batch (one undo) moves what it marked."""
+        decided = plan.decisions
+        for position, choice in enumerate(self.choices):
+            decision = decided.get(group_id(choice.group))
+            if decision is not None:
+                choice.keep, choice.remove, choice.touched = decision.keep, set(decision.remove), True
+                self.table.changed(position)
+        self._show_group(self.list.currentRow())
+        self._summarize()
+        if trash_now and plan.selects and not self.busy:
+            self._run_trash([c for c in self.choices if group_id(c.group) in decided and c.remove])
 
     # -- trash and undo -------------------------------------------------------------------------
 
