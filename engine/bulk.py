@@ -170,9 +170,8 @@ def keep_oldest() -> KeepBest:
 
 
 @dataclass
-class KeepInFolder:
-    """Where a group has a copy in ``folder``, keep it (the best of them by ``rules`` where several are), and mark
-    its copies. Groups with no photo in the folder are outside its reach."""
+class _FolderRule:
+    """A rule about one folder: the groups with a photo in it are its reach, series and similar groups never."""
 
     folder: str
     rules: tuple[str, ...] = KEEPER_RULES
@@ -181,16 +180,29 @@ class KeepInFolder:
     def __post_init__(self):
         self.rules, self._inside = check_rules(self.rules), _Folder(self.folder)
 
-    @property
-    def words(self) -> str:
-        return f"keep the one in {self.folder}"
-
-    def decide(self, group: Group, decision: Decision) -> Decision | Left | None:
+    def _reach(self, group: Group) -> list | Left | None:
+        """The group's members inside the folder; None: none is; Left: the group is never decided."""
         inside = self._inside.members(group)
         if not inside:
             return None
         if group.kind in NEVER_DECIDED:
             return Left(NEVER_DECIDED[group.kind])
+        return inside
+
+
+@dataclass
+class KeepInFolder(_FolderRule):
+    """Where a group has a copy in ``folder``, keep it (the best of them by ``rules`` where several are), and mark
+    its copies. Groups with no photo in the folder are outside its reach."""
+
+    @property
+    def words(self) -> str:
+        return f"keep the one in {self.folder}"
+
+    def decide(self, group: Group, decision: Decision) -> Decision | Left | None:
+        inside = self._reach(group)
+        if not isinstance(inside, list):
+            return inside
         family = keepable(group)
         ids = {m.file.id for m in family}
         candidates = [m for m in inside if m.file.id in ids]
@@ -208,29 +220,20 @@ def keep_in_folder(folder: str, rules: Sequence[str] = KEEPER_RULES) -> KeepInFo
 
 
 @dataclass
-class MarkInFolder:
+class MarkInFolder(_FolderRule):
     """Mark every copy inside ``folder``, and only those: a group's decision becomes the folder's copies (so what
     lands is what is in the folder). The photo kept stays outside it: the one kept now where it is outside (or in a
     reference folder, never marked), else the engine's keeper, else the best copy outside by ``rules``; where every
     copy is inside, the group is left as is (one must stay)."""
-
-    folder: str
-    rules: tuple[str, ...] = KEEPER_RULES
-    guard: bool = False
-
-    def __post_init__(self):
-        self.rules, self._inside = check_rules(self.rules), _Folder(self.folder)
 
     @property
     def words(self) -> str:
         return f"mark everything in {self.folder}"
 
     def decide(self, group: Group, decision: Decision) -> Decision | Left | None:
-        inside_members = self._inside.members(group)
-        if not inside_members:
-            return None
-        if group.kind in NEVER_DECIDED:
-            return Left(NEVER_DECIDED[group.kind])
+        inside_members = self._reach(group)
+        if not isinstance(inside_members, list):
+            return inside_members
         inside = {m.file.id for m in inside_members}
         family = keepable(group)
         stays = {m.file.id for m in family if m.file.id not in inside or m.protected}  # may be kept here
