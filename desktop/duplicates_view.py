@@ -34,7 +34,7 @@ from engine.trash import TrashResult, last_batch, trash_files, undo
 from .compare_view import CompareView
 from .context import AppContext
 from .flow_layout import FlowLayout
-from .groups_table import PositionRole, GroupsTable
+from .groups_table import GroupsTable, PositionRole, short_folder
 from .widgets import placeholder, side_by_side
 from .workers import MODEL_UNUSABLE, Latest, run_task
 
@@ -176,7 +176,7 @@ class PhotoCard(QFrame):
         details = QLabel("<br>".join([
             " · ".join(facts),
             escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else "no capture date",
-            f"<span style='color:gray'>{escape(printable(_short_folder(f.path)))}</span>",
+            f"<span style='color:gray'>{escape(printable(short_folder(f.path, 48)))}</span>",
             distance,
         ]))
         details.setToolTip(printable(os.path.dirname(f.path)))
@@ -267,14 +267,6 @@ def _shown_height(width: int | None, height: int | None) -> int:
 
 def _count(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
-
-
-def _short_folder(path: str) -> str:
-    folder = os.path.dirname(path)
-    home = os.path.expanduser("~")
-    if folder.startswith(home + os.sep):
-        folder = "~" + folder[len(home):]
-    return folder if len(folder) <= 48 else "…" + folder[-47:]
 
 
 class _TableRows(QObject):
@@ -425,7 +417,7 @@ class DuplicatesView(QWidget):
         self.table.view.setIconSize(QSize(thumb, thumb))
         self.table.model.thumbnail = lambda f: (context.thumbnails.get(f.path, thumb, (f.size, f.mtime_ns))
                                                 or placeholder(thumb))
-        context.thumbnails.ready.connect(lambda path, size: size == thumb and self.table.model.photo_changed(path))
+        context.thumbnails.ready.connect(lambda _path, size: size == thumb and self.table.model.thumbnails_changed())
         self.table.plan_chosen.connect(self._apply_plan)
         self.list = _TableRows(self.table)
         self.setFocusProxy(self.table.view)  # the review keys work as soon as the tab is shown

@@ -38,9 +38,10 @@ FOLDER_WIDTH = 40  # characters of a folder shown before it is shortened from th
 PREVIEW_SLICE_S = 0.015  # a bulk preview works this long between events
 
 
-def _short_folder(path: str) -> str:
+def short_folder(path: str, width: int = FOLDER_WIDTH) -> str:
+    """A file's folder as the screens show it, cut from the left to ``width`` characters."""
     folder = shown_path(os.path.dirname(path))
-    return folder if len(folder) <= FOLDER_WIDTH else "…" + folder[-(FOLDER_WIDTH - 1):]
+    return folder if len(folder) <= width else "…" + folder[-(width - 1):]
 
 
 class GroupsTableModel(QAbstractTableModel):
@@ -107,12 +108,12 @@ class GroupsTableModel(QAbstractTableModel):
             known = self._engine[position] = engine_decision(self.groups[position])
         return known
 
-    def photo_changed(self, path: str) -> None:
-        """A thumbnail came: the rows whose kept photo it shows are painted again."""
-        for position, group in enumerate(self.groups):
-            if self._kept(position).path == path:
-                row = self._row_of[position]
-                self.dataChanged.emit(self.index(row, NAME), self.index(row, NAME))
+    def thumbnails_changed(self) -> None:
+        """A thumbnail came: the photo column is painted again. The view repaints only the rows in sight, so one
+        signal costs less than finding the rows of ``path`` among thousands of groups for every thumbnail."""
+        if self.groups:
+            self.dataChanged.emit(self.index(0, NAME), self.index(len(self.groups) - 1, NAME),
+                                  [Qt.ItemDataRole.DecorationRole])
 
     def decisions_by_group(self) -> Mapping[int, object]:
         """Every group's decision by :func:`engine.bulk.group_id`: what a bulk preview starts from."""
@@ -230,7 +231,7 @@ class GroupsTableModel(QAbstractTableModel):
             kind = self.groups[position].kind
             return self.kind_words.get(kind, kind)
         if column == FOLDER:
-            return printable(_short_folder(self._kept(position).path))
+            return printable(short_folder(self._kept(position).path))
         return self._date(self._kept(position))[0][:16].replace("T", " ")
 
     def _tip(self, column: int, position: int) -> str | None:
