@@ -23,6 +23,12 @@ from .theme import apply_theme
 from .workers import run_task, trainer_available
 
 
+def preferences_shortcuts() -> list[QKeySequence]:
+    """The platform's shortcut for Preferences (Cmd+, on macOS, Ctrl+Shift+, on KDE); Ctrl+, where it has none
+    (GNOME, Windows), as most apps there use."""
+    return QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences) or [QKeySequence("Ctrl+,")]
+
+
 class MainWindow(QMainWindow):
     def __init__(self, context: AppContext):
         super().__init__()
@@ -34,9 +40,9 @@ class MainWindow(QMainWindow):
         self.search = SearchView(context)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.library, "Library")
-        self.tabs.addTab(self.duplicates, "Duplicates")
-        self.tabs.addTab(self.search, "Search")
+        self.tabs.addTab(self.library, self.tr("Library"))
+        self.tabs.addTab(self.duplicates, self.tr("Duplicates"))
+        self.tabs.addTab(self.search, self.tr("Search"))
         self.setCentralWidget(self.tabs)
         self.library.find_similar.connect(self.find_similar)
         self.model_label = QLabel("")
@@ -52,31 +58,43 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         def action(menu, text, slot, shortcut=None, tip=None):
             act = QAction(text, self)
-            if shortcut is not None:
+            if isinstance(shortcut, list):
+                act.setShortcuts(shortcut)
+            elif shortcut is not None:
                 act.setShortcut(shortcut)
             if tip:
                 act.setStatusTip(tip)
+                act.setToolTip(tip)
             act.triggered.connect(slot)
             menu.addAction(act)
             return act
 
         bar = self.menuBar()
-        file = bar.addMenu("&File")
-        action(file, "&Add folder…", self.library.add_folder_dialog, QKeySequence("Ctrl+Shift+O"))
-        action(file, "&Open photo to search…", self.open_photo, QKeySequence.StandardKey.Open)
-        self.rescan_action = action(file, "&Rescan library", self.rescan, QKeySequence("F5"))
+        file = bar.addMenu(self.tr("&File"))
+        action(file, self.tr("&Add folder…"), self.library.add_folder_dialog, QKeySequence("Ctrl+Shift+O"),
+               self.tr("Add a folder of photos to the library and scan it"))
+        action(file, self.tr("&Open photo to search…"), self.open_photo, QKeySequence.StandardKey.Open,
+               self.tr("Find the photos of the library like a photo of your choice"))
+        self.rescan_action = action(file, self.tr("&Rescan library"), self.rescan, QKeySequence("F5"),
+                                    self.tr("Hash new and changed photos"))
         file.addSeparator()
-        action(file, "&Settings…", self.settings, QKeySequence.StandardKey.Preferences)
-        file.addSeparator()
-        action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        edit = bar.addMenu("&Edit")
-        action(edit, "&Undo move to trash", self.duplicates.undo, QKeySequence.StandardKey.Undo)
-        tools = bar.addMenu("&Tools")
-        action(tools, "&Find duplicates", lambda: self.tabs.setCurrentWidget(self.duplicates), QKeySequence("Ctrl+D"))
-        action(tools, "&Retrain on my library…", self.retrain)
-        help_menu = bar.addMenu("&Help")
-        action(help_menu, "Open the &log folder", self.open_logs)
-        action(help_menu, "&About PhotoHash", self.about)
+        action(file, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        edit = bar.addMenu(self.tr("&Edit"))
+        action(edit, self.tr("&Undo move to trash"), self.duplicates.undo, QKeySequence.StandardKey.Undo,
+               self.tr("Put the photos last moved to the trash back where they were"))
+        edit.addSeparator()
+        # Where each platform puts it: Edit on Linux and Windows; macOS moves it to the application menu by its role
+        self.preferences_action = action(edit, self.tr("&Preferences…"), self.settings, preferences_shortcuts(),
+                                         self.tr("Hash model, radii, which copy to keep, thumbnails, appearance"))
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        tools = bar.addMenu(self.tr("&Tools"))
+        action(tools, self.tr("&Find duplicates"), lambda: self.tabs.setCurrentWidget(self.duplicates),
+               QKeySequence("Ctrl+D"), self.tr("Show the Duplicates screen"))
+        action(tools, self.tr("&Retrain on my library…"), self.retrain,
+               tip=self.tr("Train a hash model on your own photos"))
+        help_menu = bar.addMenu(self.tr("&Help"))
+        action(help_menu, self.tr("Open the &log folder"), self.open_logs)
+        action(help_menu, self.tr("&About PhotoHash"), self.about)
 
     def _show_model(self) -> None:
         try:
@@ -103,6 +121,7 @@ class MainWindow(QMainWindow):
 
     def settings(self) -> None:
         dialog = SettingsDialog(self.context, self)
+        dialog.setWindowTitle(self.tr("Preferences"))  # as the menu names it
         before = (self.context.prefs.radius_duplicate, self.context.prefs.radius_similar,
                   self.context.prefs.keeper_rules, self.context.prefs.theme)
         model_before = self.context.model_path()
@@ -116,6 +135,7 @@ class MainWindow(QMainWindow):
             if after[:3] != before[:3]:
                 self.duplicates.reset_radius()
                 self.search.reset_radius()
+                self.library.refresh_groups()  # the Library's "in a duplicate group" is at the duplicate radius
             self.context.thumbnails.prune_later(self.context.prefs.thumbnail_cache_mb * 1_000_000)
 
     def retrain(self) -> None:

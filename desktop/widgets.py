@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QSplitter, QStyle, QStyledItemDelegate,
@@ -75,8 +77,8 @@ class ThumbnailModel(QAbstractListModel):
         super().__init__(parent)
         self.context = context
         self.size = size
-        self.rows: list[Row] = []
-        self.position: dict[str, int] = {}
+        self.rows: Sequence[Row] = []
+        self.position: Mapping[str, int] = {}  # path -> row, for the thumbnails that arrive
         self._arrived: set[int] = set()  # rows whose thumbnail came in since the last repaint
         self._repaint = QTimer(self)
         self._repaint.setSingleShot(True)
@@ -84,11 +86,13 @@ class ThumbnailModel(QAbstractListModel):
         self._repaint.timeout.connect(self._repaint_arrived)
         context.thumbnails.ready.connect(self._ready)
 
-    def set_rows(self, rows: list[Row]) -> None:
+    def set_rows(self, rows: Sequence[Row], position: Mapping[str, int] | None = None) -> None:
+        """Show ``rows``. A screen that keeps its photos in an index of its own passes a view of it as ``rows`` and
+        its own ``position`` (path -> row): building both here takes longer than a frame on 100,000 photos."""
         self._arrived.clear()
         self.beginResetModel()
         self.rows = rows
-        self.position = {r[0]: i for i, r in enumerate(rows)}
+        self.position = {r[0]: i for i, r in enumerate(rows)} if position is None else position
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt's name)
@@ -135,14 +139,17 @@ class ThumbnailModel(QAbstractListModel):
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
-    """A square cell: the thumbnail centred in it whatever its shape, an optional badge, the caption below."""
+    """A cell: the thumbnail centred in its box whatever its shape, an optional badge, the caption below. The box is
+    square unless the screen fits it to its photos (:func:`fit_grid_to_photos`): a square cell of landscape photos
+    is mostly empty band above and below each one."""
 
     def __init__(self, size: int, parent=None):
         super().__init__(parent)
         self.size = size
+        self.box_height = size  # the thumbnail box's height; its width is always ``size``
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802
-        return QSize(self.size + 16, self.size + option.fontMetrics.height() + 20)
+        return QSize(self.size + 16, self.box_height + option.fontMetrics.height() + 20)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         painter.save()
@@ -156,7 +163,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setBrush(color)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.drawRoundedRect(QRectF(cell), 6, 6)
-        area = QRect(cell.left() + (cell.width() - self.size) // 2, cell.top() + 6, self.size, self.size)
+        area = QRect(cell.left() + (cell.width() - self.size) // 2, cell.top() + 6, self.size, self.box_height)
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             shown = pixmap.deviceIndependentSize().toSize().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
@@ -195,10 +202,39 @@ def thumbnail_grid(model: ThumbnailModel, parent=None) -> QListView:
     view.setLayoutMode(QListView.LayoutMode.Batched)
     view.setBatchSize(2000)
     view.setIconSize(QSize(model.size, model.size))
-    view.setGridSize(QSize(model.size + 20, model.size + view.fontMetrics().height() + 24))
+    view.setGridSize(_grid_size(view, model.size, model.size))
     view.setSpacing(0)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.verticalScrollBar().setSingleStep(24)
     view.setModel(model)
     return view
+
+
+def _grid_size(view: QListView, size: int, box_height: int) -> QSize:
+    """The cell pitch of a grid: the delegate's cell (box and caption) plus a small gutter."""
+    return QSize(size + 20, box_height + view.fontMetrics().height() + 24)
+
+
+# Thumbnail boxes no flatter than 16:9 (a panorama is shrunk to fit) and no taller than square.
+FLATTEST_BOX, TALLEST_BOX = 9 / 16, 1.0
+
+
+def box_height_for(aspects, size: int = GRID_THUMB) -> int:
+    """The box height that fits most of these photos (height / width each) with no band above and below: the
+    median photo's, within 16:9 and square. Photos of another shape are shrunk into it; none is cropped."""
+    aspects = np.asarray(aspects, dtype=np.float64)
+    aspects = aspects[np.isfinite(aspects) & (aspects > 0)]
+    if not len(aspects):
+        return size
+    median = float(np.median(aspects))
+    return round(size * min(TALLEST_BOX, max(FLATTEST_BOX, median)))
+
+
+def fit_grid_to_photos(view: QListView, box_height: int) -> None:
+    """Size a thumbnail grid's cells to its photos' shape (see :func:`box_height_for`); a square box is the default."""
+    delegate = view.itemDelegate()
+    if not isinstance(delegate, ThumbnailDelegate) or delegate.box_height == box_height:
+        return
+    delegate.box_height = box_height
+    view.setGridSize(_grid_size(view, delegate.size, box_height))  # lays the cells out again
