@@ -20,7 +20,7 @@ The copy to keep comes from ``engine.keepers``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -335,19 +335,72 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
 
 # -- verified groups ---------------------------------------------------------------------------------------------------
 
-# The candidate radius, as a share of the duplicate radius: wide enough for crops and turns, which verification keeps
-# from letting look-alikes in. The model's gates widen by the same share.
-CANDIDATE_SHARE = 1.25
+# The candidate radius, as a share of the duplicate radius, for each strictness: wide enough for crops and turns,
+# which verification keeps from letting look-alikes in. The model's gates widen by the same share. "normal" was
+# chosen on the calibration half (docs/benchmark.md, "Verified duplicates"); "loose" looks a quarter further for
+# twice the pairs to check; "strict" keeps only copies of the whole frame, at most resized (Verdict.only_resized),
+# which the duplicate radius itself proposes.
+CANDIDATE_SHARES = {"strict": 1.0, "normal": 1.25, "loose": 1.5}
+STRICTNESS = tuple(CANDIDATE_SHARES)
 FEATURE_BATCH = 512  # photos whose features are made at once, in parallel, ahead of the pairs that need them
 
 
-def candidate_search(info, duplicate_radius: int | None = None) -> tuple[int, tuple[Gate, ...]]:
+def candidate_search(info, duplicate_radius: int | None = None,
+                     strictness: str = "normal") -> tuple[int, tuple[Gate, ...]]:
     """(radius, gates) at which the index proposes pairs to verify, for a model's ``ModelInfo`` and its duplicate
     radius (default: the model's; the app passes the user's own where set)."""
+    share = CANDIDATE_SHARES[strictness]
     duplicate = info.radius_duplicate if duplicate_radius is None else duplicate_radius
-    radius = min(max(info.radius_similar, duplicate), round(duplicate * CANDIDATE_SHARE))  # never under duplicate
-    gates = tuple((first, end, round(r * CANDIDATE_SHARE)) for first, end, r in info.gates)
+    radius = min(max(info.radius_similar, duplicate), round(duplicate * share))  # never under duplicate
+    gates = tuple((first, end, round(r * share)) for first, end, r in info.gates)
     return radius, gates
+
+
+def _strict_split(files: list[FileRow], verifier: Verifier) -> tuple[list[list[FileRow]], list[tuple[int, int]]]:
+    """A group of copies cut into strict copies (:func:`_strict`): the largest photo and the photos that show it
+    whole, at most resized; then the same among those left, and so on. Verifying every pair would be quadratic in the
+    group; a photo is tried against a later anchor only when both stood in the same way to the first anchor (the same
+    crop, turn, mirror and tone), as two strict copies of one photo must. Returns the parts of two or more, and the
+    (anchor, photo) pairs that join them."""
+    left = sorted(files, key=lambda f: (-(f.width or 0) * (f.height or 0), f.path))
+    first = left[0]
+    to_first: dict[int, Verdict] = {}  # each photo's verdict against the first anchor
+    parts: list[list[FileRow]] = []
+    edges: list[tuple[int, int]] = []
+    while len(left) > 1:
+        anchor, part, others = left[0], [left[0]], []
+        for f in left[1:]:
+            if anchor is not first and not _same_edits(to_first.get(anchor.id), to_first.get(f.id)):
+                others.append(f)
+                continue
+            verdict = verifier.verdict(anchor, f)  # the same bytes: a copy at scale 1
+            if anchor is first:
+                to_first[f.id] = verdict
+            if _strict(anchor, f, verdict):
+                part.append(f)
+                edges.append((anchor.id, f.id))
+            else:
+                others.append(f)
+        if len(part) > 1:
+            parts.append(part)
+        left = others
+    return parts, edges
+
+
+def _same_edits(a: Verdict | None, b: Verdict | None) -> bool:
+    """Two photos, each against a third: could they be strict copies of each other? Not when one is cropped, turned,
+    mirrored or toned and the other is not, or not as much. Unknown (no verdict, or no geometry): try them."""
+    if a is None or b is None or a.kind != "copy" or b.kind != "copy":
+        return True
+    turn = abs((a.rotation - b.rotation + 180) % 360 - 180)
+    return (a.mirrored == b.mirrored and turn < 2.0 and abs(a.kept - b.kept) < 0.05
+            and [k for k, _ in a.changes() if k == "tone"] == [k for k, _ in b.changes() if k == "tone"])
+
+
+def _strict(a: FileRow, b: FileRow, verdict: Verdict) -> bool:
+    """A copy under "strict": the whole frame, at most resized (sizes unknown: not a strict copy)."""
+    return bool(a.width and a.height and b.width and b.height) and verdict.only_resized((a.width, a.height),
+                                                                                        (b.width, b.height))
 
 
 def _taken_apart(a: FileRow, b: FileRow) -> bool:
@@ -365,7 +418,8 @@ def _taken_apart(a: FileRow, b: FileRow) -> bool:
 
 def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: Iterable[str] = (),
                     keeper_rules: Sequence[str] = KEEPER_RULES, verifier: Verifier | None = None,
-                    series: bool = False, duplicate_radius: int | None = None) -> list[Group]:
+                    series: bool = False, duplicate_radius: int | None = None,
+                    strictness: str = "normal") -> list[Group]:
     """Groups of verified copies (or, with ``series``, of series), largest saving first.
 
     The index proposes pairs at the candidate radius (:func:`candidate_search`), and each is verified (engine.verify),
@@ -376,12 +430,16 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     read this time) falls back to the hash: a copy when it is within the duplicate radius (``duplicate_radius``,
     default the model's) and gates, as without verification, and only when the hash says so of every member of the
     two groups it would join. Series (aligned, but the content moved, or taken at different moments) are grouped
-    apart, and nothing in them is ever removable.
+    apart, and nothing in them is ever removable. ``strictness`` (:data:`STRICTNESS`): "strict" calls a pair a copy
+    only when it shows the whole frame, at most resized; "loose" looks further for heavily edited copies.
     """
+    if strictness not in CANDIDATE_SHARES:
+        raise ValueError(f"strictness must be one of {', '.join(STRICTNESS)}, not {strictness!r}")
     rules = check_rules(keeper_rules)
     references = [os.fspath(f) for f in reference_folders]
     info = model.info
-    radius, gates = candidate_search(info, duplicate_radius)
+    radius, gates = candidate_search(info, duplicate_radius, strictness)
+    accepted = _strict if strictness == "strict" else (lambda fa, fb, verdict: verdict.kind == "copy")
     hash_radius = info.radius_duplicate if duplicate_radius is None else duplicate_radius
     duplicate = _Duplicate(hash_radius, tuple(info.gates_for(hash_radius)))
     ids, packed = catalog.codes(model_row_id(catalog, model))
@@ -443,12 +501,17 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
                     joined.join(fa.id, fb.id)
             start = end
         edges = copies if not series else kinds
+        components = _connected(rows, edges)
+        if strictness == "strict" and not series:  # within each group of copies, the photos at most resized
+            split = [_strict_split(files, verifier) for files in components]
+            components = [part for parts, _ in split for part in parts]
+            edges = [edge for _, anchored in split for edge in anchored]
         linked: dict[int, set[int]] = {}  # each file's verified partners
         for a, b in edges:
             linked.setdefault(a, set()).add(b)
             linked.setdefault(b, set()).add(a)
-        groups = [_verified_group(files, rules, references, verifier, code_of, linked, series)
-                  for files in _connected(rows, edges)]
+        groups = [_verified_group(files, rules, references, verifier, code_of, linked, series, accepted)
+                  for files in components]
     finally:
         verifier.close()  # keeps the verdicts made, those against each keeper too
     groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
@@ -504,7 +567,8 @@ def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[l
 
 
 def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: list[str], verifier: Verifier,
-                    code_of: dict, linked: dict[int, set[int]], series: bool) -> Group:
+                    code_of: dict, linked: dict[int, set[int]], series: bool,
+                    accepted: Callable[[FileRow, FileRow, Verdict], bool]) -> Group:
     keeper, rule, reason, protected = keeper_among(files, rules, references)
     by_id = {f.id: f for f in files}
     members = [Member(keeper, 0, True, keeper.id in protected, False, False)]
@@ -513,7 +577,8 @@ def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: li
             continue
         same = bool(f.content_hash and f.content_hash == keeper.content_hash)
         verdict, via = (Verdict("copy", agreement=1.0), "") if same else (verifier.verdict(keeper, f), "")
-        if not same and verdict.kind not in ("series" if series else "copy", "unverified"):
+        shown = verdict.kind == "series" if series else accepted(keeper, f, verdict)
+        if not same and not shown and verdict.kind != "unverified":
             # joined to the group through another member: say which, and what that pair showed
             other = next((by_id[o] for o in sorted(linked.get(f.id, ())) if o in by_id), None)
             if other is not None and other.id != keeper.id:

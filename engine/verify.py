@@ -119,31 +119,46 @@ class Verdict:
     def from_json(cls, text: str) -> Verdict:
         return cls(**json.loads(text))
 
-    def reason(self) -> str:
-        """The transform in words: "downscaled to 50 %, cropped 12 %, mirrored"."""
+    def changes(self) -> list[tuple[str, str]]:
+        """What differs from the first photo, as (kind, words) pairs: kind is "scale", "crop", "turn", "mirror" or
+        "tone"; the words are what a user reads ("downscaled to 50 %"). Empty: the same frame."""
         if self.kind in ("different", "unverified", "unread"):
-            return self.kind
+            return []
         parts = []
         if abs(self.scale - 1) >= 0.03:
-            parts.append(f"{'downscaled' if self.scale < 1 else 'upscaled'} to {self.scale:.0%}")
+            parts.append(("scale", f"{'downscaled' if self.scale < 1 else 'upscaled'} to {self.scale:.0%}"))
         if self.kept <= 0.97:
-            parts.append(f"cropped {1 - self.kept:.0%}")
+            parts.append(("crop", f"cropped {1 - self.kept:.0%}"))
         turn = (self.rotation + 180) % 360 - 180  # -180 .. 180, clockwise positive
         quarter = round(turn / 90) * 90
         if abs(turn - quarter) >= 1.5:
             quarter = turn
         if abs(quarter) >= 1.5:
             way = "" if abs(quarter) == 180 else (" clockwise" if quarter > 0 else " anticlockwise")
-            parts.append(f"turned {abs(quarter):.0f}°{way}")
+            parts.append(("turn", f"turned {abs(quarter):.0f}°{way}"))
         if self.mirrored:
-            parts.append("mirrored")
+            parts.append(("mirror", "mirrored"))
         if abs(self.brightness) >= TONE_LEVELS:
-            parts.append("brighter" if self.brightness > 0 else "darker")
+            parts.append(("tone", "brighter" if self.brightness > 0 else "darker"))
         if abs(math.log(max(self.contrast, 1e-3))) >= math.log(1 + TONE_CONTRAST):
-            parts.append("more contrast" if self.contrast > 1 else "less contrast")
-        if not parts:
-            parts.append("same frame")
-        return ", ".join(parts)
+            parts.append(("tone", "more contrast" if self.contrast > 1 else "less contrast"))
+        return parts
+
+    def reason(self) -> str:
+        """The transform in words: "downscaled to 50 %, cropped 12 %, mirrored"."""
+        if self.kind in ("different", "unverified", "unread"):
+            return self.kind
+        return ", ".join(words for _, words in self.changes()) or "same frame"
+
+    def only_resized(self, first_size: tuple[int, int], second_size: tuple[int, int]) -> bool:
+        """A copy of the whole frame, at most resized: no crop, turn, mirror or tone edit (the strict copy). ``kept``
+        says how much of the first photo the second shows; the photos' sizes (width, height) tell how much of the
+        second the first shows, so a crop is caught whichever of the two comes first."""
+        if self.kind != "copy" or any(kind != "scale" for kind, _ in self.changes()):
+            return False
+        first_area = first_size[0] * first_size[1]
+        second_area = second_size[0] * second_size[1] / max(self.scale, 1e-6) ** 2  # in the first photo's pixels
+        return first_area > 0 and self.kept * first_area / max(second_area, 1) > 0.97
 
 
 def _grey(image: Image.Image, side: int, enlarge: bool = False) -> np.ndarray:

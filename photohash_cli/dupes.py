@@ -9,7 +9,7 @@ import shlex
 import sys
 from dataclasses import asdict
 
-from engine.duplicates import Group, candidate_search, model_groups, similar_groups, verified_groups
+from engine.duplicates import STRICTNESS, Group, candidate_search, model_groups, similar_groups, verified_groups
 from engine.keepers import KEEPER_RULES
 from engine.errors import UsageError, printable
 from engine.trash import trash_files, undo
@@ -37,6 +37,11 @@ def _group_options(p) -> None:
     p.add_argument("--model", metavar="MODEL.onnx", help="hash model (default: the active model)")
     p.add_argument("--no-verify", action="store_true",
                    help="group by the hash alone, as before verification (faster; look-alikes may be called copies)")
+    p.add_argument("--strictness", choices=STRICTNESS, default="normal",
+                   help="what counts as a copy: 'strict', the whole photo the same way up (resized, re-saved or "
+                        "recoloured, not cropped, turned, flipped or re-exposed); 'normal' (default), also those; "
+                        "'loose', looks further for heavily edited copies (about 3x the pairs to check). Every copy "
+                        "is checked pixel by pixel")
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -82,6 +87,8 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
     hash_only = _hash_only(args)
     if series and hash_only:
         raise UsageError("--series comes from verification: leave out --radius, --similar and --no-verify")
+    if hash_only and args.strictness != "normal":
+        raise UsageError("--strictness is about verified copies: leave out --radius, --similar and --no-verify")
     radius = args.radius
     if radius is None:
         radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
@@ -94,8 +101,8 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
     with counting_bar("Verifying candidate pairs (photos read)", "photo") as progress:
         verifier = Verifier(catalog, progress=progress)
         groups = verified_groups(catalog, model, reference_folders=args.reference, keeper_rules=rules,
-                                 verifier=verifier, series=series)
-    return groups, model, candidate_search(model.info)[0]
+                                 verifier=verifier, series=series, strictness=args.strictness)
+    return groups, model, candidate_search(model.info, strictness=args.strictness)[0]
 
 
 def _action(m) -> str:

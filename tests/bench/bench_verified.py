@@ -3,8 +3,9 @@ verification against those it makes from the hash alone, with the default model 
 
 Run: .venv/bin/python tests/bench/bench_verified.py [--half calibration] [--sweep]
 (writes build/bench/quality/<half> like bench_quality.py does; needs ../shared and the [train] extra for the benchmark's
-file list; a few minutes on a 2-core CPU the first time). ``--sweep`` tries other candidate radii and copy thresholds:
-they are chosen on the calibration half and reported on the test half.
+file list; a few minutes on a 2-core CPU the first time). ``--sweep`` tries each strictness (strict, normal, loose:
+their candidate radii, and strict's verdicts) and other copy thresholds: they are chosen on the calibration half and
+reported on the test half.
 
 Each half: about 51 shared originals (test 51, calibration 52), each with the 41 edits of trainer/edits.py, and
 about 1,960 Imagenette val photos as distractors (bench_quality.py's split, seed 0). Everything is scanned into a
@@ -20,6 +21,7 @@ gates) and verified (``dupes``, cold: features and verdicts deleted first). Coun
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import sys
 import time
@@ -32,10 +34,10 @@ sys.path.insert(0, str(REPO / "tests" / "bench"))
 
 from bench_quality import build_half, split_distractors, split_originals  # noqa: E402
 
-from engine import duplicates, verify  # noqa: E402
+from engine import verify  # noqa: E402
 from engine.catalog import Catalog  # noqa: E402
 from engine.catalog_models import model_row_id  # noqa: E402
-from engine.duplicates import candidate_search, model_groups, verified_groups  # noqa: E402
+from engine.duplicates import STRICTNESS, candidate_search, model_groups, verified_groups  # noqa: E402
 from engine.index import HammingIndex  # noqa: E402
 from engine.model import HashModel, default_model_path, resolve_model_name  # noqa: E402
 from engine.scan import scan  # noqa: E402
@@ -64,10 +66,11 @@ def score(groups, source_of: dict[str, int], edit_of: dict[str, str], originals:
             "precision": found / max(found + false, 1), "per edit": copies_home}
 
 
-def candidate_recall(catalog, model, source_of: dict[str, int], edit_of: dict[str, str], originals: int) -> float:
+def candidate_recall(catalog, model, source_of: dict[str, int], edit_of: dict[str, str], originals: int,
+                     strictness: str = "normal") -> float:
     """The share of original-copy pairs the index proposes at the candidate radius and gates: what verification
     can find at most, one pair at a time (groups also join copies through each other)."""
-    radius, gates = candidate_search(model.info)
+    radius, gates = candidate_search(model.info, strictness=strictness)
     ids, packed = catalog.codes(model_row_id(catalog, model))
     near_a, near_b, _ = HammingIndex(packed, ids).pairs(radius, gates)
     rows = catalog.files({*near_a.tolist(), *near_b.tolist()})
@@ -89,27 +92,36 @@ def forget_verification(catalog_path: Path, features: bool = True) -> None:
 
 
 def sweep(catalog, catalog_path: Path, model, source_of, edit_of, originals: int, workers: int) -> None:
-    """The candidate radius (as a share of the duplicate radius) and the copy threshold (agreement of the overlap's
-    cells), each verified anew with the features kept: recall, false pairs and cost of each."""
-    print(f"{'candidate share':>15s} {'radius':>6s} {'copy agreement':>14s} {'candidates found':>16s} "
+    """Each strictness (its candidate radius, and for "strict" its verdicts), then the copy threshold (agreement of
+    the overlap's cells) at "normal", each verified anew with the features kept: recall, false pairs and cost, and
+    the copies found per edit for each strictness."""
+    print(f"{'strictness':>10s} {'radius':>6s} {'copy agreement':>14s} {'candidates found':>16s} "
           f"{'recall':>7s} {'false pairs':>11s} {'pairs verified':>14s} {'seconds':>7s}")
-    default_share, default_agreement = duplicates.CANDIDATE_SHARE, verify.COPY_AGREEMENT
-    settings = [(share, default_agreement) for share in (1.0, 1.25, 1.5)] + \
-               [(default_share, agreement) for agreement in (0.75, 0.80, 0.90)]
+    default_agreement = verify.COPY_AGREEMENT
+    settings = [(strictness, default_agreement) for strictness in STRICTNESS] + \
+               [("normal", agreement) for agreement in (0.75, 0.80, 0.90)]
+    per_edit = {}
     try:
-        for share, agreement in settings:
-            duplicates.CANDIDATE_SHARE, verify.COPY_AGREEMENT = share, agreement
+        for strictness, agreement in settings:
+            verify.COPY_AGREEMENT = agreement
             forget_verification(catalog_path, features=False)
             verifier = Verifier(catalog, workers=workers)
             started = time.perf_counter()
-            row = score(verified_groups(catalog, model, verifier=verifier), source_of, edit_of, originals)
+            row = score(verified_groups(catalog, model, verifier=verifier, strictness=strictness), source_of, edit_of,
+                        originals)
             seconds = time.perf_counter() - started
-            print(f"{share:15.2f} {candidate_search(model.info)[0]:6d} {agreement:14.2f} "
-                  f"{candidate_recall(catalog, model, source_of, edit_of, originals):16.3f} {row['recall']:7.3f} "
-                  f"{row['false pairs']:11d} {verifier.compared:14,d} {seconds:7.1f}")
+            if agreement == default_agreement:
+                per_edit[strictness] = row["per edit"]
+            print(f"{strictness:>10s} {candidate_search(model.info, strictness=strictness)[0]:6d} {agreement:14.2f} "
+                  f"{candidate_recall(catalog, model, source_of, edit_of, originals, strictness):16.3f} "
+                  f"{row['recall']:7.3f} {row['false pairs']:11d} {verifier.compared:14,d} {seconds:7.1f}", flush=True)
     finally:
-        duplicates.CANDIDATE_SHARE, verify.COPY_AGREEMENT = default_share, default_agreement
+        verify.COPY_AGREEMENT = default_agreement
         forget_verification(catalog_path, features=False)
+    print("copies in their original's group, per edit (" + " / ".join(per_edit) + "):")
+    for edit in EDITS:
+        print(f"  {edit.name:18s} " + " / ".join(f"{counts[edit.name]:3d}" for counts in per_edit.values())
+              + f" of {originals}")
 
 
 def measure(name: str, model: HashModel, catalog_path: Path, paths, source_of, edit_of, originals: int,
@@ -142,12 +154,26 @@ def measure(name: str, model: HashModel, catalog_path: Path, paths, source_of, e
             f"{name}, verified": score(verified, source_of, edit_of, originals)}
 
 
+def write_card(row: dict, files: int) -> None:
+    """The default model's card gets what ``dupes`` does with it on photos it was not tuned on."""
+    path = default_model_path().with_suffix(".json")
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card.setdefault("benchmark", {})["verified_test_half"] = {
+        "command": ".venv/bin/python tests/bench/bench_verified.py --card", "files": files,
+        "recall": round(row["recall"], 3), "false_pairs": row["false pairs"], "precision": round(row["precision"], 4)}
+    path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"model card: {path.relative_to(REPO)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--half", choices=("test", "calibration"), default="test")
+    parser.add_argument("--card", action="store_true",
+                        help="write the default model's verified figures on the test half into its model card (the "
+                             "About box quotes them)")
     parser.add_argument("--sweep", action="store_true",
-                        help="also try other candidate radii and copy thresholds (to choose them on the calibration half)")
+                        help="also try each strictness and other copy thresholds (to choose them on the calibration half)")
     args = parser.parse_args()
     originals = split_originals()[args.half]
     paths, items = build_half(args.half, originals, split_distractors()[args.half])
@@ -169,6 +195,8 @@ def main() -> None:
     for edit in EDITS:
         print(f"  {edit.name:18s} " + " / ".join(f"{row['per edit'][edit.name]:3d}" for row in rows.values())
               + f" of {len(originals)}")
+    if args.card and args.half == "test":
+        write_card(rows["photohash192, verified"], len(paths))
     if args.sweep:
         model = HashModel.load(default_model_path())
         with Catalog(WORK / f"{args.half}.sqlite") as catalog:

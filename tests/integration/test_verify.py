@@ -163,6 +163,18 @@ def test_groups_are_what_verified_copies_connect_and_the_catalog_keeps_the_work(
                 for g in verified_groups(catalog, model, verifier=again, keeper_rules=("oldest",))] == \
             [[m.file.path for m in g.members] for g in groups]
         assert again.decoded == 0
+        # strict: only copies of the whole frame, at most resized or re-encoded; loose: at least what normal finds
+        strict = {os.path.basename(g.keeper.file.path): {os.path.basename(m.file.path) for m in g.members[1:]}
+                  for g in verified_groups(catalog, model, keeper_rules=("oldest",), strictness="strict")}
+        for p in photos[:2]:
+            assert {f"{p.stem}-downscale-50.jpg", f"{p.stem}-jpeg-q30.jpg"} <= strict[p.name], strict
+            assert not {f"{p.stem}-{e}.jpg" for e in ("crop-20-offcentre", "flip", "rotate90")} & strict[p.name]
+        loose = verified_groups(catalog, model, keeper_rules=("oldest",), strictness="loose")
+        assert {m.file.path for g in groups for m in g.members} <= {m.file.path for g in loose for m in g.members}
+        assert candidate_search(model.info, strictness="loose")[0] > radius > candidate_search(
+            model.info, strictness="strict")[0]
+        with pytest.raises(ValueError, match="strictness"):
+            verified_groups(catalog, model, strictness="lax")
         # a corrupt feature blob is made again, not an error
         with catalog.transaction() as conn:
             conn.execute("UPDATE features SET data = x'00ff'")
@@ -293,6 +305,12 @@ def test_cli_dupes_shows_reasons_and_json_carries_the_transform(tmp_path, origin
         model = HashModel.load(default_model_path())
         assert len(plain["groups"]) == len(model_groups(cat, model)) and plain["verified"] is False
     assert main(["dupes", "--catalog", catalog, "--series", "--radius", "40"]) == 2
+    # strict: no mirrored copy; a strictness on the hash's own groups is a usage error
+    assert main(["dupes", "--catalog", catalog, "--strictness", "strict", "--json"]) == 0
+    strict = json.loads(capsys.readouterr().out)
+    paths = [f["path"] for g in strict["groups"] for f in g["files"]]
+    assert any(p.endswith("-downscale-50.jpg") for p in paths) and not any(p.endswith("-flip.jpg") for p in paths)
+    assert main(["dupes", "--catalog", catalog, "--strictness", "loose", "--no-verify"]) == 2
 
 
 def test_a_read_only_catalog_of_the_old_schema_is_verified_without_keeping_anything(tmp_path, originals):
