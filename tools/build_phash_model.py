@@ -92,6 +92,8 @@ def main() -> None:
     onnx_path.write_bytes(build().SerializeToString())
     card = {
         "name": "phash64",
+        "title": "Classic perceptual hash (pHash)",
+        "summary": "Finds re-saved, resized and recoloured copies; misses crops, turns and flips.",
         "file": onnx_path.name,
         "model_key": file_key(onnx_path),
         "method": "phash",

@@ -467,7 +467,10 @@ def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar
         return {g: round(float(np.mean([r["recall_by_edit"][e] for e in m])), 4) for g, m in groups.items()}
 
     card = {
-        "name": model.path.stem, "file": model.path.name, "model_key": model.model_key,
+        "name": model.path.stem, "title": "PhotoHash standard",
+        "summary": "Finds copies of a photo, also resized, re-saved, cropped, turned, flipped or colour-edited, and "
+                   "photos like each other (same subject or scene).",
+        "file": model.path.name, "model_key": model.model_key,
         "method": model.info.method, "bits": model.info.bits, "backbone": "MobileNetV2 (frozen, ImageNet weights)",
         "description": "Two hashes side by side in one 192-bit code. First pHash (64 bits: the DCT perceptual hash, "
                        "computed in the graph from the same 224×224 input, and mirror-canonical: taken for whichever "
@@ -515,6 +518,10 @@ def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar
     path = model.path.with_suffix(".json")
     if model.info.similar_bits and path.exists():  # bench_similar.py's part, for the code carried over
         card["similar"] = json.loads(path.read_text()).get("similar")
+    if path.exists() and model.model_key == json.loads(path.read_text()).get("model_key"):
+        verified = json.loads(path.read_text()).get("benchmark", {}).get("verified_test_half")
+        if verified:  # bench_verified.py --card's part, for the same model file
+            card["benchmark"]["verified_test_half"] = verified
     path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     print(f"model card: {path.relative_to(REPO)}", flush=True)
     return path
