@@ -9,7 +9,7 @@ PHOTOS ?= $(SAMPLE)
 CATALOG ?= $(if $(filter $(SAMPLE),$(PHOTOS)),build/sample-catalog.sqlite,)
 CATALOG_ARG := $(if $(CATALOG),--catalog $(CATALOG),)
 
-.PHONY: run test app qt-x11 screenshots bench bench-ui bench-train bench-quality bench-selection bench-similar bench-verified package clean
+.PHONY: run test app qt-x11 screenshots translations bench bench-ui bench-train bench-quality bench-selection bench-similar bench-verified package clean
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -67,6 +67,11 @@ app: qt-x11 $(if $(filter $(SAMPLE),$(PHOTOS)),$(SAMPLE))
 # docs/screenshots: every screen, light and dark, on a library of the shared photos with edited copies.
 screenshots: qt-x11
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py docs/screenshots
+
+# The app's strings into resources/translations/photohash_en.ts (the translators' template), and each translated
+# photohash_<language>.ts compiled into the .qm the app loads for the user's language.
+translations: $(VENV)/.installed
+	$(PY) tools/update_translations.py --release
 
 # Benchmarks print their figures (docs/benchmark.md). The CNN-model scan figure needs the [train]
 # extra: tools/export_random_cnn.py, then bench_scan.py --cnn-model (see docs/benchmark.md).

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageChops
-from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRectF, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QKeySequence, QPainter, QPalette, QPen, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QDialog, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -37,7 +37,7 @@ from engine.images import read_image
 from engine.units import human_bytes
 
 from .log import log_error
-from .widgets import shown_path
+from .widgets import Segments, shown_path
 
 MODES = ("side", "blink", "swipe", "difference")
 SIDE_BY_SIDE, BLINK, SWIPE, DIFFERENCE = MODES
@@ -115,7 +115,8 @@ def decode_picture(path: str, min_side: int | None) -> Picture:
     try:
         image = _qimage(decoded.image)
     except MemoryError:
-        raise FileError(path, "not enough memory to show this image") from None
+        raise FileError(path, QCoreApplication.translate("CompareView",
+                                                         "not enough memory to show this image")) from None
     return Picture(image, decoded.width, decoded.height, decoded.format, decoded.size, decoded.captured_at,
                    decoded.camera, decoded.has_gps)
 
@@ -185,7 +186,8 @@ class _Decode(QRunnable):
             result = exc.reason
         except Exception as exc:  # noqa: BLE001 - a bug: its traceback to the log, one line on screen
             log_error(exc)
-            result = f"cannot decode ({type(exc).__name__})"
+            result = QCoreApplication.translate("CompareView", "cannot decode ({error})").format(
+                error=type(exc).__name__)
         _deliver(self.closed, self.relay.decoded, self.side, self.level, result)
 
 
@@ -352,26 +354,24 @@ class CompareView(QDialog):
     # -- building -------------------------------------------------------------------------------
 
     def _build(self, names: list[str]) -> None:
-        self.mode_group = QButtonGroup(self)
-        self.mode_buttons: dict[str, QToolButton] = {}
-        modes = QHBoxLayout()
-        modes.setSpacing(0)
-        for i, (mode, text, tip) in enumerate((
-                (SIDE_BY_SIDE, self.tr("Side by side"), self.tr("Show the two photos next to each other (1)")),
-                (BLINK, self.tr("Blink"), self.tr("Show one photo at a time in the same place; B or Space shows the "
-                                                  "other (2)")),
-                (SWIPE, self.tr("Swipe"), self.tr("One photo left of a divider, the other right of it; drag the "
-                                                  "divider or press Shift+←/→ (3)")),
-                (DIFFERENCE, self.tr("Difference"), self.tr("Show where the photos differ: black is the same, "
-                                                            "bright is different, amplified ×{gain} (4)"
-                                                            ).format(gain=DIFF_GAIN)))):
-            button = self._tool_button(text, tip, str(i + 1))
-            button.setCheckable(True)
-            self.mode_group.addButton(button, i)
+        modes = (
+            (SIDE_BY_SIDE, self.tr("Side by side"), self.tr("Show the two photos next to each other (1)")),
+            (BLINK, self.tr("Blink"), self.tr("Show one photo at a time in the same place; B or Space shows the "
+                                              "other (2)")),
+            (SWIPE, self.tr("Swipe"), self.tr("One photo left of a divider, the other right of it; drag the "
+                                              "divider or press Shift+←/→ (3)")),
+            (DIFFERENCE, self.tr("Difference"), self.tr("Show where the photos differ: black is the same, "
+                                                        "bright is different, amplified ×{gain} (4)"
+                                                        ).format(gain=DIFF_GAIN)))
+        # the same segmented control as the Duplicates screen's sections: one look for "exactly one of these"
+        self.mode_segments = Segments([text for _mode, text, _tip in modes], name=self.tr("View mode"))
+        self.mode_group = self.mode_segments.group
+        self.mode_buttons: dict[str, QPushButton] = {}
+        for i, (mode, _text, tip) in enumerate(modes):
+            button = self.mode_segments.buttons[i]
+            self._explain(button, tip, str(i + 1))
             self.mode_buttons[mode] = button
-            modes.addWidget(button)
-        self.mode_buttons[SIDE_BY_SIDE].setChecked(True)
-        self.mode_group.idClicked.connect(lambda i: self.set_mode(MODES[i]))
+        self.mode_segments.chosen.connect(lambda i: self.set_mode(MODES[i]))
 
         self.fit_button = self._tool_button(self.tr("Fit"), self.tr("Fit the photos in their panes (F or 0)"),
                                             "F", "0", "Ctrl+0")
@@ -389,7 +389,8 @@ class CompareView(QDialog):
         self.zoom_in_button.setAccessibleName(self.tr("Zoom in"))
         self.zoom_in_button.clicked.connect(lambda: self.zoom_by(ZOOM_STEP))
         self.zoom_label = QLabel()
-        self.zoom_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("Fit (1600 %)") + 12)
+        self.zoom_label.setMinimumWidth(self.fontMetrics().horizontalAdvance(
+            self.tr("Fit ({percent} %)").format(percent=round(MAX_ZOOM * 100))) + 12)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.zoom_label.setToolTip(self.tr("The zoom: how large the left photo's pixels are shown"))
         self.zoom_label.setAccessibleName(self.tr("Zoom level"))
@@ -403,7 +404,7 @@ class CompareView(QDialog):
         self.auto_button.toggled.connect(self.set_auto_blink)
 
         top = QHBoxLayout()
-        top.addLayout(modes)
+        top.addWidget(self.mode_segments)
         top.addSpacing(16)
         top.addWidget(self.other_button)
         top.addWidget(self.auto_button)
@@ -485,18 +486,23 @@ class CompareView(QDialog):
         self.panes[LEFT].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _tool_button(self, text: str, tip: str, *keys) -> QToolButton:
-        """A button whose keys work from anywhere in the dialog (a QShortcut each: a tool button has one only)."""
+        """A button whose keys work from anywhere in the dialog (see :meth:`_explain`)."""
         button = QToolButton()
         button.setText(text)
-        button.setToolTip(tip)
-        button.setAccessibleName(text)
-        button.setAccessibleDescription(tip)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._explain(button, tip, *keys)
+        return button
+
+    def _explain(self, button, tip: str, *keys) -> None:
+        """Name and explain ``button`` (its tooltip says its keys) and make each key click it from anywhere in the
+        dialog: a QShortcut each, as a button has one shortcut only."""
+        button.setToolTip(tip)
+        button.setAccessibleName(button.text())
+        button.setAccessibleDescription(tip)
         for key in keys:  # "F", a Qt.Key or a standard key
             shortcut = QShortcut(key if isinstance(key, QKeySequence.StandardKey) else QKeySequence(key), self)
             shortcut.activated.connect(button.click)
-        return button
 
     # -- decoding -------------------------------------------------------------------------------
 
@@ -1104,7 +1110,9 @@ class CompareView(QDialog):
 def _percent(share: float) -> str:
     """A share as people read it: small shares keep a digit that says they are not zero."""
     if share == 0:
-        return "0 %"
-    if share < 0.001:
-        return "< 0.1 %"
-    return f"{share * 100:.1f} %" if share < 0.1 else f"{share * 100:.0f} %"
+        number = "0"
+    elif share < 0.001:
+        return QCoreApplication.translate("CompareView", "< 0.1 %")
+    else:
+        number = f"{share * 100:.1f}" if share < 0.1 else f"{share * 100:.0f}"
+    return QCoreApplication.translate("CompareView", "{percent} %").format(percent=number)

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QListWidget, QListWidgetItem, QMenu, QMessageBox, QProgressBar, QPushButton,
@@ -41,18 +41,25 @@ ERRORS_LISTED = 500  # rows made for it at most (each is a widget item, made on 
 
 
 def describe_eta(progress: ScanProgress) -> str:
+    # each literal in a translate() call of its own: lupdate reads only literal strings
     if progress.phase == "walking":
-        return f"Looking for photos: {progress.found:,} found"
-    parts = [f"{progress.done:,} of {progress.total:,} photos"]
+        return QCoreApplication.translate("LibraryView", "Looking for photos: {found} found").format(
+            found=f"{progress.found:,}")
+    parts = [QCoreApplication.translate("LibraryView", "{done} of {total} photos").format(
+        done=f"{progress.done:,}", total=f"{progress.total:,}")]
     if progress.skipped:
-        parts.append(f"{progress.skipped:,} unchanged")
+        parts.append(QCoreApplication.translate("LibraryView", "{count} unchanged").format(count=f"{progress.skipped:,}"))
     if progress.rate:
-        parts.append(f"{progress.rate:.0f}/s")
+        parts.append(QCoreApplication.translate("LibraryView", "{rate}/s").format(rate=f"{progress.rate:.0f}"))
     if progress.eta_s is not None and progress.done < progress.total:
         eta = progress.eta_s
-        parts.append(f"about {eta:.0f} s left" if eta < 90 else f"about {eta / 60:.0f} min left")
+        parts.append(QCoreApplication.translate("LibraryView", "about {seconds} s left").format(seconds=f"{eta:.0f}")
+                     if eta < 90 else
+                     QCoreApplication.translate("LibraryView", "about {minutes} min left").format(
+                         minutes=f"{eta / 60:.0f}"))
     if progress.failed:
-        parts.append(f"{progress.failed:,} unreadable")
+        parts.append(QCoreApplication.translate("LibraryView", "{count} unreadable").format(
+            count=f"{progress.failed:,}"))
     return " · ".join(parts)
 
 
@@ -378,7 +385,7 @@ class FolderTreeModel(QAbstractItemModel):
                 text += self.tr("; %1 unreadable").replace("%1", f"{node.unreadable:,}")
             return f"{where}\n{text}"
         if role == Qt.ItemDataRole.AccessibleTextRole and index.column() == 0:
-            return f"{self.label(node)}: {self._photos(node.photos)}"
+            return self.tr("{folder}: {photos}").format(folder=self.label(node), photos=self._photos(node.photos))
         if role == PathRole:
             return printable(node.path) if node.path else None
         return None
@@ -421,13 +428,21 @@ class LibraryView(QWidget):
         self.folders = QListWidget()
         self.folders.setAccessibleName(self.tr("Library folders"))
         self.folders.setToolTip(self.tr("Checked folders are reference folders: their photos are never proposed "
-                                        "for removal."))
+                                        "for removal. Space: check or uncheck · Del: remove from the library"))
+        self.folders.setAccessibleDescription(self.tr("Checked folders are reference folders: their photos are never "
+                                                      "proposed for removal"))
         self.folders.itemChanged.connect(self._reference_toggled)
+        remove_key = QAction(self.tr("Remove folder"), self.folders)
+        remove_key.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        remove_key.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove_key.triggered.connect(self.remove_selected_folder)
+        self.folders.addAction(remove_key)
         add = QPushButton(self.tr("Add folder…"))
         add.setToolTip(self.tr("Add a folder of photos to the library and scan it (Ctrl+Shift+O)"))
         add.clicked.connect(self.add_folder_dialog)
         self.remove_button = QPushButton(self.tr("Remove"))
-        self.remove_button.setToolTip(self.tr("Stop watching this folder (no photo is touched)"))
+        self.remove_button.setToolTip(self.tr("Stop watching the chosen folder; no photo is touched (Del in the "
+                                              "folder list)"))
         self.remove_button.clicked.connect(self.remove_selected_folder)
         self.scan_button = QPushButton(self.tr("Scan"))
         self.scan_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
@@ -439,6 +454,7 @@ class LibraryView(QWidget):
         self.progress.hide()
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.status.setAccessibleName(self.tr("Scan status"))
 
         self.tree_model = FolderTreeModel(self)
         self.tree = QTreeView()
@@ -497,7 +513,8 @@ class LibraryView(QWidget):
         self.model = ThumbnailModel(context)
         self.grid = thumbnail_grid(self.model)
         self.grid.setAccessibleName(self.tr("Photos"))
-        self.grid.setToolTip(self.tr("Double-click or Enter: find similar photos · Menu key: more"))
+        self.grid.setToolTip(self.tr("Double-click or Enter: find similar photos · Menu key or Shift+F10: more"))
+        self.grid.setAccessibleDescription(self.tr("Enter: find similar photos · Menu key or Shift+F10: more"))
         self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.grid.customContextMenuRequested.connect(self._grid_menu)
         self.grid.doubleClicked.connect(lambda index: self.find_similar.emit(self.model.path_at(index)))
@@ -506,18 +523,24 @@ class LibraryView(QWidget):
         similar.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         similar.triggered.connect(self._find_similar_current)
         self.grid.addAction(similar)
+        menu_key = QAction(self.tr("More"), self.grid)  # the context menu from the keyboard where there is no Menu key
+        menu_key.setShortcut(QKeySequence("Shift+F10"))
+        menu_key.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        menu_key.triggered.connect(self._grid_menu_for_current)
+        self.grid.addAction(menu_key)
 
         self.summary = QLabel("")
         self.summary.setWordWrap(True)  # two lines in a narrow window rather than a wider window
+        self.summary.setAccessibleName(self.tr("Photos shown"))
         self.filter = QComboBox()
         self.filter.setAccessibleName(self.tr("Show"))
         self.filter.setToolTip(self.tr(
             "<p>Which photos the grid shows:</p><ul>"
             "<li><b>All photos</b>: every photo that could be read</li>"
             "<li><b>Unreadable</b>: the files that could not be read as photos</li>"
-            "<li><b>Duplicates</b>: photos in a duplicate group: byte-identical copies, and the photos the active "
-            "model's codes put within the duplicate radius of another (the Duplicates screen then checks each pair "
-            "by reading the photos, so it may show fewer)</li>"
+            "<li><b>Possible copies</b>: byte-identical copies, and the photos whose codes are close to another "
+            "photo's; the Duplicates screen checks each pair by reading the photos and calls only true copies "
+            "copies, so it may show fewer</li>"
             "<li><b>In reference folders</b>: the photos of the checked folders, never proposed for removal</li></ul>"))
         for key in FILTERS:
             self.filter.addItem("", key)
@@ -561,11 +584,11 @@ class LibraryView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(side_by_side(left, right, (300, 900)))
-        self.setTabOrder(self.folders, add)
-        self.setTabOrder(self.tree, self.filter)
-        self.setTabOrder(self.filter, self.sort)
-        self.setTabOrder(self.sort, self.direction)
-        self.setTabOrder(self.direction, self.grid)
+        # the keyboard's order is the layout's: the left column top to bottom, then the bar, then the grid
+        order = [self.folders, add, self.remove_button, self.scan_button, self.tree, self.errors_toggle, self.errors,
+                 self.filter, self.sort, self.direction, self.grid]
+        for first, second in zip(order, order[1:]):
+            self.setTabOrder(first, second)
         self.reload_folders()
         self._show_failures()
         self.reload()
@@ -589,7 +612,8 @@ class LibraryView(QWidget):
             item.setCheckState(Qt.CheckState.Checked if folder in references else Qt.CheckState.Unchecked)
             if not os.path.isdir(folder):
                 item.setForeground(QColor("#c0392b"))
-                item.setToolTip(f"{folder}: not found (unplugged drive or moved folder); its photos stay in the catalog")
+                item.setToolTip(self.tr("{folder}: not found (unplugged drive or moved folder); its photos stay in the "
+                                        "catalog").format(folder=folder))
             self.folders.addItem(item)
         self.folders.blockSignals(False)
         self.remove_button.setEnabled(self.folders.count() > 0)
@@ -693,13 +717,15 @@ class LibraryView(QWidget):
             self._show_failures()
 
     def _finished(self, summary: ScanSummary) -> None:
-        words = "Scan cancelled" if summary.cancelled else "Scan finished"
-        text = f"{words}: {summary.hashed:,} hashed, {summary.skipped:,} unchanged"
+        text = (self.tr("Scan cancelled: {hashed} hashed, {skipped} unchanged") if summary.cancelled else
+                self.tr("Scan finished: {hashed} hashed, {skipped} unchanged")).format(
+            hashed=f"{summary.hashed:,}", skipped=f"{summary.skipped:,}")
         if summary.failed:
-            text += f", {summary.failed:,} unreadable"
+            text += self.tr(", {count} unreadable").format(count=f"{summary.failed:,}")
         if summary.missing:
-            text += f", {summary.missing:,} gone from disk"
-        self.status.setText(text + f" ({summary.seconds:.0f} s).")
+            text += self.tr(", {count} gone from disk").format(count=f"{summary.missing:,}")
+        self.status.setText(self.tr("{summary} ({seconds} s).").format(summary=text,
+                                                                       seconds=f"{summary.seconds:.0f}"))
         self.context.message.emit(text)
         self.scan_finished.emit(summary)
 
@@ -879,11 +905,12 @@ class LibraryView(QWidget):
     def _label_filters(self) -> None:
         counts = {key: int(mask.sum()) for key, mask in self._filter_masks().items()} if self.index else {}
         texts = {"all": self.tr("All photos"), "unreadable": self.tr("Unreadable"),
-                 "grouped": self.tr("Duplicates"), "reference": self.tr("In reference folders")}
+                 "grouped": self.tr("Possible copies"), "reference": self.tr("In reference folders")}
         for i in range(self.filter.count()):
             key = self.filter.itemData(i)
             count = None if key == "grouped" and self.groups_stale else counts.get(key)
-            self.filter.setItemText(i, texts[key] if count is None else f"{texts[key]} ({count:,})")
+            self.filter.setItemText(i, texts[key] if count is None else
+                                    self.tr("{filter} ({count})").format(filter=texts[key], count=f"{count:,}"))
 
     def shown_rows(self) -> np.ndarray:
         """The index's rows the grid shows, in their order: the sort's order, kept to the filter and the folder."""
@@ -933,19 +960,26 @@ class LibraryView(QWidget):
             self.find_similar.emit(self.model.path_at(index))
 
     def _grid_menu(self, pos) -> None:
+        """The menu of the photo at ``pos`` (the viewport's): a right-click's, or the Menu key's (Qt places that one on
+        the current photo) or Shift+F10's (:meth:`_grid_menu_for_current`)."""
         index = self.grid.indexAt(pos)
         if not index.isValid():
             return
         path = self.model.path_at(index)
         menu = QMenu(self)
-        similar = QAction(self.tr("Find similar"), menu)
+        similar = QAction(self.tr("&Find similar"), menu)
         similar.setShortcut(QKeySequence(Qt.Key.Key_Return))
         similar.triggered.connect(lambda: self.find_similar.emit(path))
         menu.addAction(similar)
-        reveal = QAction(self.tr("Open containing folder"), menu)
+        reveal = QAction(self.tr("&Open containing folder"), menu)
         reveal.triggered.connect(lambda: _open_folder(os.path.dirname(path)))
         menu.addAction(reveal)
         menu.exec(self.grid.viewport().mapToGlobal(pos))
+
+    def _grid_menu_for_current(self) -> None:
+        index = self.grid.currentIndex()
+        if index.isValid():
+            self._grid_menu(self.grid.visualRect(index).center())
 
 
 def _open_folder(folder: str) -> None:

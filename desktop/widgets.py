@@ -1,5 +1,6 @@
 """The pieces more than one screen is built from: paths as the screens show them, the placeholder
-square, the side-by-side layout, and the thumbnail grid that stays smooth on 50,000 photos (a
+square, the side-by-side layout, the segmented control (Duplicates' sections, Compare's modes), and the
+thumbnail grid that stays smooth on 50,000 photos (a
 virtualised view over one list; only the thumbnails on screen are asked for, and they are made off
 the UI thread). Here rather than in one of the views, so that no view imports another."""
 
@@ -10,10 +11,11 @@ import os
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import (QAbstractListModel, QCoreApplication, QModelIndex, QPointF, QRect, QRectF, QSize, Qt,
+                            QTimer, Signal)
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QSplitter, QStyle, QStyledItemDelegate,
-                               QStyleOptionViewItem, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QHBoxLayout, QListView, QPushButton,
+                               QSplitter, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget)
 
 from engine.errors import printable
 from engine.units import human_bytes
@@ -70,6 +72,77 @@ def side_by_side(left: QWidget, right: QWidget, sizes: tuple[int, int]) -> QSpli
     return split
 
 
+class Segment(QPushButton):
+    """One button of :class:`Segments`, painted from the app's palette each time: a style sheet would keep the
+    colours of the theme it was set in (a widget with one is not told of a new palette)."""
+
+    RADIUS = 5
+
+    def __init__(self, text: str, first: bool, last: bool, parent=None):
+        super().__init__(text, parent)
+        self.first, self.last = first, last
+        self.setCheckable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the focus where the screen's keys work
+
+    def sizeHint(self):  # noqa: N802
+        """As wide as its text: a push button's style asks for 80 pixels at least, and three segments of that would
+        widen the smallest window (the segments share the room there is, whatever their hint)."""
+        return QSize(self.fontMetrics().horizontalAdvance(self.text()) + 16, super().sizeHint().height())
+
+    def paintEvent(self, _event):  # noqa: N802
+        palette, role = QApplication.palette(), QPalette.ColorRole
+        group = QPalette.ColorGroup.Active if self.isEnabled() else QPalette.ColorGroup.Disabled
+        on = self.isChecked()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # rounded only on the outside: the inner corners are drawn past the edge, and cut off there
+        shape = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        shape.adjust(0 if self.first else -2 * self.RADIUS, 0, 0 if self.last else 2 * self.RADIUS, 0)
+        painter.setClipRect(self.rect())
+        painter.setPen(palette.color(group, role.Highlight if on else role.Mid))
+        painter.setBrush(palette.color(group, role.Highlight if on else role.Button))
+        painter.drawRoundedRect(shape, self.RADIUS, self.RADIUS)
+        if not self.first and not on:  # the line between two segments
+            painter.drawLine(QPointF(0.5, 0.5), QPointF(0.5, self.height() - 0.5))
+        if self.hasFocus():
+            painter.setPen(palette.color(group, role.HighlightedText if on else role.Highlight))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(2.5, 2.5, -2.5, -2.5), 3, 3)
+        painter.setPen(palette.color(group, role.HighlightedText if on else role.ButtonText))
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextShowMnemonic, self.text())
+        painter.end()
+
+
+class Segments(QWidget):
+    """Buttons joined side by side, exactly one of them on (a segmented control): which section or mode a screen
+    shows. With the focus on one, the arrow keys move to the next and turn it on (Qt's exclusive button group)."""
+
+    chosen = Signal(int)  # the index of the button turned on
+
+    def __init__(self, labels: list[str], parent=None, *, name: str = ""):
+        super().__init__(parent)
+        self.group = QButtonGroup(self)
+        self.buttons: list[Segment] = []
+        if name:
+            self.setAccessibleName(name)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for i, label in enumerate(labels):
+            button = Segment(label, i == 0, i == len(labels) - 1)
+            self.group.addButton(button, i)
+            self.buttons.append(button)
+            layout.addWidget(button, 1)
+        self.buttons[0].setChecked(True)
+        self.group.idClicked.connect(self.chosen.emit)
+
+    def current(self) -> int:
+        return self.group.checkedId()
+
+    def set_current(self, index: int) -> None:
+        self.buttons[index].setChecked(True)
+
+
 class ThumbnailModel(QAbstractListModel):
     """Photos as a flat list for a QListView in icon mode; thumbnails are asked for only when painted."""
 
@@ -112,9 +185,11 @@ class ThumbnailModel(QAbstractListModel):
             pixmap = self.context.thumbnails.get(path, self.size, (size, mtime_ns))
             if pixmap is False:
                 return placeholder(self.size)
-            return placeholder(self.size, "cannot read") if pixmap is None else pixmap
+            return placeholder(self.size, self.tr("cannot read")) if pixmap is None else pixmap
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{printable(path)}\n{human_bytes(size)}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # what a screen reader says of a cell: the name, and its badge
+            return self.tr("{caption}, {badge}").format(caption=caption, badge=badge) if badge else caption
         if role == PathRole:
             return printable(path)  # for display; the path itself: path_at (a QString would drop non-UTF-8 bytes)
         if role == BadgeRole:
@@ -193,6 +268,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
 def thumbnail_grid(model: ThumbnailModel, parent=None) -> QListView:
     view = QListView(parent)
+    # named for screen readers (a screen names its own grid more closely); each photo is read by its file name
+    view.setAccessibleName(QCoreApplication.translate("ThumbnailGrid", "Photos"))
     view.setItemDelegate(ThumbnailDelegate(model.size, view))
     view.setMouseTracking(True)
     view.setViewMode(QListView.ViewMode.IconMode)

@@ -64,7 +64,8 @@ def build_cache(photos: UnlabeledPhotos, backbone: Backbone, config: FitConfig, 
                         tokens[indices, slot] = g.half().cpu()
                 rate = done / max(time.monotonic() - start, 1e-9)
                 progress({"event": "cache", "done": done, "total": total, "rate": round(rate, 2),
-                          "eta_s": round((total - done) / rate, 1) if rate else None})
+                          "eta_s": round((total - done) / rate, 1) if rate else None,
+                          "pass": p + 1, "passes": passes, "photos": len(photos)})  # each pass reads every photo
     keep = ok.nonzero().flatten()
     if len(keep) < 4:
         reasons = "; ".join(str(s) for s in list(skipped.values())[:3])

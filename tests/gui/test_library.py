@@ -240,7 +240,7 @@ def test_filters_show_unreadable_grouped_and_reference_photos(make_window, qtbot
     choose(library.filter, "grouped")  # asks the engine for its groups, in a worker
     qtbot.waitUntil(lambda: not library.groups_stale, timeout=60_000)
     grouped = set(shown(library))
-    assert library.filter.currentText() == f"Duplicates ({len(grouped)})"
+    assert library.filter.currentText() == f"Possible copies ({len(grouped)})"
     families = {str(lib.originals[-1]), str(lib.exact_copy)}
     for original in lib.originals[:2]:
         families |= {str(original)} | {str(e) for e, o in lib.edits.items() if o == original}
