@@ -16,34 +16,36 @@ import threading
 from dataclasses import dataclass, field
 from html import escape
 
-from PySide6.QtCore import (QEvent, QModelIndex, QObject, QPointF, QRectF, QSize, Qt, QTimer,
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QModelIndex, QObject, QSize, Qt, QTimer,
                             Signal)
-from PySide6.QtGui import QKeySequence, QPainter, QPalette, QShortcut
-from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QFrame, QHBoxLayout, QLabel,
-                               QMessageBox, QPushButton, QRadioButton, QScrollArea, QSlider, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+                               QRadioButton, QScrollArea, QSlider, QVBoxLayout, QWidget)
 
 from engine.catalog import Catalog
 from engine.errors import printable
-from engine.units import human_bytes
+from engine.units import alike_percent, human_bytes
 from engine.verification import Verifier
 from engine.bulk import group_id
-from engine.duplicates import Group, Member, model_groups, similar_groups, verified_groups
+from engine.duplicates import (Group, Member, keeper_distances, model_groups, similar_groups,
+                               verified_groups)
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .compare_view import CompareView
 from .context import AppContext
 from .flow_layout import FlowLayout
 from .groups_table import GroupsTable, PositionRole, short_folder
-from .widgets import placeholder, side_by_side
+from .preferences import STRICTNESS_TEXT
+from .widgets import Segments, placeholder, side_by_side
 from .workers import MODEL_UNUSABLE, Latest, run_task
 
 REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window
 SNAP = 0.03  # a slider released this close to the duplicate radius (share of its range, at least 1) lands on it
-SLIDER_TIP = ("How different two photos may be and still count as copies (Hamming radius). "
-              "Double-click: back to the duplicate radius")
-SIMILAR_TIP = ("How different two photos may be and still count as alike (Hamming radius on the code named on the "
-               "right). Double-click: back to Copies at the duplicate radius")
+# Marked for translation where they are defined (QT_TRANSLATE_NOOP), translated where they are shown
+SLIDER_TIP = QT_TRANSLATE_NOOP("DuplicatesView", "How alike photos must be to be grouped: left, only the closest; "
+                               "right, look-alikes too (nothing marked there). Double-click: back to copies")
+SIMILAR_TIP = QT_TRANSLATE_NOOP("DuplicatesView", "How alike photos must be to be grouped as similar. Double-click: "
+                                "back to Copies")
 SECTIONS = ("copies", "series", "similar")  # the screen's sections, in the order of their buttons
 COPIES, SERIES, SIMILAR = SECTIONS
 
@@ -105,30 +107,40 @@ class Answer:
     duplicate: int
     section: str  # COPIES, SERIES or SIMILAR
     stopped: bool  # reading was cancelled: some pairs were not checked (grouped by their hash, never marked)
-    code: str = ""  # Similar: the code the groups are by, as the summary names it
+    code: str = ""  # Similar: the code the groups are by, as the summary names it (Advanced)
+    bits: int = 0  # the length of the code the members' distances are on
+    alike: dict[int, int] = field(default_factory=dict)  # Similar: each member's likeness to its keeper, in per cent
 
 
 def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, duplicate: int,
-            progress=None, cancel: threading.Event | None = None, section: str = COPIES) -> Answer:
+            progress=None, cancel: threading.Event | None = None, section: str = COPIES,
+            strictness: str = "normal") -> Answer:
     """The groups at ``radius`` (``duplicate``: the duplicate radius, the user's where set), the series, or the
     similar photos (``radius`` on the code :func:`similar_groups` groups by). ``progress(done, total)``: photos read
     for verification; ``cancel``: stop reading them (the user, or a newer question). Series come from verification
-    only: at another radius there are none to ask for."""
-    code = ""
+    only: at another radius there are none to ask for. ``strictness``: what counts as a copy (engine.duplicates)."""
+    code, bits, alike = "", model.info.bits, {}
     if section == SIMILAR:  # photos like each other: no verification, no copies but exact ones
         groups = similar_groups(catalog, model, radius, reference_folders=references, keeper_rules=rules)
         info = model.info
-        code = (f"the similarity code, {info.similar_method.upper()} {info.similar_bits} bits" if info.similar_bits
-                else f"the model's one code, {info.bits} bits")
+        # translated in the worker thread: Qt's translators are safe to read from any thread
+        code = (QCoreApplication.translate("DuplicatesView", "the similarity code, {method} {bits} bits").format(
+            method=info.similar_method.upper(), bits=info.similar_bits) if info.similar_bits
+            else QCoreApplication.translate("DuplicatesView", "the model's one code, {bits} bits").format(
+                bits=info.bits))
+        bits = info.similar_bits or info.bits
+        # how alike they look, on the model's own code: on the similarity code two trucks can be "100 %" alike
+        alike = {f: alike_percent(d, info.bits) for f, d in keeper_distances(catalog, model, groups).items()}
     elif radius == duplicate:  # what the app calls duplicates: verified copies (engine.verify)
         groups = verified_groups(catalog, model, duplicate_radius=duplicate, reference_folders=references,
                                  keeper_rules=rules, verifier=Verifier(catalog, progress=progress, cancel=cancel),
-                                 series=section == SERIES)
+                                 series=section == SERIES, strictness=strictness)
     else:
         section = COPIES
         groups = model_groups(catalog, model, radius, duplicate_radius=duplicate, reference_folders=references,
                               keeper_rules=rules)
-    return Answer(groups, last_batch(catalog), radius, duplicate, section, bool(cancel and cancel.is_set()), code)
+    return Answer(groups, last_batch(catalog), radius, duplicate, section, bool(cancel and cancel.is_set()), code,
+                  bits, alike)
 
 
 def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]]) -> TrashResult:
@@ -149,7 +161,7 @@ class PhotoCard(QFrame):
     toggled = Signal(object)  # Member: mark / unmark for removal
 
     def __init__(self, context: AppContext, member: Member, image_height: int = REVIEW_THUMB, reason: str = "",
-                 series: bool = False, parent=None):
+                 series: bool = False, alike: int = 0, parent=None):
         super().__init__(parent)
         self.context, self.member = context, member
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -164,18 +176,22 @@ class PhotoCard(QFrame):
         name = QLabel(f"<b>{escape(printable(os.path.basename(f.path)))}</b>")
         name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         name.setToolTip(printable(f.path))
-        facts = [f"{f.width} × {f.height}" if f.width else "size unknown", human_bytes(f.size), f.format or "?"]
-        distance = ("suggested keeper" if member.keep else
-                    "exact copy (same bytes)" if member.exact else
-                    f"series: {escape(member.reason)}" if series else
-                    f"<span style='color:#b9770e'>only similar</span>: distance {member.distance} from the keeper"
+        facts = [f"{f.width} × {f.height}" if f.width else self.tr("size unknown"), human_bytes(f.size),
+                 f.format or "?"]
+        alike = self.tr("{percent} % alike").format(percent=alike)  # ``alike``: in per cent, from the screen
+        if context.prefs.show_distances and member.distance >= 0:
+            alike += self.tr(" (distance {distance})").format(distance=member.distance)
+        distance = (self.tr("suggested keeper") if member.keep else
+                    self.tr("exact copy (same bytes)") if member.exact else
+                    self.tr("series: {reason}").format(reason=escape(member.reason)) if series else
+                    self.tr("<span style='color:#b9770e'>only similar</span>: {alike}").format(alike=alike)
                     if member.similar else
                     f"<span style='color:#b9770e'>{escape(member.reason)}</span>" if member.unchecked else
-                    f"copy: {escape(member.reason)}" if member.verdict is not None else
-                    f"duplicate: distance {member.distance} from the keeper")
+                    self.tr("copy: {reason}").format(reason=escape(member.reason)) if member.verdict is not None else
+                    self.tr("copy by its hash, not checked: {alike}").format(alike=alike))
         details = QLabel("<br>".join([
             " · ".join(facts),
-            escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else "no capture date",
+            escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else self.tr("no capture date"),
             f"<span style='color:gray'>{escape(printable(short_folder(f.path, 48)))}</span>",
             distance,
         ]))
@@ -184,24 +200,25 @@ class PhotoCard(QFrame):
         details.setMaximumWidth(REVIEW_THUMB)
         self.details = details
         # why the engine suggests this photo (the keeper rules), beside it
-        self.reason = QLabel(f"Kept for: {escape(reason)}" if member.keep and reason else "", self)
+        self.reason = QLabel(self.tr("Kept for: {reason}").format(reason=escape(reason)) if member.keep and reason
+                             else "", self)
         self.reason.setWordWrap(True)
         self.reason.setMaximumWidth(REVIEW_THUMB)
         self.reason.setHidden(not self.reason.text())
         if series:
-            self.setToolTip("Another shot of the same scene, not a copy: never marked for you")
+            self.setToolTip(self.tr("Another shot of the same scene, not a copy: never marked for you"))
         elif member.similar:
-            self.setToolTip("Only similar to the suggested keeper, not a copy of it: never marked for you")
-        self.keep = QRadioButton("Keep this")
-        self.keep.setToolTip("Keep this shot; the others stay as they are (K or Enter)" if series else
-                             "Keep this photo; its copies in the group are marked for the trash (K or Enter)")
+            self.setToolTip(self.tr("Only similar to the suggested keeper, not a copy of it: never marked for you"))
+        self.keep = QRadioButton(self.tr("Keep this"))
+        self.keep.setToolTip(self.tr("Keep this shot; the others stay as they are (K or Enter)") if series else
+                             self.tr("Keep this photo; its copies in the group are marked for the trash (K or Enter)"))
         self.keep.clicked.connect(lambda: self.chosen.emit(self.member))
-        self.remove = QCheckBox("Move to trash")
-        self.remove.setToolTip("Mark or unmark this photo (Space)")
+        self.remove = QCheckBox(self.tr("Move to trash"))
+        self.remove.setToolTip(self.tr("Mark or unmark this photo (Space)"))
         self.remove.clicked.connect(lambda: self.toggled.emit(self.member))
         self.badge = QLabel("")
         if member.protected:
-            self.badge.setText("🔒 reference folder")
+            self.badge.setText(self.tr("🔒 reference folder"))
             self.remove.setEnabled(False)
         controls = QHBoxLayout()
         controls.addWidget(self.keep)
@@ -219,9 +236,9 @@ class PhotoCard(QFrame):
         f = self.member.file
         pixmap = self.context.thumbnails.get(f.path, REVIEW_THUMB, (f.size, f.mtime_ns))
         if pixmap is False:
-            pixmap = placeholder(REVIEW_THUMB, "loading…")
+            pixmap = placeholder(REVIEW_THUMB, self.tr("loading…"))
         elif pixmap is None:
-            pixmap = placeholder(REVIEW_THUMB, "cannot read")
+            pixmap = placeholder(REVIEW_THUMB, self.tr("cannot read"))
         self.image.setPixmap(pixmap)
 
     def _ready(self, path: str, size: int) -> None:
@@ -240,7 +257,9 @@ class PhotoCard(QFrame):
         """Green frame: kept; red: goes to the trash; a tinted background: the photo the keys act on."""
         border = {"keep": "#2e8b57", "trash": "#c0392b"}.get(self.role, "palette(mid)")
         tint = self.palette().color(QPalette.ColorRole.Highlight)
-        background = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, 45)" if self.hasFocus() else "transparent"
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        alpha = 110 if dark else 45  # a faint tint vanishes on a dark window
+        background = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, {alpha})" if self.hasFocus() else "transparent"
         width = 3 if self.role else 1
         self.setStyleSheet(f"PhotoCard {{ border: {width}px solid {border}; border-radius: 8px; "
                            f"background: {background}; }}")
@@ -265,8 +284,10 @@ def _shown_height(width: int | None, height: int | None) -> int:
     return min(REVIEW_THUMB, max(REVIEW_THUMB // 3, round(REVIEW_THUMB * height / width)))
 
 
-def _count(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+def _count(n: int, one: str, many: str) -> str:
+    """``n`` things in words: ``one`` or ``many``, translated literals with a ``{count}`` placeholder (a language
+    with other plural forms says them in its translation's words)."""
+    return (one if n == 1 else many).format(count=f"{n:,}")
 
 
 class _TableRows(QObject):
@@ -298,74 +319,6 @@ class _TableRows(QObject):
             self.table.view.setCurrentIndex(self.table.filter.index(row, 0))
 
 
-class Segment(QPushButton):
-    """One button of :class:`Segments`, painted from the app's palette each time: a style sheet would keep the
-    colours of the theme it was set in (a widget with one is not told of a new palette)."""
-
-    RADIUS = 5
-
-    def __init__(self, text: str, first: bool, last: bool, parent=None):
-        super().__init__(text, parent)
-        self.first, self.last = first, last
-        self.setCheckable(True)
-        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the focus where the review keys work
-
-    def sizeHint(self):  # noqa: N802
-        """As wide as its text: a push button's style asks for 80 pixels at least, and three segments of that would
-        widen the smallest window (the segments share the room there is, whatever their hint)."""
-        return QSize(self.fontMetrics().horizontalAdvance(self.text()) + 16, super().sizeHint().height())
-
-    def paintEvent(self, _event):  # noqa: N802
-        palette, role = QApplication.palette(), QPalette.ColorRole
-        group = QPalette.ColorGroup.Active if self.isEnabled() else QPalette.ColorGroup.Disabled
-        on = self.isChecked()
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        # rounded only on the outside: the inner corners are drawn past the edge, and cut off there
-        shape = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        shape.adjust(0 if self.first else -2 * self.RADIUS, 0, 0 if self.last else 2 * self.RADIUS, 0)
-        painter.setClipRect(self.rect())
-        painter.setPen(palette.color(group, role.Highlight if on else role.Mid))
-        painter.setBrush(palette.color(group, role.Highlight if on else role.Button))
-        painter.drawRoundedRect(shape, self.RADIUS, self.RADIUS)
-        if not self.first and not on:  # the line between two segments
-            painter.drawLine(QPointF(0.5, 0.5), QPointF(0.5, self.height() - 0.5))
-        if self.hasFocus():
-            painter.setPen(palette.color(group, role.HighlightedText if on else role.Highlight))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(QRectF(self.rect()).adjusted(2.5, 2.5, -2.5, -2.5), 3, 3)
-        painter.setPen(palette.color(group, role.HighlightedText if on else role.ButtonText))
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.text())
-        painter.end()
-
-
-class Segments(QWidget):
-    """Buttons joined side by side, exactly one of them on (a segmented control): which section the screen shows."""
-
-    chosen = Signal(int)  # the index of the button turned on
-
-    def __init__(self, labels: list[str], parent=None):
-        super().__init__(parent)
-        self.group = QButtonGroup(self)
-        self.buttons: list[Segment] = []
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        for i, label in enumerate(labels):
-            button = Segment(label, i == 0, i == len(labels) - 1)
-            self.group.addButton(button, i)
-            self.buttons.append(button)
-            layout.addWidget(button, 1)
-        self.buttons[0].setChecked(True)
-        self.group.idClicked.connect(self.chosen.emit)
-
-    def current(self) -> int:
-        return self.group.checkedId()
-
-    def set_current(self, index: int) -> None:
-        self.buttons[index].setChecked(True)
-
-
 class DuplicatesView(QWidget):
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
@@ -377,6 +330,8 @@ class DuplicatesView(QWidget):
         self.shown_radius = self.shown_duplicate = 0  # the radius of the groups shown, and the duplicate radius then
         self.shown_section = COPIES  # the section the groups shown are for
         self.shown_code = ""  # Similar: the code its groups are by
+        self.shown_bits = 0  # the length of the code the shown members' distances are on
+        self.shown_alike: dict[int, int] = {}  # Similar: each member's likeness to its keeper, in per cent
         self.set_aside: dict[str, list[Choice]] = {}  # the other sections' choices: their user's marks come back
         self.slider_similar = False  # the slider is on Similar's code (else on the duplicate code)
         self.similar_key: tuple[str, int] = ("", 0)  # Similar's model and its similar radius, while it is chosen
@@ -394,7 +349,8 @@ class DuplicatesView(QWidget):
         self.slider.valueChanged.connect(self._slid)
         self.slider.sliderReleased.connect(self._released)
         self.slider.installEventFilter(self)  # a double-click goes back to the duplicate radius
-        self.slider.setToolTip(SLIDER_TIP)
+        self.slider.setToolTip(QCoreApplication.translate("DuplicatesView", SLIDER_TIP))
+        self.slider.setAccessibleName(self.tr("How alike photos must be to be grouped"))
         # a drag asks once, when released; the keys and clicks on the groove ask once they stop
         self.settle = QTimer(self)
         self.settle.setSingleShot(True)
@@ -402,13 +358,14 @@ class DuplicatesView(QWidget):
         self.settle.timeout.connect(self.refresh)
         self.radius_text = QLabel("")
         self.radius_text.setMinimumWidth(260)
-        self.reset_button = QPushButton("Duplicates")
-        self.reset_button.setToolTip("Back to the duplicate radius, where the copies to trash are marked for you")
+        self.reset_button = QPushButton(self.tr("Duplicates"))
+        self.reset_button.setToolTip(self.tr("Back to the duplicate radius, where the copies to trash are marked for "
+                                             "you"))
         self.reset_button.clicked.connect(self.back_to_duplicates)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Identical"))
+        top.addWidget(QLabel(self.tr("Identical")))
         top.addWidget(self.slider, 1)
-        top.addWidget(QLabel("Similar"))
+        top.addWidget(QLabel(self.tr("Similar")))
         top.addWidget(self.radius_text)
         top.addWidget(self.reset_button)
 
@@ -422,18 +379,18 @@ class DuplicatesView(QWidget):
         self.list = _TableRows(self.table)
         self.setFocusProxy(self.table.view)  # the review keys work as soon as the tab is shown
         self.list.currentRowChanged.connect(self._show_group)
-        self.sections = Segments(["Copies", "Series", "Similar"])
+        self.sections = Segments([self.tr("Copies"), self.tr("Series"), self.tr("Similar")], name=self.tr("Section"))
         self.copies_button, self.series_button, self.similar_button = self.sections.buttons
-        self.copies_button.setToolTip("The same photo more than once (re-saved, resized, edited): the extra copies "
-                                      "are marked for the trash")
-        self.similar_button.setToolTip("Photos like each other (same subject, same scene), for browsing: nothing in "
-                                       "them is marked for the trash")
-        self.similar_button.setAccessibleName("Similar photos")
+        self.copies_button.setToolTip(self.tr("The same photo more than once (re-saved, resized, edited): the extra "
+                                              "copies are marked for the trash"))
+        self.similar_button.setToolTip(self.tr("Photos like each other (same subject, same scene), for browsing: "
+                                               "nothing in them is marked for the trash"))
+        self.similar_button.setAccessibleName(self.tr("Similar photos"))
         self.sections.chosen.connect(self._section_chosen)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop reading photos and show what is checked so far")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop reading photos and show what is checked so far"))
         self.cancel_button.clicked.connect(self.stop_reading)
         self.cancel_button.hide()  # shown while photos are read for verification
         status = QHBoxLayout()
@@ -453,21 +410,24 @@ class DuplicatesView(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.strip)
         self.group_title = QLabel("")
-        self.trash_group_button = QPushButton("Move marked to trash")
-        self.trash_group_button.setToolTip("Move this group's marked photos to the system trash (Del)")
+        self.trash_group_button = QPushButton(self.tr("Move marked to trash"))
+        self.trash_group_button.setToolTip(self.tr("Move this group's marked photos to the system trash (Del)"))
         self.trash_group_button.clicked.connect(self.trash_current)
-        self.trash_all_button = QPushButton("Trash extras in all groups…")
+        self.trash_all_button = QPushButton(self.tr("Trash extras in all groups…"))
+        self.trash_all_button.setToolTip(self.tr("Move the marked photos of every group to the system trash: first "
+                                                 "it asks, with how many photos and how much space"))
         self.trash_all_button.clicked.connect(self.trash_all)
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Put back the photos last moved to the trash (Ctrl+Z)")
+        self.undo_button = QPushButton(self.tr("Undo"))
+        self.undo_button.setToolTip(self.tr("Put back the photos last moved to the trash (Ctrl+Z)"))
         self.undo_button.clicked.connect(self.undo)
         actions = QHBoxLayout()
         actions.addWidget(self.group_title, 1)
         actions.addWidget(self.undo_button)
         actions.addWidget(self.trash_group_button)
         actions.addWidget(self.trash_all_button)
-        hint = QLabel("<span style='color:gray'>↑/↓ group · ←/→ photo · K keep this · Space mark · "
-                      "C compare with the photo kept · Del trash marked · Ctrl+Z undo</span>")
+        hint_text = self.tr("↑/↓ group · ←/→ photo · K keep this · Space mark · C compare with the photo kept "
+                            "· Del trash marked · Ctrl+Z undo")
+        hint = QLabel(f"<span style='color:gray'>{hint_text}</span>")
         hint.setWordWrap(True)  # a narrow window wraps it rather than growing to fit it
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -582,27 +542,38 @@ class DuplicatesView(QWidget):
         return super().eventFilter(watched, event)
 
     def _radius_label(self) -> None:
+        """Where the slider is, in words ("copies, each checked pixel by pixel"; "80 % alike or more"); the radius in
+        bits only when the user asked for it (Preferences, Advanced)."""
         r = self.radius()
         model = self.context.usable_model()
         self._series_allowed(model is not None and (self.slider_similar or r == self.context.radius("duplicate")))
         if model is None:
-            self.radius_text.setText(f"radius {r}")
+            self.radius_text.setText("")
             return
+        info = model.info
         if self.slider_similar:
-            info, similar = model.info, self._similar_scale(model)[1]
-            code = (f"{info.similar_bits} bits of the similarity code ({info.similar_method.upper()})"
-                    if info.similar_bits else f"{info.bits} bits of the model's one code")
-            meaning = ("the model's similar radius" if r == similar else "closer than the similar radius"
-                       if r < similar else "looser than the similar radius")
-            self.radius_text.setText(f"radius {r} of {code}: {meaning}")
+            bits = info.similar_bits or info.bits
+            text = self.tr("{percent} % alike or more").format(percent=alike_percent(r, bits))
+            if r == self._similar_scale(model)[1]:
+                text += self.tr(" (the usual)")
             self.reset_button.setEnabled(True)  # back to Copies
-            return
-        duplicate, similar = self.context.radius("duplicate"), self.context.radius("similar")
-        meaning = ("same bytes or pixels" if r == 0 else "the model's duplicate radius" if r == duplicate else
-                   "the model's similar radius" if r == similar else "stricter than duplicates" if r < duplicate
-                   else "between duplicates and similar")
-        self.radius_text.setText(f"radius {r} of {model.info.bits} bits: {meaning}")
-        self.reset_button.setEnabled(r != duplicate)
+        else:
+            bits, duplicate = info.bits, self.context.radius("duplicate")
+            if r == duplicate:
+                level = self.context.prefs.strictness
+                text = (self.tr("Copies, each checked pixel by pixel") if level == "normal" else
+                        self.tr("Copies ({level}), each checked pixel by pixel").format(
+                            level=QCoreApplication.translate("SettingsDialog", STRICTNESS_TEXT[level][0]).lower()))
+            elif r < duplicate:
+                text = self.tr("{percent} % alike or more, by the hash alone").format(
+                    percent=alike_percent(r, bits))
+            else:
+                text = self.tr("{percent} % alike or more: look-alikes too, nothing marked").format(
+                    percent=alike_percent(r, bits))
+            self.reset_button.setEnabled(r != duplicate)
+        if self.context.prefs.show_distances:
+            text += self.tr(" · radius {radius} of {bits} bits").format(radius=r, bits=bits)
+        self.radius_text.setText(text)
 
     def _series_allowed(self, allowed: bool) -> None:
         """Series come from reading the photos (verification), done at the duplicate radius only: elsewhere in Copies
@@ -612,11 +583,11 @@ class DuplicatesView(QWidget):
         if not allowed and self._chosen() == SERIES:  # (a model that cannot be loaded)
             self.sections.set_current(SECTIONS.index(COPIES))
             self.slider.setEnabled(True)
-            self.slider.setToolTip(SLIDER_TIP)
+            self.slider.setToolTip(QCoreApplication.translate("DuplicatesView", SLIDER_TIP))
         self.series_button.setToolTip(
-            "Bursts and re-takes: the same scene shot moments apart. Nothing in them is marked for the trash"
-            if allowed else "Series come from checking the photos, which happens at the duplicate radius only: "
-            "double-click the slider or press Duplicates to go back to it")
+            self.tr("Bursts and re-takes: the same scene shot moments apart. Nothing in them is marked for the trash")
+            if allowed else self.tr("Series come from checking the photos, which happens at the duplicate radius "
+                                    "only: double-click the slider or press Duplicates to go back to it"))
 
     def _chosen(self) -> str:
         return SECTIONS[self.sections.current()]
@@ -634,8 +605,10 @@ class DuplicatesView(QWidget):
             self._range_slider()
         section = self.section()
         self.slider.setEnabled(section != SERIES)
-        self.slider.setToolTip("Series are found by checking the photos, not by a radius: choose Copies to slide"
-                               if section == SERIES else SIMILAR_TIP if section == SIMILAR else SLIDER_TIP)
+        self.slider.setToolTip(
+            self.tr("Series are found by checking the photos, not by a radius: choose Copies to slide")
+            if section == SERIES else QCoreApplication.translate("DuplicatesView",
+                                                                 SIMILAR_TIP if section == SIMILAR else SLIDER_TIP))
         self.refresh()
 
     @property
@@ -653,8 +626,8 @@ class DuplicatesView(QWidget):
             return
         self.settle.stop()
         section = self.section()
-        self.summary.setText({COPIES: "Finding duplicates…", SERIES: "Finding series…",
-                              SIMILAR: "Finding similar photos…"}[section])
+        self.summary.setText({COPIES: self.tr("Finding duplicates…"), SERIES: self.tr("Finding series…"),
+                              SIMILAR: self.tr("Finding similar photos…")}[section])
         self.cancel_button.hide()  # until this question reads photos
         if self.reading_cancel is not None:
             self.reading_cancel.set()  # an older question still reading photos: its answer would not be shown
@@ -670,14 +643,16 @@ class DuplicatesView(QWidget):
 
         self.questions.run(_groups, model, self.radius(), self.context.reference_folders(),
                            self.context.prefs.keeper_rules, self.context.radius("duplicate"), reading,
-                           self.reading_cancel, section, done=self._show_groups, failed=self._failed)
+                           self.reading_cancel, section, self.context.prefs.strictness, done=self._show_groups,
+                           failed=self._failed)
 
     def _read(self, done: int, total: int) -> None:
         """Photos read so far to verify copies (the first look at a library; then the catalog has them), with
         Cancel beside the count while there are more to read."""
         reading = done < total and not (self.reading_cancel and self.reading_cancel.is_set())
         if reading:
-            self.summary.setText(f"Checking which photos are copies: reading {done:,} of {total:,} photos…")
+            self.summary.setText(self.tr("Checking which photos are copies: reading {done} of {total} photos…")
+                                 .format(done=f"{done:,}", total=f"{total:,}"))
         self.cancel_button.setVisible(reading)
 
     def stop_reading(self) -> None:
@@ -686,7 +661,7 @@ class DuplicatesView(QWidget):
         if self.reading_cancel is not None:
             self.reading_cancel.set()
         self.cancel_button.hide()
-        self.summary.setText("Stopping: showing what is checked so far…")
+        self.summary.setText(self.tr("Stopping: showing what is checked so far…"))
 
     def _failed(self, line: str) -> None:
         self.cancel_button.hide()
@@ -709,10 +684,11 @@ class DuplicatesView(QWidget):
         keepers_before = {c.group.keeper.file.path: c for c in self.choices}
         premark = radius <= duplicate and section == COPIES  # a series or similar photos: never marked for the user
         self.shown_radius, self.shown_duplicate, self.shown_section = radius, duplicate, section
-        self.shown_code = answer.code
+        self.shown_code, self.shown_bits, self.shown_alike = answer.code, answer.bits, answer.alike
         self.stopped = answer.stopped
-        self.trash_all_button.setText({COPIES: "Trash extras in all groups…", SERIES: "Trash marked in all series…",
-                                       SIMILAR: "Trash marked in all groups…"}[section])
+        self.trash_all_button.setText({COPIES: self.tr("Trash extras in all groups…"),
+                                       SERIES: self.tr("Trash marked in all series…"),
+                                       SIMILAR: self.tr("Trash marked in all groups…")}[section])
         self.groups = groups
         self.choices = []
         for g in groups:
@@ -736,26 +712,35 @@ class DuplicatesView(QWidget):
         extra = sum(len(c.remove) for c in self.choices)
         freed = sum(c.bytes for c in self.choices)
         similar = sum(len(g.similar) for g in groups)
-        verified = " of verified copies" if self.shown_radius == self.shown_duplicate else ""
-        by_hand = f" · {extra:,} marked by you · {human_bytes(freed)} to free" if extra else ""
+        verified = self.tr(" of copies, each checked") if self.shown_radius == self.shown_duplicate else ""
+        by_hand = self.tr(" · {marked} marked by you · {size} to free").format(
+            marked=f"{extra:,}", size=human_bytes(freed)) if extra else ""
+        groups_text = _count(len(groups), self.tr("{count} group"), self.tr("{count} groups"))
         if self.shown_section == SERIES:
-            text = (f"<b>{_count(len(groups), 'series', 'series')}</b> of photos taken moments apart"
-                    f"{by_hand or ' — nothing is marked; keep the best shot'}"
-                    if groups else "No series: no bursts or re-takes of the same scene.")
+            text = (self.tr("<b>{series}</b> of photos taken moments apart{marks}").format(
+                series=_count(len(groups), self.tr("{count} series", "one"), self.tr("{count} series", "several")),
+                marks=by_hand or self.tr(" — nothing is marked; keep the best shot"))
+                if groups else self.tr("No series: no bursts or re-takes of the same scene."))
         elif self.shown_section == SIMILAR:
-            by = escape(self.shown_code, quote=False)
-            text = (f"<b>{_count(len(groups), 'group')}</b> of similar photos (by {by})"
-                    f"{by_hand or ' — nothing is marked; browse them, mark by hand'}"
-                    if groups else "No similar photos at this radius.")
+            by = (self.tr(" (by {code})").format(code=escape(self.shown_code, quote=False))
+                  if self.context.prefs.show_distances else "")
+            text = (self.tr("<b>{groups}</b> of similar photos{by}{marks}").format(
+                groups=groups_text, by=by,
+                marks=by_hand or self.tr(" — nothing is marked; browse them, mark by hand"))
+                if groups else self.tr("No photos this alike: slide towards Similar to see more."))
         else:
-            text = (f"<b>{_count(len(groups), 'group')}</b>{verified} · {extra:,} marked · {human_bytes(freed)} "
-                    f"to free" if groups else "No duplicates at this radius.")
+            text = (self.tr("<b>{groups}</b>{checked} · {marked} marked · {size} to free").format(
+                groups=groups_text, checked=verified, marked=f"{extra:,}", size=human_bytes(freed))
+                if groups else self.tr("No copies found.") if self.shown_radius == self.shown_duplicate else
+                self.tr("No photos this alike."))
         if groups and self.shown_section == COPIES and self.shown_radius > self.shown_duplicate:
-            text += (f"<br><span style='color:#b9770e'>Above the duplicate radius: {_count(similar, 'photo')} only "
-                     f"similar. Nothing is marked for you here; mark photos by hand.</span>")
+            looser = self.tr("Looser than copies: {photos} only similar. Nothing is marked for you here; mark photos "
+                             "by hand.").format(photos=_count(similar, self.tr("{count} photo"),
+                                                              self.tr("{count} photos")))
+            text += f"<br><span style='color:#b9770e'>{looser}</span>"
         if self.stopped:
-            text += ("<br><span style='color:#b9770e'>Stopped: some pairs were not checked; they are shown by their "
-                     "hash and not marked.</span>")
+            stopped = self.tr("Stopped: some pairs were not checked; they are shown by their hash and not marked.")
+            text += f"<br><span style='color:#b9770e'>{stopped}</span>"
         self.summary.setText(text)
         self.trash_all_button.setEnabled(extra > 0)
 
@@ -784,7 +769,9 @@ class DuplicatesView(QWidget):
             return
         height = max(_shown_height(m.file.width, m.file.height) for m in choice.group.members)
         for member in choice.group.members:
-            card = PhotoCard(self.context, member, height, choice.group.decided_by, choice.group.kind == "series")
+            alike = self.shown_alike.get(member.file.id, alike_percent(member.distance, self.shown_bits))
+            card = PhotoCard(self.context, member, height, choice.group.decided_by, choice.group.kind == "series",
+                             alike)
             card.chosen.connect(self._keep)
             card.toggled.connect(self._toggle)
             self.strip_layout.addWidget(card)
@@ -797,10 +784,12 @@ class DuplicatesView(QWidget):
             return
         for card in self.cards:
             card.show_choice(choice)
-        marked = (f"{len(choice.remove)} marked, {human_bytes(choice.bytes)}"
-                  if choice.remove or self.shown_section == COPIES else "nothing marked")
-        self.group_title.setText(f"{'Series' if self.shown_series else 'Group'} {self.list.currentRow() + 1} of "
-                                 f"{len(self.choices)}: {marked}")
+        marked = (self.tr("{count} marked, {size}").format(count=len(choice.remove), size=human_bytes(choice.bytes))
+                  if choice.remove or self.shown_section == COPIES else self.tr("nothing marked"))
+        title = self.tr("Series {number} of {total}: {marked}") if self.shown_series else self.tr(
+            "Group {number} of {total}: {marked}")
+        self.group_title.setText(title.format(number=self.list.currentRow() + 1, total=len(self.choices),
+                                              marked=marked))
         self.trash_group_button.setEnabled(bool(choice.remove))
         self.table.changed(self.list.currentRow())
         self._summarize()
@@ -850,7 +839,8 @@ class DuplicatesView(QWidget):
             m for m in choice.group.members if m is not kept)
         marked = self.tr("Marked for the trash") if other.file.id in choice.remove else self.tr("Not marked")
         view = CompareView(kept.file, other.file, self, left_label=self.tr("Kept"),
-                           right_label=f"{marked}: {other.reason}" if other.reason else marked)
+                           right_label=self.tr("{marked}: {reason}").format(marked=marked, reason=other.reason)
+                           if other.reason else marked)
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # its decoded photos go with it
         view.show()
         return view
@@ -884,14 +874,20 @@ class DuplicatesView(QWidget):
         freed = sum(c.bytes for c in todo)
         similar = sum(c.similar_marked for c in todo)
         series = sum(len(c.remove) for c in todo if c.group.kind == "series")
-        note = (f"\n\n{_count(series, 'of them is a shot', 'of them are shots')} of a series, marked by you."
-                if series else f"\n\n{_count(similar, 'of them is', 'of them are')} only similar to the photo kept, "
-                f"marked by you." if similar else "")
+        note = ("\n\n" + _count(series, self.tr("{count} of them is a shot of a series, marked by you."),
+                                 self.tr("{count} of them are shots of a series, marked by you.")) if series else
+                "\n\n" + _count(similar, self.tr("{count} of them is only similar to the photo kept, marked by you."),
+                                 self.tr("{count} of them are only similar to the photo kept, marked by you."))
+                if similar else "")
         answer = QMessageBox.question(
-            self, "Move duplicates to the trash" if self.shown_section == COPIES else "Move photos to the trash",
-            f"Move {_count(count, 'photo')} from {_count(len(todo), 'group')} to the trash?{note}\n\n"
-            f"This frees {human_bytes(freed)}. The photo kept in each group stays where it is. You can undo this "
-            f"(Ctrl+Z) or restore the files from the system trash.",
+            self, self.tr("Move duplicates to the trash") if self.shown_section == COPIES else
+            self.tr("Move photos to the trash"),
+            self.tr("Move {photos} from {groups} to the trash?{note}\n\nThis frees {size}. The photo kept in each "
+                    "group stays where it is. You can undo this (Ctrl+Z) or restore the files from the system "
+                    "trash.").format(
+                photos=_count(count, self.tr("{count} photo"), self.tr("{count} photos")),
+                groups=_count(len(todo), self.tr("{count} group"), self.tr("{count} groups")), note=note,
+                size=human_bytes(freed)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Yes:
             self._run_trash(todo)
@@ -904,8 +900,8 @@ class DuplicatesView(QWidget):
     def _trashed(self, result: TrashResult) -> None:
         for path in result.moved:
             self.context.thumbnails.forget(path)
-        self._report(result, f"Moved {len(result.moved):,} photos to the trash. Ctrl+Z puts them back.",
-                     "Some photos were not moved")
+        self._report(result, self.tr("Moved {count} photos to the trash. Ctrl+Z puts them back.").format(
+            count=f"{len(result.moved):,}"), self.tr("Some photos were not moved"))
 
     def _report(self, result: TrashResult, done: str, refused_title: str) -> None:
         self.busy = False
@@ -917,7 +913,7 @@ class DuplicatesView(QWidget):
 
     def _trash_failed(self, line: str) -> None:
         self.busy = False
-        QMessageBox.warning(self, "Nothing was moved", line)
+        QMessageBox.warning(self, self.tr("Nothing was moved"), line)
 
     def undo(self) -> None:
         if self.busy:
@@ -926,8 +922,9 @@ class DuplicatesView(QWidget):
         run_task(self.context.catalog_path, undo, done=self._undone, failed=self._undo_failed)
 
     def _undone(self, result: TrashResult) -> None:
-        self._report(result, f"Put back {len(result.moved):,} photos.", "Some photos could not be put back")
+        self._report(result, self.tr("Put back {count} photos.").format(count=f"{len(result.moved):,}"),
+                     self.tr("Some photos could not be put back"))
 
     def _undo_failed(self, line: str) -> None:
         self.busy = False
-        QMessageBox.information(self, "Nothing to undo", line)
+        QMessageBox.information(self, self.tr("Nothing to undo"), line)

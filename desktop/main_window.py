@@ -11,6 +11,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from engine.catalog import Catalog
+from engine.model_card import model_title
 
 from .context import AppContext
 from .duplicates_view import DuplicatesView
@@ -97,12 +98,16 @@ class MainWindow(QMainWindow):
         action(help_menu, self.tr("&About PhotoHash"), self.about)
 
     def _show_model(self) -> None:
+        """The status bar names the model by its card's title; its numbers are in the tooltip."""
+        path = self.context.model_path()
         try:
             info = self.context.model().info
-            self.model_label.setText(f"model: {os.path.basename(self.context.model_path())} "
-                                     f"({info.method}, {info.bits} bits)")
+            self.model_label.setText(self.tr("Model: {title}").format(title=model_title(path, info.trained_on)))
+            self.model_label.setToolTip(self.tr("{file}: {method}, {bits} bits. Change it in Preferences").format(
+                file=os.path.basename(path), method=info.method, bits=info.bits))
         except Exception as exc:  # noqa: BLE001 - a vanished or broken model file: say so, keep going
-            self.model_label.setText("model: not usable")
+            self.model_label.setText(self.tr("Model: not usable"))
+            self.model_label.setToolTip(str(exc))
             self.statusBar().showMessage(str(exc))
 
     # -- actions --------------------------------------------------------------------------------
@@ -121,22 +126,26 @@ class MainWindow(QMainWindow):
 
     def settings(self) -> None:
         dialog = SettingsDialog(self.context, self)
-        dialog.setWindowTitle(self.tr("Preferences"))  # as the menu names it
-        before = (self.context.prefs.radius_duplicate, self.context.prefs.radius_similar,
-                  self.context.prefs.keeper_rules, self.context.prefs.theme)
+        prefs = self.context.prefs
+
+        def grouping():  # what decides the groups shown
+            return (prefs.radius_duplicate, prefs.radius_similar, prefs.keeper_rules, prefs.strictness)
+
+        before, theme_before, distances_before = grouping(), prefs.theme, prefs.show_distances
         model_before = self.context.model_path()
         if dialog.exec():
             if self.context.model_path() != model_before:
                 self.library.start_scan()  # codes for the newly chosen model, in the background
-            after = (self.context.prefs.radius_duplicate, self.context.prefs.radius_similar,
-                     self.context.prefs.keeper_rules, self.context.prefs.theme)
-            if after[3] != before[3]:
-                apply_theme(after[3])
-            if after[:3] != before[:3]:
+            if prefs.theme != theme_before:
+                apply_theme(prefs.theme)
+            if grouping() != before:
                 self.duplicates.reset_radius()
                 self.search.reset_radius()
                 self.library.refresh_groups()  # the Library's "in a duplicate group" is at the duplicate radius
-            self.context.thumbnails.prune_later(self.context.prefs.thumbnail_cache_mb * 1_000_000)
+            elif prefs.show_distances != distances_before:
+                self.duplicates.reset_radius()  # the same groups, their distances shown or not
+                self.search.reset_radius()
+            self.context.thumbnails.prune_later(prefs.thumbnail_cache_mb * 1_000_000)
 
     def retrain(self) -> None:
         if not trainer_available():
@@ -152,20 +161,23 @@ class MainWindow(QMainWindow):
             self.retrain_dialog.show()
 
         run_task(self.context.catalog_path, Catalog.stats, done=opened,
-                 failed=lambda line: QMessageBox.warning(self, "Retrain", line))
+                 failed=lambda line: QMessageBox.warning(self, self.tr("Retrain"), line))
 
     def activate_model(self, path: str) -> None:
         """A new model passed its checks: make it active and re-hash the library in the background."""
         self.context.set_model(path)
         self.library.start_scan(path)
-        self.statusBar().showMessage(f"Now using {os.path.basename(path)}; re-hashing the library…", 10000)
+        self.statusBar().showMessage(self.tr("Now using {file}; re-hashing the library…").format(
+            file=os.path.basename(path)), 10000)
 
     def about(self) -> None:
+        text, details = about_text(self.context)
         box = QMessageBox(self)
-        box.setWindowTitle("About PhotoHash")
+        box.setWindowTitle(self.tr("About PhotoHash"))
         box.setIconPixmap(self.windowIcon().pixmap(64, 64))
         box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(about_text(self.context))
+        box.setText(text)
+        box.setDetailedText(details)  # the numbers, behind "Show Details..."
         box.exec()
 
     def open_logs(self) -> None:
@@ -199,8 +211,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):  # noqa: N802
         if self.retrain_dialog is not None and self.retrain_dialog.process is not None \
                 and self.retrain_dialog.process.is_running():
-            QMessageBox.information(self, "Training is running",
-                                    "Cancel the training first (it saves its progress), then quit.")
+            QMessageBox.information(self, self.tr("Training is running"),
+                                    self.tr("Cancel the training first (it saves its progress), then quit."))
             event.ignore()
             return
         qs = self.context.prefs.qs

@@ -2,20 +2,35 @@
 
 The library folders and the reference folders live in the catalog beside the active model (engine.catalog_models,
 which the CLI's ``models use`` sets too), so the GUI and the CLI never disagree about the library.
-Everything else (radii overrides, keeper rules, thumbnail cache, hidden folders, theme, window
-state) is the app's and lives in QSettings.
+Everything else (what counts as a copy, radii overrides, keeper rules, thumbnail cache, hidden folders, theme,
+window state) is the app's and lives in QSettings.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings
 
 from engine.catalog import Catalog
+from engine.duplicates import STRICTNESS
 from engine.keepers import KEEPER_RULES
 
 FOLDERS_SETTING = "library_folders"
 REFERENCE_SETTING = "reference_folders"
 THEMES = ("system", "light", "dark")
+
+# What each strictness means to a user (engine.duplicates.STRICTNESS; measured in docs/benchmark.md): marked for
+# translation here, translated where shown with QCoreApplication.translate("SettingsDialog", text)
+STRICTNESS_TEXT = {
+    "strict": (QT_TRANSLATE_NOOP("SettingsDialog", "Strict"),
+               QT_TRANSLATE_NOOP("SettingsDialog", "The whole photo, the same way up: resized, re-saved or "
+                                                   "recoloured, not cropped, turned, flipped or re-exposed.")),
+    "normal": (QT_TRANSLATE_NOOP("SettingsDialog", "Normal"),
+               QT_TRANSLATE_NOOP("SettingsDialog", "Also cropped, turned, flipped and re-exposed copies. "
+                                                   "Recommended.")),
+    "loose": (QT_TRANSLATE_NOOP("SettingsDialog", "Loose"),
+              QT_TRANSLATE_NOOP("SettingsDialog", "Looks further for heavily edited copies; checking takes about "
+                                                  "three times as long.")),
+}
 
 
 class Preferences:
@@ -53,6 +68,25 @@ class Preferences:
     @keeper_rules.setter
     def keeper_rules(self, rules) -> None:
         self.qs.setValue("duplicates/keeper_rules", ",".join(rules))
+
+    @property
+    def strictness(self) -> str:
+        """What counts as a copy (engine.duplicates.STRICTNESS): "strict", "normal" or "loose"."""
+        value = str(self.qs.value("duplicates/strictness", "normal"))
+        return value if value in STRICTNESS else "normal"
+
+    @strictness.setter
+    def strictness(self, value: str) -> None:
+        self.qs.setValue("duplicates/strictness", value if value in STRICTNESS else "normal")
+
+    @property
+    def show_distances(self) -> bool:
+        """Advanced: show Hamming distances and radii on the screens, beside the plain words."""
+        return str(self.qs.value("advanced/show_distances", "false")).lower() == "true"
+
+    @show_distances.setter
+    def show_distances(self, value: bool) -> None:
+        self.qs.setValue("advanced/show_distances", "true" if value else "false")
 
     @property
     def thumbnail_cache_mb(self) -> int:

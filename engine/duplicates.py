@@ -230,6 +230,19 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
     return groups
 
 
+def keeper_distances(catalog: Catalog, model: HashModel, groups: Iterable[Group]) -> dict[int, int]:
+    """Each member's Hamming distance to its group's keeper on the model's own code (file id -> distance; -1 where a
+    code is missing): how alike the two photos look. Similar groups' members carry their distance on the similarity
+    code, which says "the same kind of subject": two photos of one subject can be 0 apart there and look different."""
+    ids, packed = catalog.codes(model_row_id(catalog, model))
+    position = {int(f): i for i, f in enumerate(ids.tolist())}
+
+    def code(file_id: int) -> np.ndarray | None:
+        return packed[position[file_id]] if file_id in position else None
+
+    return {m.file.id: _distance(code(g.keeper.file.id), code(m.file.id)) for g in groups for m in g.members[1:]}
+
+
 def _clusters(packed: np.ndarray, a: np.ndarray, b: np.ndarray, distance: np.ndarray, radius: int) -> list[np.ndarray]:
     """Positions of clusters from the pairs (a, b) at ``distance`` within ``radius``: the photo with the most neighbours not yet
     taken first, then its neighbours nearest first, each kept where it is within the radius of every member so far

@@ -502,7 +502,7 @@ def write_card(model: HashModel, row: dict, phash: dict, nette_map: float, cifar
         "licence": "Model file: MIT, as the project. Backbone weights: torchvision's MobileNetV2 (BSD-3-Clause), "
                    "trained on ImageNet. The head was trained on Imagenette photos (an ImageNet subset: "
                    "non-commercial research and education terms; no photo is shipped) and on 52 freely licensed "
-                   "photos (CC0 / Unsplash / CC-BY / GPL, see ../shared/data/photos-free-1024.zip's ATTRIBUTION.csv).",
+                   "photos (CC0 / Unsplash / CC-BY / GPL; each photo's source and licence are listed in the ATTRIBUTION.csv of the project's free photo set).",
         "benchmark": {
             "command": "make bench-quality", "machine": "2-vCPU VM, 24 GiB, CPU only",
             "test_half": {k: row[k] for k in ("radius", "precision", "recall", "f1", "recall_at_1", "recall_at_10",

@@ -5,11 +5,13 @@ retrain dialog running the real trainer in a child process. Cancel paths too."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt", reason="needs pytest-qt (the dev extra)")
@@ -20,7 +22,9 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from engine.catalog import Catalog  # noqa: E402
+from engine.catalog_models import model_row_id  # noqa: E402
 from engine.model import HashModel  # noqa: E402
+from engine.units import alike_percent  # noqa: E402
 
 from ..conftest import WEIGHTS, build_library, require, user_trash  # noqa: E402
 
@@ -118,7 +122,7 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
         assert any(family <= g for g in groups), f"{original.name} and its edits are not one group"
     assert dupes.slider.value() == window.context.radius("duplicate")
     # there they are verified copies, and each card says what kind of copy it is
-    assert "of verified copies" in dupes.summary.text()
+    assert "of copies, each checked" in dupes.summary.text()
     row = next(i for i, c in enumerate(dupes.choices) if len(c.group.members) == 4)
     dupes.list.setCurrentRow(row)
     qtbot.waitUntil(lambda: len(dupes.cards) == 4)
@@ -173,7 +177,7 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: not any(p.exists() for p in everything), timeout=30_000)
     wait_for_groups(qtbot, dupes)
     # the trash's rescan may ask again after this answer: what the screen settles on says there are none
-    qtbot.waitUntil(lambda: dupes.groups == [] and "No duplicates" in dupes.summary.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: dupes.groups == [] and "No copies found" in dupes.summary.text(), timeout=30_000)
     with qtbot.waitSignal(window.context.library_changed, timeout=30_000):
         dupes.undo()  # one undo brings back every group's photos
     qtbot.waitUntil(lambda: all(p.exists() for p in everything), timeout=30_000)
@@ -192,13 +196,23 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
     family = {str(original)} | {str(e) for e, o in lib.edits.items() if o == original}
     first = [search.model.rows[i][0] for i in range(len(family))]
     assert set(first) == family, f"the nearest photos are not {original.name} and its edits: {first}"
-    assert search.model.rows[0][4].startswith("distance ")
+    assert all(row[4].endswith("% alike") for row in search.model.rows)  # the query is not in the library
+    assert search.alike.text() == "all, most alike first" and not search.radius_box.isVisible()
 
-    # The radius control narrows the results
+    # The slider narrows the results, in words: only the most alike
+    search.radius.setValue(0)
+    assert search.alike.text() == "at least 100 % alike"
+    search.run()
+    qtbot.waitUntil(lambda: "most alike first" in search.status.text() and all(
+        row[4] in ("this photo", "100 % alike") for row in search.model.rows), timeout=30_000)
+    # Advanced shows the Hamming distance beside the words
+    window.context.prefs.show_distances = True
+    search.reset_radius()
     search.radius.setValue(0)
     search.run()
-    qtbot.waitUntil(lambda: "within distance 0" in search.status.text(), timeout=30_000)
-    assert all(row[4] == "distance 0" for row in search.model.rows)
+    qtbot.waitUntil(lambda: any(row[4] == "100 % alike · distance 0" for row in search.model.rows), timeout=30_000)
+    assert search.radius_box.isVisibleTo(search)
+    window.context.prefs.show_distances = False
 
     # Double-clicking a photo in the library is "Find similar": the photo itself comes first
     window.tabs.setCurrentWidget(window.library)
@@ -209,7 +223,7 @@ def test_scan_review_trash_undo_and_search(make_window, qtbot, tmp_path):
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a double-click's first press
     qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     qtbot.waitUntil(lambda: search.query == str(lib.originals[0]) and search.model.rowCount() > 0
-                    and search.status.text().endswith("nearest first."), timeout=30_000)
+                    and search.status.text().endswith("most alike first."), timeout=30_000)
     assert search.model.rows[0][0] == str(lib.originals[0]) and search.model.rows[0][4] == "this photo"
 
 
@@ -231,7 +245,8 @@ def test_the_first_verification_shows_its_reading_and_a_newer_question_stops_it(
     first = dupes.reading_cancel
     dupes.refresh()  # a newer question: the first stops reading
     assert first.is_set() and not dupes.reading_cancel.is_set()
-    qtbot.waitUntil(lambda: dupes.groups is not None and "of verified copies" in dupes.summary.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: dupes.groups is not None and "of copies, each checked" in dupes.summary.text(),
+                    timeout=60_000)
     assert read and read[-1][0] == read[-1][1] > 0, read
     assert any(text.startswith("Checking which photos are copies: reading") for text in shown[:-1]) or len(read) == 1
 
@@ -329,7 +344,7 @@ def test_similar_is_a_section_of_its_own_on_the_similarity_code(make_window, qtb
     choose(dupes.similar_button, "similar")
     with Catalog(window.context.catalog_path) as catalog:
         assert members(dupes.groups) == members(similar_groups(catalog, window.context.model()))
-    assert "of the model's one code" in dupes.radius_text.text()
+    assert dupes.radius_text.text() == "38 % alike or more (the usual)"  # radius 20 of 64 bits
     assert dupes.radius() == window.context.radius("similar")
 
     path = with_similar_output(tmp_path / "both.onnx")  # a version 4 model: WCH, 32 bits, similar radius 6
@@ -343,19 +358,30 @@ def test_similar_is_a_section_of_its_own_on_the_similarity_code(make_window, qtb
     assert expected and dupes.shown_section == "similar" and members(dupes.groups) == members(expected)
     assert all(m.keep or m.similar or m.exact for g in dupes.groups for m in g.members)  # no code says "copy" there
     assert (dupes.slider.maximum(), dupes.radius()) == (32, 6) and dupes.slider.isEnabled()
-    assert dupes.radius_text.text() == "radius 6 of 32 bits of the similarity code (WCH): the model's similar radius"
+    assert dupes.radius_text.text() == "62 % alike or more (the usual)"  # radius 6 of 32 bits
     assert all(not c.remove for c in dupes.choices) and not dupes.trash_all_button.isEnabled()
     said = dupes.summary.text()
-    assert "of similar photos (by the similarity code, WCH 32 bits) — nothing is marked" in said, said
-    assert "Above the duplicate radius" not in said
+    assert "of similar photos — nothing is marked" in said, said
+    assert "Looser than copies" not in said
     assert dupes.trash_all_button.text() == "Trash marked in all groups…"
     assert dupes.group_title.text().startswith(f"Group 1 of {len(dupes.groups)}")
     assert dupes.series_button.isEnabled() and dupes.reset_button.isEnabled()
+    # a card says how alike the photos look, by the model's own code, not by the subject code the group is made by
+    dupes.list.setCurrentRow(0)
+    with Catalog(window.context.catalog_path) as catalog:
+        ids, codes = catalog.codes(model_row_id(catalog, model))
+    code_of = dict(zip(ids.tolist(), codes))
+    keeper = dupes.groups[0].keeper.file.id
+    similar = [card for card in dupes.cards[1:] if card.member.similar]
+    assert similar
+    for card in similar:
+        looks = int(np.bitwise_count(np.bitwise_xor(code_of[keeper], code_of[card.member.file.id])).sum())
+        assert f"only similar</span>: {alike_percent(looks, model.info.bits)} % alike" in card.details.text()
 
     # slid in Similar: no snapping to the duplicate radius, and the radius comes back after a visit to Copies
     dupes.slider.setValue(3)
     dupes._released()
-    assert dupes.radius() == 3 and "closer than the similar radius" in dupes.radius_text.text()
+    assert dupes.radius() == 3 and dupes.radius_text.text() == "81 % alike or more"  # radius 3 of 32 bits
     duplicate = window.context.radius("duplicate")
     choose(dupes.copies_button, "copies")
     assert (dupes.radius(), dupes.slider.maximum()) == (duplicate, max(window.context.radius("similar"), duplicate + 1))
@@ -413,7 +439,7 @@ def test_cancel_stops_reading_photos_and_shows_what_is_checked(make_window, qtbo
     assert not marked & {m.file.id for m in unchecked}, "a photo that was not checked is marked for the trash"
     dupes.reading.read.disconnect(hold)
     wait_for_groups(qtbot, dupes)  # the next look reads the rest: nothing unread was kept as a verdict
-    assert "Stopped" not in dupes.summary.text() and "of verified copies" in dupes.summary.text()
+    assert "Stopped" not in dupes.summary.text() and "of copies, each checked" in dupes.summary.text()
 
 
 def test_reference_folder_is_never_marked(make_window, qtbot, tmp_path):
@@ -429,6 +455,27 @@ def test_reference_folder_is_never_marked(make_window, qtbot, tmp_path):
     dupes.list.setCurrentRow(0)
     protected = [card for card in dupes.cards if card.member.protected]
     assert protected and all(not card.remove.isEnabled() for card in protected)
+
+
+def test_strictness_decides_what_the_screen_calls_a_copy(make_window, qtbot, tmp_path):
+    """Strict: the whole photo, at most resized or re-saved; the 5 % crop is not a copy there, and the screen says
+    which strictness its copies are at."""
+    lib = build_library(tmp_path / "library", count=4, edited=1)
+    window = make_window()
+    scan(qtbot, window, lib.root)
+    dupes = window.duplicates
+    wait_for_groups(qtbot, dupes)
+    original = lib.originals[0]
+    normal = {m.file.path for g in dupes.groups for m in g.members}
+    assert {str(lib.root / "edits" / f"{original.stem}-{e}.jpg") for e in ("half", "q30", "crop")} \
+        <= normal
+    window.context.prefs.strictness = "strict"
+    wait_for_groups(qtbot, dupes)
+    strict = {m.file.path for g in dupes.groups for m in g.members}
+    crop = str(lib.root / "edits" / f"{original.stem}-crop.jpg")
+    assert crop not in strict and str(lib.root / "edits" / f"{original.stem}-half.jpg") in strict
+    dupes.reset_radius()
+    assert dupes.radius_text.text() == "Copies (strict), each checked pixel by pixel"
 
 
 def test_scan_cancel_then_resume(make_window, qtbot, tmp_path):
@@ -474,7 +521,7 @@ def test_unreachable_folder_and_broken_model(make_window, qtbot, tmp_path):
     bad = tmp_path / "bad-model.onnx"
     bad.write_bytes(b"not an onnx file")
     window.context.set_model(str(bad))
-    assert window.model_label.text() == "model: not usable"
+    assert window.model_label.text() == "Model: not usable"
     assert "bad-model.onnx" in window.statusBar().currentMessage()
     assert "cannot be loaded" in window.duplicates.summary.text()
 
@@ -494,8 +541,14 @@ def test_settings_change_radius_rules_and_model(make_window, qtbot, tmp_path):
     rules = dialog.rules
     rules.insertItem(0, rules.takeItem(2))  # drag "oldest" to the top
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    assert dialog.chosen_strictness() == "normal" and not dialog.advanced.isVisibleTo(dialog)  # radii fold away
+    strict = next(b for b in dialog.strictness.buttons() if b.property("strictness") == "strict")
+    strict.setChecked(True)
+    dialog.advanced_toggle.setChecked(True)
+    assert dialog.advanced.isVisibleTo(dialog)
     dialog.accept()
     assert prefs.radius_duplicate == 3 and prefs.keeper_rules[0] == "oldest" and prefs.theme == "dark"
+    assert prefs.strictness == "strict"
     assert window.context.radius("duplicate") == 3
     # stored in the settings file: a new window reads them back
     prefs.qs.sync()
@@ -511,7 +564,8 @@ def test_settings_change_radius_rules_and_model(make_window, qtbot, tmp_path):
         dialog.accept()
     assert Path(window.context.model_path()) == Path(other)
     assert prefs.radius_duplicate is None  # the override was chosen for the other model's codes
-    assert window.model_label.text().startswith(f"model: {Path(other).name}")
+    assert window.model_label.text() == f"Model: {json.loads(Path(other).with_suffix('.json').read_text())['title']}"
+    assert window.model_label.toolTip().startswith(f"{Path(other).name}: ")
 
 
 def test_geometry_and_tab_restored(make_window, qtbot):
@@ -694,6 +748,9 @@ def test_retrain_progress_stages_move_forward(make_window, qtbot, tmp_path):
                                    "of them: 2,350 of 2,350")
     dialog._event(events[2])
     assert dialog.stage.text() == "Training the similarity code: epoch 1 of 30 · loss 2.1000 · about 3 minutes left"
+    # the photos are read once a pass (two views each): the count is of photos, not of reads
+    dialog._event({"event": "cache", "done": 7000, "total": 20000, "eta_s": 60, "pass": 2, "passes": 4, "photos": 5000})
+    assert dialog.stage.text() == "Reading your photos, pass 2 of 4: 2,000 of 5,000 · about 60 seconds left"
     dialog._event(events[4])
     assert dialog.stage.text() == "Learning which way up your photos are: 1,200 of 5,000 · about 40 seconds left"
     dialog._event({"event": "done", "model": "/m.onnx", "bits": 192, "parity_bit_agreement": 1.0,

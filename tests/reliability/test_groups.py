@@ -419,7 +419,7 @@ def test_the_slider_comes_back_to_the_duplicate_radius(window, qtbot):
     view.slider.setValue(view.slider.maximum())
     qtbot.mouseDClick(view.slider, Qt_left())
     assert view.radius() == duplicate
-    assert "duplicate radius" in view.radius_text.text()
+    assert view.radius_text.text() == "Copies, each checked pixel by pixel"
     qtbot.waitUntil(lambda: not view.settle.isActive() and "Scan the library first" in view.summary.text(),
                     timeout=30_000)  # the keys' and buttons' moves ask for the groups once they stop
 
