@@ -11,6 +11,7 @@ by the model's similarity code where it has one, with the slider on that code: f
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from dataclasses import dataclass, field
@@ -366,6 +367,12 @@ class DuplicatesView(QWidget):
         top.addWidget(QLabel(self.tr("Identical")))
         top.addWidget(self.slider, 1)
         top.addWidget(QLabel(self.tr("Similar")))
+        top.addSpacing(16)
+        divider = QFrame()  # the slider's ends, then what its place means: two things, not "Similar Copies, …"
+        divider.setFrameShape(QFrame.Shape.VLine)
+        divider.setFrameShadow(QFrame.Shadow.Sunken)
+        top.addWidget(divider)
+        top.addSpacing(8)
         top.addWidget(self.radius_text)
         top.addWidget(self.reset_button)
 
@@ -438,7 +445,7 @@ class DuplicatesView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(side_by_side(left, right, (560, 880)), 1)
+        layout.addWidget(side_by_side(left, right, (660, 780)), 1)  # two cards a row beside a table that fits
 
         for keys, slot in ((("Down", "N", "PgDown"), lambda: self.step_group(1)),
                            (("Up", "P", "PgUp"), lambda: self.step_group(-1)),
@@ -702,6 +709,9 @@ class DuplicatesView(QWidget):
         self.list.blockSignals(True)
         self.table.set_groups(self.groups, self.choices)
         self.list.blockSignals(False)
+        # 10,000 groups are some 300,000 objects that live until the next answer (freed by their counts, no cycles):
+        # out of the collector's full passes, which would scan them all and stall the window 100-300 ms each time
+        gc.freeze()
         self._summarize()
         if groups:
             self.list.setCurrentRow(min(max(current, 0), len(groups) - 1))
@@ -711,7 +721,6 @@ class DuplicatesView(QWidget):
         groups = self.groups or []
         extra = sum(len(c.remove) for c in self.choices)
         freed = sum(c.bytes for c in self.choices)
-        similar = sum(len(g.similar) for g in groups)
         verified = self.tr(" of copies, each checked") if self.shown_radius == self.shown_duplicate else ""
         by_hand = self.tr(" · {marked} marked by you · {size} to free").format(
             marked=f"{extra:,}", size=human_bytes(freed)) if extra else ""
@@ -734,6 +743,7 @@ class DuplicatesView(QWidget):
                 if groups else self.tr("No copies found.") if self.shown_radius == self.shown_duplicate else
                 self.tr("No photos this alike."))
         if groups and self.shown_section == COPIES and self.shown_radius > self.shown_duplicate:
+            similar = sum(len(g.similar) for g in groups)  # a pass over every group: only where said
             looser = self.tr("Looser than copies: {photos} only similar. Nothing is marked for you here; mark photos "
                              "by hand.").format(photos=_count(similar, self.tr("{count} photo"),
                                                               self.tr("{count} photos")))
@@ -756,7 +766,7 @@ class DuplicatesView(QWidget):
         if choice is not None and shown == [m.file.id for m in choice.group.members]:
             for card, member in zip(self.cards, choice.group.members):
                 card.member = member  # the same photos after a refresh: keep the cards and the focus
-            self._update_choice()
+            self._update_choice(changed=False)
             return
         for card in self.cards:  # out of sight now: deleteLater waits for the event loop, which a nested one may not be
             self.strip_layout.removeWidget(card)
@@ -776,9 +786,11 @@ class DuplicatesView(QWidget):
             card.toggled.connect(self._toggle)
             self.strip_layout.addWidget(card)
             self.cards.append(card)
-        self._update_choice()
+        self._update_choice(changed=False)
 
-    def _update_choice(self) -> None:
+    def _update_choice(self, changed: bool = True) -> None:
+        """The current group's cards, title and buttons; ``changed``: its decision changed (the table's row and the
+        totals follow; moving to another group changes neither, and the totals are a pass over every group)."""
         choice = self.current()
         if choice is None:
             return
@@ -791,8 +803,9 @@ class DuplicatesView(QWidget):
         self.group_title.setText(title.format(number=self.list.currentRow() + 1, total=len(self.choices),
                                               marked=marked))
         self.trash_group_button.setEnabled(bool(choice.remove))
-        self.table.changed(self.list.currentRow())
-        self._summarize()
+        if changed:
+            self.table.changed(self.list.currentRow())
+            self._summarize()
 
     def _keep(self, member: Member) -> None:
         self.current().keep_this(member)

@@ -2,10 +2,13 @@
 sortable and filterable, and bulk rules with a preview ("keep the largest" across all or the filtered groups) that
 say what they would move before anything moves.
 
-10,000 groups open at once: the model holds the engine's groups and the review's decisions and makes a row's
-text only when the row is painted; a column's sort keys are made once, when it is first sorted by, and the model
-sorts itself in Python (a QSortFilterProxyModel sorting would ask Python for two values per comparison). A bulk
-preview over 10,000 groups runs a slice at a time between events, so the window never waits on it."""
+10,000 groups open at once (tests/bench/bench_ui.py --only groups): the model holds the engine's groups and the
+review's decisions and makes a row's text only when the row is painted; each column's sort keys are made a slice at a
+time between events once the groups are shown (and made again only for the groups whose decision changed), and the
+model sorts itself in Python (a QSortFilterProxyModel sorting would ask Python for two values per comparison). The
+filter is a model over one list of the rows shown, not a proxy asking Python about each of 10,000 rows. A decision
+changed, or a thumbnail come, is told to the view once per event-loop turn, for those rows only. A bulk preview over
+10,000 groups runs a slice at a time between events, so the window never waits on it."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QTableView,
@@ -36,6 +39,8 @@ PositionRole = Qt.ItemDataRole.UserRole + 12  # the group's place in the list gi
 KINDS = ("exact", "copy", "near", "series", "similar")  # Group.kind, in the order the Kind column sorts
 FOLDER_WIDTH = 40  # characters of a folder shown before it is shortened from the left
 PREVIEW_SLICE_S = 0.015  # a bulk preview works this long between events
+WARM_SLICE_S = 0.008  # the sort keys are made this long at a time between events
+PLAN_TOTALS = ("groups", "photos", "bytes", "unmarked_photos", "unmarked_bytes")  # what Plan.words reads
 
 
 def short_folder(path: str, width: int = FOLDER_WIDTH) -> str:
@@ -56,20 +61,35 @@ class GroupsTableModel(QAbstractTableModel):
         self._engine: dict[int, Decision] = {}  # positions with no decision given: the engine's, made when asked
         self.order: list[int] = []  # row -> position
         self._row_of: list[int] = []  # position -> row
-        self._keys: dict[int, list] = {}  # column -> sort key per position, made when first sorted by
+        self._keys: dict[int, list] = {}  # column -> sort key per position, made a slice at a time once shown
+        self._stale: set[int] = set()  # positions whose decision changed since their keys were made
+        self._made: set[int] = set()  # columns whose keys are all made
+        self._partial: dict[int, list] = {}  # the column being made a slice at a time
+        self._warm_at = 0  # the next position of that column
         self._sorted: tuple[int, Qt.SortOrder] | None = None
+        self._own_decisions = False  # self._decisions is the model's own copy (the caller's list is never changed)
+        self._changed: set[int] = set()  # positions to repaint, told to the view once the caller's loop is done
+        self._decorated: set[int] = set()  # positions whose photo was asked for since the last thumbnail (in sight)
+        self._flush = QTimer(self)
+        self._flush.setSingleShot(True)
+        self._flush.setInterval(0)
+        self._flush.timeout.connect(self._repaint)
+        self._warming = QTimer(self)  # the sort keys, made a slice at a time between events
+        self._warming.setSingleShot(True)
+        self._warming.setInterval(0)
+        self._warming.timeout.connect(self._warm)
         self.thumbnail: Callable[[FileRow], QPixmap | None] | None = None  # the kept photo's, in the Photo column
         self.headers = (self.tr("Photo kept"), self.tr("Space to free"), self.tr("Photos"), self.tr("Kind"), self.tr("Folder"), self.tr("Date"))
         self.header_tips = (
             self.tr("The name of the photo kept"),
             self.tr("Space the photos marked in the group would free"),
             self.tr("How many photos the group holds"),
-            self.tr("Exact copies (same bytes), verified copies, near copies not verified, series (bursts and "
-                    "re-takes, never marked) or similar photos (never marked)"),
+            self.tr("Exact copies (same bytes), copies checked pixel by pixel, copies by the hash only (not "
+                    "checked), series (bursts and re-takes, never marked) or similar photos (never marked)"),
             self.tr("The folder of the photo kept"),
             self.tr("When the photo kept was taken (else when its file was last changed)"))
         self.kind_words = {"exact": self.tr("Exact copies"), "copy": self.tr("Copies"), "series": self.tr("Series"),
-                           "similar": self.tr("Similar"), "near": self.tr("Near (not verified)")}
+                           "similar": self.tr("Similar"), "near": self.tr("By hash only")}
 
     # -- the caller's side ---------------------------------------------------------------------------------------
 
@@ -78,12 +98,18 @@ class GroupsTableModel(QAbstractTableModel):
         if decisions is not None and len(decisions) != len(groups):
             raise ValueError("one decision per group")
         self.beginResetModel()
-        self.groups, self._decisions, self._engine, self._keys = list(groups), decisions, {}, {}
+        self.groups, self._decisions, self._engine, self._keys, self._partial = list(groups), decisions, {}, {}, {}
+        self._own_decisions = False
+        self._stale, self._changed, self._decorated = set(), set(), set()
+        self._flush.stop()
         self.order = list(range(len(self.groups)))
         if self._sorted is not None:
             self._order_by(*self._sorted)
         self._row_of = self._inverse(self.order)
         self.endResetModel()
+        self._made, self._warm_at = set(), 0
+        if self.groups:
+            self._warming.start()
 
     def changed(self, position: int, decision=None) -> None:
         """A group's decision changed (``decision``: its new one, where the model was not given the caller's own
@@ -93,12 +119,38 @@ class GroupsTableModel(QAbstractTableModel):
             if self._decisions is None:
                 self._engine[position] = decision
             else:
-                self._decisions = list(self._decisions)
+                if not self._own_decisions:
+                    self._decisions, self._own_decisions = list(self._decisions), True
                 self._decisions[position] = decision
-        for column, keys in self._keys.items():
-            keys[position] = self._key(column, position)
-        row = self._row_of[position]
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
+        self._stale.add(position)  # its sort keys are made again at the next sort
+        self._changed.add(position)
+        if len(self._changed) == 1:
+            self._flush.start()  # a bulk rule changes thousands of groups: the view hears of them once
+
+    def _repaint(self) -> None:
+        """The rows changed since the last time, as one range (the view repaints only what is in sight)."""
+        changed, self._changed = self._changed, set()
+        rows = [self._row_of[p] for p in changed if p < len(self._row_of)]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(self.headers) - 1))
+
+    def _warm(self) -> None:
+        """Make the columns' sort keys a slice at a time, so that the first click on a header only sorts (a
+        position whose decision changes meanwhile is made again at the next sort, as every stale one is)."""
+        began, n = time.perf_counter(), len(self.groups)
+        while time.perf_counter() - began < WARM_SLICE_S:
+            column = next((c for c in range(len(self.headers)) if c not in self._made), None)
+            if column is None:
+                return
+            keys = self._partial.setdefault(column, [None] * n)
+            end = min(n, self._warm_at + 250)
+            keys[self._warm_at:end] = self._keys_of(column, self._warm_at, end)
+            self._warm_at = end
+            if end >= n:
+                self._keys[column] = self._partial.pop(column)
+                self._made.add(column)
+                self._warm_at = 0
+        self._warming.start()
 
     def decision(self, position: int):
         if self._decisions is not None:
@@ -109,11 +161,12 @@ class GroupsTableModel(QAbstractTableModel):
         return known
 
     def thumbnails_changed(self) -> None:
-        """A thumbnail came: the photo column is painted again. The view repaints only the rows in sight, so one
-        signal costs less than finding the rows of ``path`` among thousands of groups for every thumbnail."""
-        if self.groups:
-            self.dataChanged.emit(self.index(0, NAME), self.index(len(self.groups) - 1, NAME),
-                                  [Qt.ItemDataRole.DecorationRole])
+        """A thumbnail came: the photo column of the rows painted since the last one (those in sight) is painted
+        again, once for a burst of thumbnails. Told of all 10,000 rows, the filter would look at each of them."""
+        self._changed |= self._decorated
+        self._decorated = set()
+        if self._changed:
+            self._flush.start()
 
     def decisions_by_group(self) -> Mapping[int, object]:
         """Every group's decision by :func:`engine.bulk.group_id`: what a bulk preview starts from."""
@@ -145,7 +198,10 @@ class GroupsTableModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        position, column = self.order[index.row()], index.column()
+        return self.value(self.order[index.row()], index.column(), role)
+
+    def value(self, position: int, column: int, role: int = Qt.ItemDataRole.DisplayRole):
+        """What a group's cell shows in ``role`` (the filter's rows ask the same)."""
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(column, position)
         if role == SortRole:
@@ -153,6 +209,7 @@ class GroupsTableModel(QAbstractTableModel):
         if role == PositionRole:
             return position
         if role == Qt.ItemDataRole.DecorationRole and column == NAME and self.thumbnail is not None:
+            self._decorated.add(position)
             return self.thumbnail(self._kept(position))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (SPACE, PHOTOS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -176,11 +233,34 @@ class GroupsTableModel(QAbstractTableModel):
     # -- rows ----------------------------------------------------------------------------------------------------
 
     def _order_by(self, column: int, order: Qt.SortOrder) -> None:
+        for position in self._stale:  # decisions changed since the keys were made
+            for known, keys in self._keys.items():
+                keys[position] = self._key(known, position)
+        self._stale.clear()
         keys = self._keys.get(column)
-        if keys is None:
-            keys = self._keys[column] = [self._key(column, p) for p in range(len(self.groups))]
+        if keys is None:  # not made yet (the slices are still on another column)
+            keys = self._keys[column] = self._keys_of(column, 0, len(self.groups))
+            self._made.add(column)
+            if self._partial.pop(column, None) is not None:
+                self._warm_at = 0
         self.order = sorted(range(len(self.groups)), key=keys.__getitem__,
                             reverse=order == Qt.SortOrder.DescendingOrder)  # stable: ties in the engine's order
+
+    def _keys_of(self, column: int, start: int, end: int) -> list:
+        """The sort keys of the positions start to end: the key of each, the two a fill sorts by without a call per
+        group (10,000 groups are filled and sorted at once)."""
+        groups = self.groups[start:end]
+        if column == PHOTOS:
+            return [len(g.members) for g in groups]
+        if column == SPACE:
+            decisions = (self._decisions[start:end] if self._decisions is not None else
+                         [self.decision(p) for p in range(start, end)])
+            out = []
+            for g, d in zip(groups, decisions):
+                remove = d.remove
+                out.append(sum([m.file.size for m in g.members if m.file.id in remove]) if remove else 0)
+            return out
+        return [self._key(column, p) for p in range(start, end)]
 
     @staticmethod
     def _inverse(order: list[int]) -> list[int]:
@@ -232,7 +312,7 @@ class GroupsTableModel(QAbstractTableModel):
             return self.kind_words.get(kind, kind)
         if column == FOLDER:
             return printable(short_folder(self._kept(position).path))
-        return self._date(self._kept(position))[0][:16].replace("T", " ")
+        return self._date(self._kept(position))[0][:10]  # the day; the time is in the tooltip
 
     def _tip(self, column: int, position: int) -> str | None:
         if column == NAME:
@@ -250,9 +330,11 @@ class GroupsTableModel(QAbstractTableModel):
 
 
 
-class GroupsFilter(QSortFilterProxyModel):
-    """The groups a user asks to see: by kind, by text in a photo's name or folder, inside a folder. Sorting is
-    the source model's own (see the module's note)."""
+class GroupsFilter(QAbstractTableModel):
+    """The groups a user asks to see, the view's model: by kind, by text in a photo's name or folder, inside a
+    folder, in the source model's sorted order (see the module's note). Not a QSortFilterProxyModel: that one asks
+    Python whether each of 10,000 rows passes at every sort and every change of filter; here the rows shown are one
+    list, made in one pass, and a sort or a filter is one layout change."""
 
     filtered = Signal()  # the filter changed: the rows shown are others
 
@@ -261,20 +343,125 @@ class GroupsFilter(QSortFilterProxyModel):
         self.kind = ""
         self.text = ""
         self.folder = ""
-        self._haystacks: dict[int, str] = {}  # position -> its photos' paths, casefolded (made when text is asked)
-        self._inside: dict[str, bool] = {}  # parent folder -> inside self.folder
+        self._source: GroupsTableModel | None = None
+        self.rows: list[int] = []  # row -> position, in the source's order (the source's own list when unfiltered)
+        self._row_at: list[int] | None = None  # position -> row (-1: not shown), made when asked
+        self._haystacks: list[str] = []  # position -> its photos' paths, casefolded (made a slice at a time)
+        self._parents: list[tuple[str, ...]] = []  # position -> its photos' folders
+        self._all_parents: set[str] = set()
+        self._inside: dict[str, bool] = {}  # folder -> inside self.folder
+        self._warming = QTimer(self)
+        self._warming.setSingleShot(True)
+        self._warming.setInterval(0)
+        self._warming.timeout.connect(self._warm)
         self._shown: bytearray | None = None  # position -> passes the filter: made in one pass when first asked
+        self._moving: list[tuple[QPersistentModelIndex, int]] = []  # a layout change's indexes and their positions
 
     def setSourceModel(self, model: GroupsTableModel) -> None:  # noqa: N802
-        super().setSourceModel(model)
-        model.modelAboutToBeReset.connect(self._forget)  # before the proxy asks of the new groups
+        self._source = model
+        model.modelAboutToBeReset.connect(self._source_resetting)
+        model.modelReset.connect(self._source_reset)
+        model.layoutAboutToBeChanged.connect(self._before_layout)
+        model.layoutChanged.connect(self._after_layout)
+        model.dataChanged.connect(self._source_data_changed)
+        self.beginResetModel()
+        self._update_rows()
+        self.endResetModel()
 
-    def _forget(self) -> None:
-        self._haystacks.clear()
-        self._shown = None
+    def sourceModel(self) -> GroupsTableModel:  # noqa: N802
+        return self._source
 
     def source(self) -> GroupsTableModel:
-        return self.sourceModel()
+        return self._source
+
+    def _forget(self) -> None:
+        self._haystacks, self._parents, self._all_parents = [], [], set()
+        self._shown = None
+
+    # -- the source's changes ------------------------------------------------------------------------------------
+
+    def _source_resetting(self) -> None:
+        self.beginResetModel()
+        self._forget()
+
+    def _source_reset(self) -> None:
+        self._update_rows()
+        self.endResetModel()
+        self._warming.start()
+
+    def _before_layout(self) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._moving = [(index, self.rows[index.row()]) for index in self.persistentIndexList()
+                        if 0 <= index.row() < len(self.rows)]
+
+    def _after_layout(self) -> None:
+        self._update_rows()
+        before = [index for index, _ in self._moving]
+        after = []
+        for index, position in self._moving:
+            row = self.row_of(position)
+            after.append(self.index(row, index.column()) if row >= 0 else QModelIndex())
+        self._moving = []
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
+
+    def _source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles=()) -> None:
+        source = self._source
+        if not self.active:
+            first, last = top_left.row(), bottom_right.row()
+        else:
+            rows = [r for r in (self.row_of(source.order[r]) for r in range(top_left.row(), bottom_right.row() + 1))
+                    if r >= 0]
+            if not rows:
+                return
+            first, last = min(rows), max(rows)
+        self.dataChanged.emit(self.index(first, top_left.column()), self.index(last, bottom_right.column()), roles)
+
+    def _update_rows(self) -> None:
+        order = self._source.order if self._source is not None else []
+        if self.active:
+            shown = self.shown()
+            self.rows = [p for p in order if shown[p]]
+        else:
+            self.rows = order
+        self._row_at = None
+
+    # -- rows ----------------------------------------------------------------------------------------------------
+
+    def row_of(self, position: int) -> int:
+        """The row showing the group at ``position``, -1 where the filter hides it."""
+        if not self.active:
+            return self._source.row_of(position)
+        if self._row_at is None:
+            self._row_at = [-1] * len(self._source.groups)
+            for row, p in enumerate(self.rows):
+                self._row_at[p] = row
+        return self._row_at[position]
+
+    def mapFromSource(self, index: QModelIndex) -> QModelIndex:  # noqa: N802
+        if not index.isValid():
+            return QModelIndex()
+        row = self.row_of(self._source.position_at(index.row()))
+        return self.index(row, index.column()) if row >= 0 else QModelIndex()
+
+    def mapToSource(self, index: QModelIndex) -> QModelIndex:  # noqa: N802
+        if not index.isValid():
+            return QModelIndex()
+        return self._source.index(self._source.row_of(self.rows[index.row()]), index.column())
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() or self._source is None else self._source.columnCount()
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        return self._source.headerData(section, orientation, role)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        return self._source.value(self.rows[index.row()], index.column(), role)
 
     def set_kind(self, kind: str) -> None:
         """Only groups of this Group.kind ("" for all)."""
@@ -296,57 +483,69 @@ class GroupsFilter(QSortFilterProxyModel):
         return bool(self.kind or self.text or self.folder)
 
     def _refilter(self, change: Callable[[], None]) -> None:
-        if hasattr(self, "endFilterChange"):  # Qt 6.10 and later
-            self.beginFilterChange()
-            change()
-            self._shown = None
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            change()
-            self._shown = None
-            self.invalidateRowsFilter()
+        """One layout change: the rows shown are made again in one pass; the current row stays where it is shown."""
+        self._before_layout()
+        change()
+        self._shown = None
+        self._after_layout()
         self.filtered.emit()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802
-        if not self.active:
-            return True
-        return bool(self.shown()[self.source().position_at(source_row)])
-
     def shown(self) -> bytearray:
-        """Which positions pass the filter, made in one pass (the proxy asks row by row, 10,000 times)."""
+        """Which positions pass the filter, made in one pass over lists made once per set of groups (each group's
+        paths as one casefolded text, its folders), not group by group."""
         if self._shown is None:
-            self._shown = bytearray(map(self.accepts, range(len(self.source().groups))))
+            groups = self._source.groups
+            passing = range(len(groups))
+            if self.kind:
+                kind = self.kind
+                passing = [p for p in passing if groups[p].kind == kind]
+            if self.text:
+                haystacks, text = self._facts()[0], self.text
+                passing = [p for p in passing if text in haystacks[p]]
+            if self.folder:
+                parents, inside = self._facts()[1], self._inside
+                for parent in self._all_parents:
+                    if parent not in inside:
+                        inside[parent] = in_folders(parent, [self.folder])
+                passing = [p for p in passing if any(map(inside.__getitem__, parents[p]))]
+            shown = bytearray(len(groups))
+            for p in passing:
+                shown[p] = 1
+            self._shown = shown
         return self._shown
 
     def accepts(self, position: int) -> bool:
-        group = self.source().groups[position]
-        if self.kind and group.kind != self.kind:
-            return False
-        if self.text:
-            haystack = self._haystacks.get(position)
-            if haystack is None:
-                haystack = self._haystacks[position] = "\n".join(m.file.path for m in group.members).casefold()
-            if self.text not in haystack:
-                return False
-        return not self.folder or any(self._holds(m.file.path) for m in group.members)
+        return bool(self.shown()[position])
 
-    def _holds(self, path: str) -> bool:
-        parent = os.path.dirname(path)
-        inside = self._inside.get(parent)
-        if inside is None:
-            inside = self._inside[parent] = in_folders(parent, [self.folder])
-        return inside
+    def _facts(self) -> tuple[list[str], list[tuple[str, ...]]]:
+        """Per position: its photos' paths as one casefolded text, and its photos' folders (the rest made now if the
+        slices between events have not made them yet)."""
+        self._make_facts(len(self._source.groups))
+        return self._haystacks, self._parents
+
+    def _make_facts(self, end: int) -> None:
+        groups, dirname = self._source.groups, os.path.dirname
+        for group in groups[len(self._haystacks):end]:
+            paths = [m.file.path for m in group.members]
+            self._haystacks.append("\n".join(paths).casefold())
+            parents = tuple({dirname(path) for path in paths})
+            self._parents.append(parents)
+            self._all_parents.update(parents)
+
+    def _warm(self) -> None:
+        """The filter's lists, a slice at a time between events, so that the first filter only filters."""
+        began, total = time.perf_counter(), len(self._source.groups)
+        while len(self._haystacks) < total and time.perf_counter() - began < WARM_SLICE_S:
+            self._make_facts(len(self._haystacks) + 250)
+        if len(self._haystacks) < total:
+            self._warming.start()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.source().sort(column, order)
 
     def filtered_positions(self) -> list[int]:
         """The groups shown, as positions in the source's list, in the order shown."""
-        order = self.source().order
-        if not self.active:
-            return list(order)
-        shown = self.shown()
-        return [p for p in order if shown[p]]
+        return list(self.rows)
 
     def filtered_groups(self) -> list[Group]:
         groups = self.source().groups
@@ -518,10 +717,12 @@ class BulkDialog(QDialog):
         self._slice(self._asked, rule, rules, self.groups(), 0, [])
 
     def _slice(self, asked: int, rule: Rule, rules: list[Rule], groups: list[Group], start: int,
-               parts: list[Plan]) -> None:
+               parts: list[Plan], plan: Plan | None = None) -> None:
+        """A slice of the preview: groups 50 at a time (a rule may be slow on a large group), then the plan's totals
+        one at a time (each a pass over 10,000 steps), then the words, each part within PREVIEW_SLICE_S."""
         if asked != self._asked:
             return  # the user chose something else meanwhile
-        began, step = time.perf_counter(), 200
+        began, step = time.perf_counter(), 50
         while start < len(groups) and time.perf_counter() - began < PREVIEW_SLICE_S:
             parts.append(preview(groups[start:start + step], *rules, current=self.current))
             start += step
@@ -530,7 +731,14 @@ class BulkDialog(QDialog):
                 done=start, total=len(groups)))
             QTimer.singleShot(0, self, lambda: self._slice(asked, rule, rules, groups, start, parts))
             return
-        plan = joined(parts) if parts else preview([], *rules)
+        if plan is None:
+            plan = joined(parts) if parts else preview([], *rules)
+        for total in PLAN_TOTALS:  # cached on the plan: each made once, the words then only read them
+            if total not in plan.__dict__:
+                if time.perf_counter() - began >= PREVIEW_SLICE_S:
+                    QTimer.singleShot(0, self, lambda: self._slice(asked, rule, rules, groups, start, parts, plan))
+                    return
+                getattr(plan, total)
         self.plan, self.rule = plan, rule
         self.preview_label.setText(self.tr("This would {what}.").format(what=plan.words))
         reasons = plan.reasons_left().most_common(3)
@@ -575,6 +783,7 @@ class GroupsTable(QWidget):
         self.kind_box.setAccessibleName(self.tr("Kind of group"))
         self.kind_box.currentIndexChanged.connect(lambda _: self.filter.set_kind(self.kind_box.currentData()))
         self.filter.filtered.connect(self._count)
+        self.filter.filtered.connect(self._keep_current)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Filter by name or folder"))
@@ -612,9 +821,10 @@ class GroupsTable(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(FOLDER, QHeaderView.ResizeMode.Stretch)
-        widest = {NAME: "a-photo-name-of-some-length.jpg", SPACE: "999.9 MB", PHOTOS: "9,999", KIND: max(self.model.kind_words.values(), key=len),
-                  DATE: "2024-12-31 23:59"}  # by the widest text, not by measuring every row
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)  # the rest of the pane: names are long
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a name's end and a folder's last part stay
+        widest = {SPACE: "999.9 MB", PHOTOS: "9,999", KIND: max(self.model.kind_words.values(), key=len),
+                  FOLDER: "…/WhatsApp Images", DATE: "2024-12-31"}  # by a wide text, not by measuring every row
         for column, text in widest.items():
             width = max(self.fontMetrics().horizontalAdvance(text), header.fontMetrics().horizontalAdvance(
                 self.model.headers[column]) + 16)
@@ -652,11 +862,21 @@ class GroupsTable(QWidget):
             self.view.setCurrentIndex(row)
             self.view.scrollTo(row)
 
+    def _keep_current(self) -> None:
+        """The filter hid the current group: the first group shown becomes current (as the review follows it)."""
+        if not self.view.currentIndex().isValid() and self.filter.rowCount():
+            self.view.setCurrentIndex(self.filter.index(0, 0))
+
     def _search(self) -> None:
         self.filter.set_text(self.search.text())
 
     def _count(self) -> None:
         shown, total = self.filter.rowCount(), self.model.rowCount()
+        if self.model.groups and all(g.kind == "series" for g in self.model.groups):  # as the summary counts them
+            self.count.setText((self.tr("1 series") if total == 1 else self.tr("{n:,} series").format(n=total))
+                               if shown == total else
+                               self.tr("Showing {shown:,} of {total:,} series").format(shown=shown, total=total))
+            return
         self.count.setText((self.tr("1 group") if total == 1 else self.tr("{n:,} groups").format(n=total))
                            if shown == total else
                            self.tr("Showing {shown:,} of {total:,} groups").format(shown=shown, total=total))

@@ -12,6 +12,13 @@ the 5 ms. Two cases, each in the real main window over a real catalog file:
   decode) loaded into the grid, then scrolled top to bottom and back one page per 16 ms frame
   (a fast fling), with the thumbnails of each page requested as it passes; fresh cache. Also how
   soon the page the fling stops on has its thumbnails, and how many were made on the way.
+- groups: a catalog of 10,000 duplicate groups (25,000 files: hard links to the shared photos, so every thumbnail is
+  a real decode; 40 % exact copies, 60 % verified copies whose verdicts the catalog already holds, as on a second
+  look) opened in the Duplicates tab: how long from the refresh's start until the table shows the 10,000 groups
+  (split into the engine's grouping in the worker, the table's fill on the UI thread and its first paint), a
+  switch to the tab, a refresh on it; then the blocks while sorting by each column (both ways), filtering by each
+  kind, by text and by folder, Ctrl+A in the table, previewing each bulk rule over all groups, marking the largest's
+  plan in the review, and 50 presses of Down (the cards rebuilt each time).
 Prints the longest block, the 99th percentile and the count of blocks over 50 ms, per run, and the
 medians.
 """
@@ -22,6 +29,7 @@ import argparse
 import gc
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -274,6 +282,369 @@ def bench_grid(app, photos: Path, count: int) -> dict:
     return result
 
 
+GROUP_SIZES = (2, 3, 2, 2, 4, 2, 3, 2)  # photos per group, in turn: 2.5 on average
+COPY_SCALES = (1.0, 0.75, 0.5, 0.6)  # a verified copy's side beside its group's first photo (exact copies: 1.0)
+
+
+def groups_library(count: int) -> tuple[Path, list[list[Path]]]:
+    """``count`` groups of hard links to the shared photos (a group's files are links to one photo): its first file
+    under originals/NN, its copies under copies/NN, 500 groups a folder (cached)."""
+    root = WORK / f"groups-{count}"
+    originals = shared_photos(WORK / "originals")
+    groups = []
+    for g in range(count):
+        source = originals[g % len(originals)]
+        files = []
+        for k in range(GROUP_SIZES[g % len(GROUP_SIZES)]):
+            folder = root / "photos" / ("originals" if k == 0 else "copies") / f"{g // 500:02d}"
+            files.append(folder / f"{source.stem}-{g:05d}-{k}.jpg")
+        groups.append(files)
+    if not (root / "done").exists():
+        for g, files in enumerate(groups):
+            for path in files:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.exists():
+                    os.link(originals[g % len(originals)], path)
+        (root / "done").write_text("")
+    return root / "photos", groups
+
+
+def groups_catalog(count: int) -> Path:
+    """A catalog of ``count`` duplicate groups, as a scan and a first verification leave it (cached; copy it before
+    use). Rows are the real files' (size, time, format); each group's codes are one random code with a few bits
+    turned per copy (within the model's duplicate radius and gates), groups far apart; 40 % of the groups are exact
+    copies (one content hash), the rest verified copies at other sizes, the verdict on every pair kept."""
+    import numpy as np
+    from PIL import Image
+
+    from engine.catalog import Catalog, ScanRecord
+    from engine.catalog_models import register_model_rows
+    from engine.model import HashModel, default_model_path
+    from engine.verify import VERSION, Verdict
+
+    photos, groups = groups_library(count)
+    catalog_path = photos.parent / f"catalog-v{VERSION}.sqlite"
+    if catalog_path.exists():
+        return catalog_path
+    model = HashModel.load(default_model_path())
+    nbytes = model.info.bits // 8
+    rng = np.random.default_rng(0)
+    sizes: dict[Path, tuple[int, int]] = {}
+    records, verdicts = [], []
+    for g, files in enumerate(groups):
+        exact = g % 5 < 2
+        base = rng.integers(0, 256, nbytes, dtype=np.uint8)
+        captured = f"20{10 + g % 14:02d}-{1 + g % 12:02d}-{1 + g % 28:02d}T{g % 24:02d}:{g % 60:02d}:00" if g % 2 else None
+        for k, path in enumerate(files):
+            st = path.stat()
+            if st.st_ino not in sizes:
+                with Image.open(path) as img:
+                    sizes[st.st_ino] = img.size
+            width, height = sizes[st.st_ino]
+            scale = 1.0 if exact else COPY_SCALES[k]
+            code = base.copy()
+            if k and not exact:
+                for bit in rng.choice(np.r_[0:3, 64:67, 128:131] + 3 * k, 4, replace=False):  # 4 bits: 2 + 2 gates
+                    code[bit // 8] ^= 1 << (bit % 8)
+            records.append(ScanRecord(str(path), st.st_size, st.st_mtime_ns, f"exact-{g}" if exact else f"copy-{g}-{k}",
+                                      round(width * scale), round(height * scale), "JPEG", captured, code.tobytes()))
+        if not exact:
+            for i in range(len(files)):
+                for j in range(len(files)):
+                    if i != j:
+                        verdict = Verdict("copy", inliers=180, scale=COPY_SCALES[j] / COPY_SCALES[i], agreement=0.96)
+                        verdicts.append((f"copy-{g}-{i}", f"copy-{g}-{j}", VERSION, verdict.to_json()))
+    partial = catalog_path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    with Catalog(partial) as catalog:
+        model_id, _ = register_model_rows(catalog, model)
+        catalog.save_scanned(model_id, records)
+        catalog.save_verdicts(verdicts)
+        catalog.set_json_setting("library_folders", [str(photos)])
+    partial.rename(catalog_path)
+    return catalog_path
+
+
+def wait(app, seconds: float) -> None:
+    """Let the event loop run for ``seconds`` (paints, thumbnails, timers)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(round(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def gap_stats(gaps: list[float]) -> dict:
+    gaps = sorted(gaps) or [0.0]
+    return {"max": gaps[-1], "p99": gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))], "over50": sum(g > 50 for g in gaps)}
+
+
+class Phases:
+    """The heartbeat's gaps cut into named phases, and how long each action's own call took (its synchronous part:
+    the slot chain a click or a key runs before the event loop gets back)."""
+
+    def __init__(self, app, beat: Heartbeat, profile: bool = False):
+        self.app, self.beat = app, beat
+        self.results: dict[str, dict] = {}
+        self.profile = profile  # print where each phase's actions spend their time (their synchronous part)
+
+    def run(self, name: str, actions, pause: float = 0.12, until=None) -> dict:
+        import cProfile
+        import pstats
+
+        start, calls = len(self.beat.gaps), []
+        began = time.perf_counter()
+        profile = cProfile.Profile() if self.profile else None
+        for label, action in actions:
+            t = time.perf_counter()
+            if profile:
+                profile.enable()
+            action()
+            if profile:
+                profile.disable()
+            calls.append((label, (time.perf_counter() - t) * 1000))
+            if until is not None:
+                run_until(self.app, until, 60)
+            wait(self.app, pause)
+        if profile:
+            print(f"    -- profile of {name} (the actions' own calls, by cumulative time):")
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(14)
+        result = gap_stats(self.beat.gaps[start:]) | {
+            "seconds": time.perf_counter() - began, "calls": calls,
+            "slowest": max(calls, key=lambda c: c[1]) if calls else ("", 0.0)}
+        self.results[name] = result
+        return result
+
+
+def engine_grouping(catalog_path: Path) -> tuple[float, int, str]:
+    """The worker's question asked on this thread, with no window: the engine's grouping alone (seconds, groups,
+    the top of its profile)."""
+    import cProfile
+    import io
+    import pstats
+
+    from desktop.duplicates_view import COPIES, _groups
+    from engine.catalog import Catalog
+    from engine.catalog_models import active_model_path
+    from engine.keepers import KEEPER_RULES
+    from engine.model import HashModel
+
+    with Catalog(catalog_path) as catalog:
+        model = HashModel.load(active_model_path(catalog))
+        duplicate = model.info.radius_duplicate
+        profile = cProfile.Profile()
+        t = time.perf_counter()
+        profile.enable()
+        answer = _groups(catalog, model, duplicate, [], KEEPER_RULES, duplicate, None, None, COPIES)
+        profile.disable()
+        seconds = time.perf_counter() - t
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(8)
+    return seconds, len(answer.groups), out.getvalue()
+
+
+def bench_groups(app, count: int, args) -> dict:
+    from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt
+    from PySide6.QtTest import QTest
+
+    import desktop.duplicates_view as dv
+    from desktop.groups_table import KINDS
+
+    source = groups_catalog(count)
+    photos = source.parent / "photos"
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        catalog = work / "catalog.sqlite"
+        shutil.copy(source, catalog)
+        engine_s, engine_groups, profile = engine_grouping(catalog)
+
+        # what the screen does, timed: the refresh asked, the worker's question, the table filled, its first paint
+        marks: dict[str, list[float]] = {"refresh": [], "worker": [], "worker_end": [], "fill": [], "fill_end": [],
+                                         "paint": []}
+        real_groups, real_show, real_refresh = dv._groups, dv.DuplicatesView._show_groups, dv.DuplicatesView.refresh
+
+        def timed_groups(*a, **k):
+            marks["worker"].append(time.perf_counter())
+            try:
+                return real_groups(*a, **k)
+            finally:
+                marks["worker_end"].append(time.perf_counter())
+
+        def timed_show(self, answer):
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile() if args.profile else None
+            marks["fill"].append(time.perf_counter())
+            if profile:
+                profile.enable()
+            real_show(self, answer)
+            if profile:
+                profile.disable()
+            marks["fill_end"].append(time.perf_counter())
+            if profile:
+                print("    -- profile of the table's fill (DuplicatesView._show_groups), by cumulative time:")
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(16)
+
+        def timed_refresh(self):
+            marks["refresh"].append(time.perf_counter())
+            real_refresh(self)
+
+        class Painted(QObject):
+            def eventFilter(self, watched, event):  # noqa: N802
+                if event.type() == QEvent.Type.Paint:
+                    marks["paint"].append(time.perf_counter())
+                return False
+
+        def shown_after(start: float) -> bool:
+            ends = [t for t in marks["fill_end"] if t > start]
+            return bool(ends) and any(p > ends[0] for p in marks["paint"])
+
+        def split(start: float) -> dict:
+            """From ``start`` (a refresh asked) to the table painted with the groups, and its parts."""
+            worker = next(t for t in marks["worker"] if t >= start)
+            worker_end = next(t for t in marks["worker_end"] if t > worker)
+            fill = next(t for t in marks["fill"] if t > worker_end)
+            fill_end = next(t for t in marks["fill_end"] if t > fill)
+            paint = next(t for t in marks["paint"] if t > fill_end)
+            return {"total": paint - start, "queued": worker - start, "worker": worker_end - worker,
+                    "delivered": fill - worker_end, "fill": fill_end - fill, "paint": paint - fill_end}
+
+        dv._groups, dv.DuplicatesView._show_groups, dv.DuplicatesView.refresh = timed_groups, timed_show, timed_refresh
+        painted = Painted()
+        try:
+            # the window opens on the Duplicates tab (as it reopens after a session there): its refresh starts at once
+            QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat).setValue("window/tab", 1)
+            built = time.perf_counter()
+            window = open_window(work, catalog)
+            built = time.perf_counter() - built
+            view = window.duplicates
+            table = view.table
+            table.view.viewport().installEventFilter(painted)
+            beat = Heartbeat()
+            beat.start()
+            phases = Phases(app, beat, args.profile)
+            start = marks["refresh"][0]
+            run_until(app, lambda: table.model.rowCount() == count and shown_after(start), 300)
+            if table.model.rowCount() != count:
+                raise SystemExit(f"the Duplicates tab shows {table.model.rowCount():,} groups, not {count:,}: "
+                                 f"{view.summary.text()}")
+            opened = split(start)
+            open_stats = gap_stats(beat.gaps)
+            phases.results["open"] = open_stats | {"seconds": opened["total"], "calls": [], "slowest": ("", 0.0)}
+            wait(app, 1.0)  # the first thumbnails come
+
+            # a switch away and back: the table painted again
+            window.tabs.setCurrentWidget(window.library)
+            wait(app, 0.3)
+            switched = time.perf_counter()
+            phases.run("switch to the tab", [("switch", lambda: window.tabs.setCurrentWidget(view))],
+                       until=lambda: any(p > switched for p in marks["paint"]))
+            switch_s = next(p for p in marks["paint"] if p > switched) - switched
+
+            # a refresh on the tab (as after a scan): the worker's question again, the table filled again
+            refreshed = time.perf_counter()
+            phases.run("refresh on the tab", [("refresh", view.refresh)], until=lambda: shown_after(refreshed))
+            again = split(refreshed)
+
+            header = table.view.horizontalHeader()
+
+            def click(column: int):
+                x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+                return lambda: QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+
+            names = table.model.headers
+            phases.run("sort by each column", [(f"{names[c]} {way}", click(c)) for c in range(len(names))
+                                               for way in ("first click", "second click")], pause=0.2)
+
+            def type_text(text: str):
+                def act():
+                    table.search.clear()
+                    QTest.keyClicks(table.search, text)
+                    table.typing.stop()  # what the pause in typing starts: the filter itself, timed as the action
+                    table._search()
+                return act
+
+            kinds = [(f"kind {kind}", lambda i=i: table.kind_box.setCurrentIndex(i)) for i, kind in
+                     enumerate(KINDS, 1)] + [("all kinds", lambda: table.kind_box.setCurrentIndex(0))]
+            folder = str(photos / "copies" / "03")
+            phases.run("filter by each filter", kinds + [
+                ("text '-0420'", type_text("-0420")), ("text 'copies/1'", type_text("copies/1")),
+                ("text cleared", type_text("")),
+                ("folder copies/03", lambda: table.filter.set_folder(folder)),
+                ("folder cleared", lambda: table.filter.set_folder(""))], pause=0.2)
+
+            table.view.setFocus()
+            phases.run("select all (Ctrl+A)", [
+                ("Ctrl+A", lambda: QTest.keyClick(table.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier))])
+
+            dialogs = []
+            rules = [("keep the largest", 0, ""), ("keep the oldest", 1, ""), ("keep the one in a folder", 2, folder),
+                     ("mark everything in a folder", 3, folder), ("never touch a folder", 4, folder)]
+            preview_s = {}
+
+            def open_dialog(name: str):
+                def act():  # the Bulk… button: the dialog opens, previewing its first rule
+                    dialog = table.bulk_dialog()
+                    enable = dialog._enable
+
+                    def enabled(plan, dialog=dialog):  # the preview's last slice: its plan is shown
+                        enable(plan)
+                        if plan is not None and dialog.plan is plan and name in preview_s:
+                            preview_s[name] = time.perf_counter() - preview_s[name]
+                    dialog._enable = enabled
+                    dialog.show()
+                    dialogs.append(dialog)
+                return act
+
+            def choose(name: str, index: int, in_folder: str):
+                def act():  # a click on the rule (and its folder chosen): the preview starts again
+                    preview_s[name] = time.perf_counter()
+                    dialogs[-1].set_rule(index)
+                    if in_folder:
+                        dialogs[-1].set_folder(in_folder)
+                return act
+
+            def planned() -> bool:
+                return bool(dialogs) and dialogs[-1].plan is not None
+
+            for name, index, in_folder in rules:
+                phases.run(f"bulk preview: {name}", [("open the dialog", open_dialog(name)),
+                                                     (name, choose(name, index, in_folder))], until=planned)
+                if name != "keep the largest":  # closed and let go, as the app does with a dialog (its plan too)
+                    closing = dialogs.pop()
+                    closing.close()
+                    closing.deleteLater()
+            largest = dialogs[0]
+            phases.run("mark the largest's plan in the review", [("accept", lambda: table.accept_plan(largest))],
+                       pause=0.3)
+            largest.close()
+            plan_words = largest.plan.words
+            for dialog in dialogs:
+                dialog.deleteLater()
+
+            table.view.setFocus()
+            table.view.setCurrentIndex(table.filter.index(0, 0))
+            wait(app, 0.3)
+            first = view.list.currentRow()
+            phases.run("Down x50 (cards rebuilt)", [("Down", lambda: QTest.keyClick(table.view, Qt.Key.Key_Down))
+                                                    for _ in range(50)], pause=0.08)
+            moved = table.view.currentIndex().row()
+            if moved != 50 or view.list.currentRow() == first:
+                print(f"    (Down moved to row {moved}, not 50)")
+
+            whole = beat.stop()
+            result = {"phases": phases.results, "opened": opened, "again": again, "switch_s": switch_s,
+                      "built_s": built, "engine_s": engine_s, "engine_groups": engine_groups, "profile": profile,
+                      "preview_s": preview_s, "plan": plan_words, "where": whole["where"], "gc": whole["gc"]}
+            window.context.thumbnails.pool.clear()
+            window.close()
+            window.context.close()
+        finally:
+            dv._groups, dv.DuplicatesView._show_groups, dv.DuplicatesView.refresh = real_groups, real_show, real_refresh
+    return result
+
+
 def explain(result: dict, args) -> None:
     if args.explain:
         print("    longest garbage-collector pause by generation: " +
@@ -290,26 +661,28 @@ def main() -> None:
     parser.add_argument("--scan-models", nargs="+", default=["phash64", "default"],
                         help="models to scan with: the default (pHash) and the learned, MobileNet-sized one")
     parser.add_argument("--explain", action="store_true", help="print where the UI thread was in each block > 25 ms")
-    parser.add_argument("--only", choices=["scan", "grid"], help="run one case")
+    parser.add_argument("--profile", action="store_true", help="groups: profile each phase's actions (cProfile)")
+    parser.add_argument("--groups", type=int, default=10_000, help="duplicate groups in the groups case")
+    parser.add_argument("--only", choices=["scan", "grid", "groups"], help="run one case")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.app import create_app
     import desktop.main_window  # noqa: F401 - imported before the clock starts, as in the app
 
     app = create_app()
-    photos = scan_library(args.scan_photos)
-    grid = grid_library(args.grid_photos)
+    photos = scan_library(args.scan_photos) if args.only in (None, "scan") else None
+    grid = grid_library(args.grid_photos) if args.only in (None, "grid") else None
     print(f"UI thread blocks (heartbeat {BEAT_MS} ms; a block = gap between beats - {BEAT_MS} ms), "
           f"{os.cpu_count()} CPUs, QT_QPA_PLATFORM={os.environ['QT_QPA_PLATFORM']}")
     scans, grids = [], []
-    runs = [(i, model) for model in args.scan_models for i in range(args.repeats)] if args.only != "grid" else []
+    runs = [(i, model) for model in args.scan_models for i in range(args.repeats)] if args.only in (None, "scan") else []
     for i, model in runs:
         r = bench_scan(app, photos, args.scan_photos, None if model == "default" else model)
         scans.append(r)
         print(f"  scan {args.scan_photos} photos, {model} model, run {i + 1}: longest block {r['max']:.1f} ms, p99 {r['p99']:.1f} ms, "
               f"{r['over50']} blocks > 50 ms; {r['hashed']} hashed in {r['seconds']:.1f} s", flush=True)
         explain(r, args)
-    for i in range(args.repeats if args.only != "scan" else 0):
+    for i in range(args.repeats if args.only in (None, "grid") else 0):
         r = bench_grid(app, grid, args.grid_photos)
         grids.append(r)
         print(f"  grid {args.grid_photos:,} photos, run {i + 1}: longest block {r['max']:.1f} ms, p99 {r['p99']:.1f} ms, "
@@ -317,9 +690,56 @@ def main() -> None:
               f"{r['scroll_s']:.1f} s ({r['frames']} frames); back at the top, its thumbnails in {r['settled_s']:.2f} s; "
               f"{r['made']:,} thumbnails made on the way", flush=True)
         explain(r, args)
+    groups = []
+    for i in range(args.repeats if args.only in (None, "groups") else 0):
+        r = bench_groups(app, args.groups, args)
+        groups.append(r)
+        report_groups(r, i, args)
     for name, runs in (("scan", scans), ("grid", grids)):
         if runs:
             print(f"median longest block, {name}: {statistics.median(r['max'] for r in runs):.1f} ms (target < 50 ms)")
+    if groups:
+        medians_groups(groups, args)
+
+
+def report_groups(r: dict, i: int, args) -> None:
+    o, a = r["opened"], r["again"]
+    print(f"  groups {args.groups:,}, run {i + 1}: engine grouping alone {r['engine_s']:.2f} s ({r['engine_groups']:,} "
+          f"groups); window built in {r['built_s']:.2f} s", flush=True)
+    for name, t in (("open (window opened on the tab)", o), ("refresh on the tab", a)):
+        print(f"    {name}: groups shown {t['total']:.2f} s after the refresh: worker {t['worker']:.2f} s (queued "
+              f"{t['queued'] * 1000:.0f} ms), delivered {t['delivered'] * 1000:.0f} ms, table fill {t['fill'] * 1000:.0f} ms, "
+              f"first paint {t['paint'] * 1000:.0f} ms")
+    print(f"    switch to the tab: painted in {r['switch_s'] * 1000:.0f} ms")
+    for name, ph in r["phases"].items():
+        slowest = f"; slowest call {ph['slowest'][0]} {ph['slowest'][1]:.0f} ms" if ph["calls"] else ""
+        print(f"    {name}: longest block {ph['max']:.1f} ms, p99 {ph['p99']:.1f} ms, {ph['over50']} > 50 ms{slowest}")
+    print("    bulk previews done in: " + ", ".join(f"{n} {s:.2f} s" for n, s in r["preview_s"].items()) +
+          f" (keep the largest: {r['plan']})", flush=True)
+    if args.explain:
+        for name, ph in r["phases"].items():
+            calls = ", ".join(f"{label} {ms:.0f}" for label, ms in ph["calls"] if ms > 10)
+            if calls:
+                print(f"    calls over 10 ms in {name}: {calls}")
+        print("    engine grouping profile (by own time):\n" + "\n".join(
+            "      " + line for line in r["profile"].splitlines()[6:20] if line.strip()))
+        explain(r, args)
+
+
+def medians_groups(runs: list[dict], args) -> None:
+    med = statistics.median
+    print(f"medians over {len(runs)} runs, groups {args.groups:,}:")
+    for key, name in (("opened", "open"), ("again", "refresh")):
+        print(f"  {name}: shown in {med(r[key]['total'] for r in runs):.2f} s (target <= 1 s): engine grouping in the "
+              f"worker {med(r[key]['worker'] for r in runs):.2f} s, table fill {med(r[key]['fill'] for r in runs) * 1000:.0f} ms, "
+              f"first paint {med(r[key]['paint'] for r in runs) * 1000:.0f} ms")
+    print(f"  engine grouping alone (no window): {med(r['engine_s'] for r in runs):.2f} s; switch to the tab "
+          f"{med(r['switch_s'] for r in runs) * 1000:.0f} ms")
+    for name in runs[0]["phases"]:
+        phs = [r["phases"][name] for r in runs]
+        print(f"  {name}: longest block {med(p['max'] for p in phs):.1f} ms, p99 {med(p['p99'] for p in phs):.1f} ms, "
+              f"{med(p['over50'] for p in phs):g} > 50 ms (target: none)")
+    print("  bulk previews: " + ", ".join(f"{n} {med(r['preview_s'][n] for r in runs):.2f} s" for n in runs[0]["preview_s"]))
 
 
 if __name__ == "__main__":
