@@ -1,7 +1,7 @@
 """Retrain on my library: explains what happens and how long it should take here, runs the trainer
 in a child process (``python -m trainer.session REQUEST``, engine.retrain's request) on the catalog's photos, shows
 its progress, cancels it (the child saves a checkpoint; Start again resumes), and on success checks
-the new model and makes it the active one (the previous one stays selectable in Settings).
+the new model and makes it the active one (the previous one stays selectable in Preferences).
 When the backbone's weights are not on this computer it names the file and where torchvision keeps
 it, and downloads it on request (``python -m trainer.download``, another child: the app never imports torch)."""
 
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from engine.catalog import default_data_dir
 from engine.errors import printable
 from engine.model import HashModel
+from engine.model_card import model_title
 from engine.retrain import (BITS, LIBRARY_AUGMENT, METHOD_DEFAULTS, RECIPE, RECIPE_SETTINGS, RetrainRequest,
                             describe_radii, describe_similar, estimate, model_stem)
 
@@ -72,7 +73,7 @@ class RetrainDialog(QDialog):
             "<b>{photos} photos</b> of your library (nothing leaves this computer and no photo is changed), "
             "trains a new model from them without any labels, checks it, makes it the active model and "
             "re-hashes the library in the background. The current model ({model}) "
-            "stays available in Settings.").format(photos=f"{photos:,}", model=Path(context.model_path()).name))
+            "stays available in Preferences.").format(photos=f"{photos:,}", model=model_title(context.model_path())))
         self.intro.setWordWrap(True)
         self.eta = QLabel(self.tr(PROBING))
         self.eta.setWordWrap(True)

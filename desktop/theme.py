@@ -1,5 +1,5 @@
 """How the app looks: the Fusion style with visible check boxes on a dark palette, the light / dark /
-system theme, and the window icon. Its own module so that the Settings' theme change can apply it
+system theme, and the window icon. Its own module so that the Preferences' theme change can apply it
 without importing the app's start-up."""
 
 from __future__ import annotations

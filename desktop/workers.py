@@ -24,7 +24,7 @@ from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
 from .log import log_error, log_line
 
 SCAN_FIRST = "Scan the library first (Library → Scan): there are no codes for this model yet."
-MODEL_UNUSABLE = "The model cannot be loaded: choose another one in Settings."
+MODEL_UNUSABLE = "The model cannot be loaded: choose another one in Preferences."
 
 
 def readable(exc: BaseException) -> str:

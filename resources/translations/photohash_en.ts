@@ -864,6 +864,18 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>1 series</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n:,} series</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Showing {shown:,} of {total:,} series</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>1 group</source>
         <translation type="unfinished"></translation>
     </message>
@@ -915,7 +927,11 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Exact copies (same bytes), verified copies, near copies not verified, series (bursts and re-takes, never marked) or similar photos (never marked)</source>
+        <source>Exact copies (same bytes), copies checked pixel by pixel, copies by the hash only (not checked), series (bursts and re-takes, never marked) or similar photos (never marked)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By hash only</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -940,10 +956,6 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
     </message>
     <message>
         <source>Similar</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Near (not verified)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1586,7 +1598,7 @@ To enable it, install PhotoHash with its training extra:
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>PhotoHash will teach its hash model what &lt;i&gt;your&lt;/i&gt; photos look like. It reads the &lt;b&gt;{photos} photos&lt;/b&gt; of your library (nothing leaves this computer and no photo is changed), trains a new model from them without any labels, checks it, makes it the active model and re-hashes the library in the background. The current model ({model}) stays available in Settings.</source>
+        <source>PhotoHash will teach its hash model what &lt;i&gt;your&lt;/i&gt; photos look like. It reads the &lt;b&gt;{photos} photos&lt;/b&gt; of your library (nothing leaves this computer and no photo is changed), trains a new model from them without any labels, checks it, makes it the active model and re-hashes the library in the background. The current model ({model}) stays available in Preferences.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
