@@ -2,16 +2,17 @@
 
 Run under a real X server (``make screenshots`` uses ``xvfb-run``): in a throw-away home folder (what the screens
 show is what a user sees: ``~/Pictures``, the catalog in the usual data folder, torchvision's cache in
-``~/.cache``, never this checkout's paths), builds a library of the shared photos with edited copies
-(tools/make_sample_photos.py), an exposure bracket (three shots a second apart, for the Series section), a broken
-file and a non-image, scans it, and saves ``<screen>-<theme>.png`` into the folder given. With the ``[train]``
-extra and the shared MobileNetV2 weights (copied to ~/Downloads, as a user who has them would choose them with
-Browse…), the retrain dialog is also caught in the middle of a real training run.
+``~/.cache``, never this checkout's paths), builds a library of several hundred groups of copies from the shared
+photos (tools/make_sample_photos.py's write_library), an exposure bracket (three shots a second apart, for the
+Series section), a broken file and a non-image, scans it, and saves ``<screen>-<theme>.png`` into the folder given.
+With the ``[train]`` extra and the shared MobileNetV2 weights (copied to ~/Downloads, as a user who has them would
+choose them with Browse…), the retrain dialog is also caught in the middle of a real training run.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import shutil
 import sys
@@ -25,15 +26,22 @@ SIZE = (1440, 900)
 
 
 def build_library(root: Path) -> Path:
+    """A ~/Pictures like a real person's, with several hundred groups of copies (make_sample_photos.write_library:
+    the shared free photos and 300 Imagenette photos in dated event folders, most copied by a phone backup, a
+    laptop backup, WhatsApp or an editor), and in camera-import an exposure bracket, a file cut short and a
+    non-image."""
     sys.path.insert(0, str(REPO / "tools"))
     import make_sample_photos
 
-    make_sample_photos.write_sample(root, count=36)
-    first = sorted(root.glob("*.jpg"))[0]
+    bracket = make_sample_photos.originals(10_000)[-1][1]  # a scene held back from the library: only the bracket
+    counts = make_sample_photos.write_library(root, extra=300, hold_back=1)
+    first = min(root.glob("20*/*/*.jpg"))
     (root / "camera-import").mkdir()
-    write_bracket(root / "camera-import", make_sample_photos.originals(40)[-1][1])  # a scene not in the sample
+    write_bracket(root / "camera-import", bracket)
     (root / "camera-import" / "IMG_2041.jpg").write_bytes(first.read_bytes()[:30_000])  # cut short by a bad card
     (root / "camera-import" / "notes.jpg").write_text("not a photo", encoding="utf-8")
+    print(f"library: {counts['originals'] + 3} photos, {counts['copies']} copies of {counts['copied']} of them, "
+          "an exposure bracket of 3, a broken file and a non-image", flush=True)
     return root
 
 
@@ -57,6 +65,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     args.out = args.out.resolve()
     work = Path(tempfile.mkdtemp(prefix="photohash-shots-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)  # gone even when a screen fails to be shot
     home = work / "home"
     # A user's home of its own: the catalog, settings, thumbnails, torchvision's cache and the trash of this run
     # go into it (never into the real user's), and the screens show its paths as ~/…
@@ -68,7 +77,7 @@ def main() -> None:
         os.environ.pop(name, None)
     library = build_library(home / "Pictures")
 
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, Qt
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from desktop.app import build_window, create_app
@@ -90,10 +99,12 @@ def main() -> None:
     window.resize(*SIZE)
     window.show()
     window.activateWindow()  # no window manager under xvfb: take the keyboard focus ourselves
+    started = time.monotonic()
     window.library.add_folder(str(library))
     while window.library.scanning():
         settle(0.2)
     window.context.thumbnails.wait()
+    print(f"scanned in {time.monotonic() - started:.0f} s", flush=True)
 
     def shoot(widget, name: str, theme: str) -> None:
         settle(1.5)
@@ -101,7 +112,7 @@ def main() -> None:
         settle(0.5)
         path = args.out / f"{name}-{theme}.png"
         widget.grab().save(str(path))
-        print(path)
+        print(f"{path} at {time.monotonic() - started:.0f} s", flush=True)
 
     for theme in args.themes:
         window.context.prefs.theme = theme
@@ -111,33 +122,56 @@ def main() -> None:
 
         dupes = window.duplicates
         window.tabs.setCurrentWidget(dupes)
+        dupes.groups = None
         dupes.refresh()
-        settle(2)
+        deadline = time.monotonic() + 300  # the first look reads the photos to check which are copies
+        while not (dupes.groups is not None and dupes.shown_section == "copies") and time.monotonic() < deadline:
+            settle(0.2)
+        print(f"{len(dupes.choices)} groups of copies at {time.monotonic() - started:.0f} s", flush=True)
         big = max(range(len(dupes.choices)), key=lambda i: len(dupes.choices[i].group.members))
         dupes.list.setCurrentRow(big)
+        window.activateWindow()  # the dialogs shot before took the focus: the card the keys act on shows it
         settle(0.5)
         dupes.step_card(1)
         dupes.step_card(1)
         shoot(window, "duplicates", theme)
+
+        compare = dupes.compare_focused()  # the focused copy beside the photo kept (the C key)
+        shown = []
+        compare.previews_ready.connect(lambda shown=shown: shown.append(True))
+        deadline = time.monotonic() + 30
+        while not shown and time.monotonic() < deadline:
+            settle(0.2)
+        shoot(compare, "compare", theme)
+        compare.close()
+
+        bulk = dupes.table.bulk_dialog()
+        bulk.show()
+        shoot(bulk, "bulk", theme)
+        bulk.close()
+        bulk.deleteLater()
 
         dupes.groups = None
         dupes.series_button.click()
         deadline = time.monotonic() + 60
         while not (dupes.groups is not None and dupes.shown_series) and time.monotonic() < deadline:
             settle(0.2)
-        dupes.list.setCurrentRow(0)
+        print(f"{len(dupes.choices)} series at {time.monotonic() - started:.0f} s", flush=True)
+        dupes.list.setCurrentRow(max(range(len(dupes.choices)), key=lambda i: len(dupes.choices[i].group.members)))
         shoot(window, "series", theme)
         dupes.groups = None
         dupes.similar_button.click()
         deadline = time.monotonic() + 60
         while not (dupes.groups is not None and dupes.shown_section == "similar") and time.monotonic() < deadline:
             settle(0.2)
+        print(f"{len(dupes.choices)} groups of similar photos at {time.monotonic() - started:.0f} s", flush=True)
         dupes.list.setCurrentRow(0)
         shoot(window, "similar", theme)
         dupes.copies_button.click()
         settle(2)
 
-        query = sorted((library / "edited").glob("*-crop.png"))[0]
+        crops = (library / "edited").glob("*-crop.*")
+        query = min(p for p in crops if not p.name.startswith("IMG_"))  # one of the 1024 px photos
         window.find_similar(str(query))
         shoot(window, "search", theme)
 
@@ -158,10 +192,11 @@ def main() -> None:
             chosen.parent.mkdir(exist_ok=True)
             shutil.copyfile(WEIGHTS, chosen)
             dialog.weights.setText(shown_path(chosen))
-            dialog.epochs.setValue(200)  # long enough to be caught training on a small library
             dialog.start()
-            deadline = time.monotonic() + 300
-            while "Training: epoch" not in dialog.stage.text() and time.monotonic() < deadline:
+            # Caught training where it gets there within a minute, else reading the library (on this library of
+            # about a thousand photos, reading them takes minutes on a laptop's processor: too long to wait twice)
+            deadline = time.monotonic() + 60
+            while " epoch " not in dialog.stage.text() and time.monotonic() < deadline:
                 settle(0.2)
             shoot(dialog, "retrain-progress", theme)
             dialog.cancel_or_close()
@@ -175,7 +210,12 @@ def main() -> None:
         box = QMessageBox(window)
         box.setWindowTitle("About PhotoHash")
         box.setIconPixmap(window.windowIcon().pixmap(64, 64))
-        box.setText(about_text(window.context))
+        about = about_text(window.context)  # its text, and the details behind "Show Details..."
+        text, details = about if isinstance(about, tuple) else (about, "")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(text)
+        if details:
+            box.setDetailedText(details)
         box.show()
         shoot(box, "about", theme)
         box.close()
