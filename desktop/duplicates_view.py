@@ -559,10 +559,11 @@ class DuplicatesView(QWidget):
             return
         info = model.info
         if self.slider_similar:
-            bits = info.similar_bits or info.bits
-            text = self.tr("{percent} % alike or more").format(percent=alike_percent(r, bits))
-            if r == self._similar_scale(model)[1]:
-                text += self.tr(" (the usual)")
+            # in words, not per cent: the slider is on the similarity code, the cards' per cent on the model's own
+            bits, usual = info.similar_bits or info.bits, self._similar_scale(model)[1]
+            text = (self.tr("Similar subjects (the usual)") if r == usual else
+                    self.tr("Closer than usual: fewer photos") if r < usual else
+                    self.tr("Looser than usual: more photos"))
             self.reset_button.setEnabled(True)  # back to Copies
         else:
             bits, duplicate = info.bits, self.context.radius("duplicate")

@@ -542,11 +542,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>{percent} % alike or more</source>
+        <source>Similar subjects (the usual)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source> (the usual)</source>
+        <source>Closer than usual: fewer photos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Looser than usual: more photos</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -344,7 +344,7 @@ def test_similar_is_a_section_of_its_own_on_the_similarity_code(make_window, qtb
     choose(dupes.similar_button, "similar")
     with Catalog(window.context.catalog_path) as catalog:
         assert members(dupes.groups) == members(similar_groups(catalog, window.context.model()))
-    assert dupes.radius_text.text() == "38 % alike or more (the usual)"  # radius 20 of 64 bits
+    assert dupes.radius_text.text() == "Similar subjects (the usual)"  # radius 20 of 64 bits
     assert dupes.radius() == window.context.radius("similar")
 
     path = with_similar_output(tmp_path / "both.onnx")  # a version 4 model: WCH, 32 bits, similar radius 6
@@ -358,7 +358,7 @@ def test_similar_is_a_section_of_its_own_on_the_similarity_code(make_window, qtb
     assert expected and dupes.shown_section == "similar" and members(dupes.groups) == members(expected)
     assert all(m.keep or m.similar or m.exact for g in dupes.groups for m in g.members)  # no code says "copy" there
     assert (dupes.slider.maximum(), dupes.radius()) == (32, 6) and dupes.slider.isEnabled()
-    assert dupes.radius_text.text() == "62 % alike or more (the usual)"  # radius 6 of 32 bits
+    assert dupes.radius_text.text() == "Similar subjects (the usual)"  # radius 6 of 32 bits
     assert all(not c.remove for c in dupes.choices) and not dupes.trash_all_button.isEnabled()
     said = dupes.summary.text()
     assert "of similar photos — nothing is marked" in said, said
@@ -381,7 +381,7 @@ def test_similar_is_a_section_of_its_own_on_the_similarity_code(make_window, qtb
     # slid in Similar: no snapping to the duplicate radius, and the radius comes back after a visit to Copies
     dupes.slider.setValue(3)
     dupes._released()
-    assert dupes.radius() == 3 and dupes.radius_text.text() == "81 % alike or more"  # radius 3 of 32 bits
+    assert dupes.radius() == 3 and dupes.radius_text.text() == "Closer than usual: fewer photos"
     duplicate = window.context.radius("duplicate")
     choose(dupes.copies_button, "copies")
     assert (dupes.radius(), dupes.slider.maximum()) == (duplicate, max(window.context.radius("similar"), duplicate + 1))
