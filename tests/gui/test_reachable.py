@@ -195,12 +195,8 @@ def test_the_duplicates_screen_is_named_and_explained(scanned, qtbot):
     assert_reachable(dupes)
 
 
-def test_the_bulk_dialog_is_named_and_explained(scanned, qtbot):
-    window = scanned
-    dupes = window.duplicates
-    window.tabs.setCurrentWidget(dupes)
-    wait_for_groups(qtbot, dupes)
-    dialog = dupes.table.bulk_dialog()
+def assert_dialog_reachable(qtbot, dialog) -> None:
+    """``dialog`` shown, each of its controls named, explained and reached (:func:`assert_reachable`), then closed."""
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(dialog.isVisible)
@@ -208,6 +204,14 @@ def test_the_bulk_dialog_is_named_and_explained(scanned, qtbot):
         assert_reachable(dialog)
     finally:
         dialog.reject()
+
+
+def test_the_bulk_dialog_is_named_and_explained(scanned, qtbot):
+    window = scanned
+    dupes = window.duplicates
+    window.tabs.setCurrentWidget(dupes)
+    wait_for_groups(qtbot, dupes)
+    assert_dialog_reachable(qtbot, dupes.table.bulk_dialog())
 
 
 def test_the_compare_view_opened_from_duplicates_works_from_the_keyboard(scanned, qtbot):
@@ -262,14 +266,7 @@ def test_preferences_is_named_and_explained(make_window, qtbot):
     from desktop.settings_dialog import SettingsDialog
 
     window = make_window()
-    dialog = SettingsDialog(window.context, window)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(dialog.isVisible)
-    try:
-        assert_reachable(dialog)
-    finally:
-        dialog.reject()
+    assert_dialog_reachable(qtbot, SettingsDialog(window.context, window))
 
 
 def test_the_retrain_dialog_is_named_and_explained(make_window, qtbot):
