@@ -111,6 +111,7 @@ class Answer:
     code: str = ""  # Similar: the code the groups are by, as the summary names it (Advanced)
     bits: int = 0  # the length of the code the members' distances are on
     alike: dict[int, int] = field(default_factory=dict)  # Similar: each member's likeness to its keeper, in per cent
+    defaults: list[Choice] = field(default_factory=list)  # the engine's decision on each group (made in the worker)
 
 
 def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, duplicate: int,
@@ -140,8 +141,10 @@ def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, 
         section = COPIES
         groups = model_groups(catalog, model, radius, duplicate_radius=duplicate, reference_folders=references,
                               keeper_rules=rules)
+    premark = radius <= duplicate and section == COPIES  # a series or similar photos: never marked for the user
+    defaults = [Choice.default(g, premark) for g in groups]  # 10,000 of them would hold the UI thread ~30 ms
     return Answer(groups, last_batch(catalog), radius, duplicate, section, bool(cancel and cancel.is_set()), code,
-                  bits, alike)
+                  bits, alike, defaults)
 
 
 def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]]) -> TrashResult:
@@ -689,8 +692,7 @@ class DuplicatesView(QWidget):
             self.set_aside[self.shown_section] = self.choices
             self.choices = self.set_aside.pop(section, [])
             current = 0
-        keepers_before = {c.group.keeper.file.path: c for c in self.choices}
-        premark = radius <= duplicate and section == COPIES  # a series or similar photos: never marked for the user
+        keepers_before = {c.group.keeper.file.path: c for c in self.choices if c.touched}
         self.shown_radius, self.shown_duplicate, self.shown_section = radius, duplicate, section
         self.shown_code, self.shown_bits, self.shown_alike = answer.code, answer.bits, answer.alike
         self.stopped = answer.stopped
@@ -698,15 +700,13 @@ class DuplicatesView(QWidget):
                                        SERIES: self.tr("Trash marked in all series…"),
                                        SIMILAR: self.tr("Trash marked in all groups…")}[section])
         self.groups = groups
-        self.choices = []
-        for g in groups:
+        self.choices = list(answer.defaults)  # the engine's decisions, made in the worker
+        for i, g in enumerate(groups if keepers_before else ()):
             # the user's own decisions on the same photos stay; the engine's marks are made afresh at this radius
             previous = keepers_before.get(g.keeper.file.path)
-            same = (previous is not None and previous.touched
-                    and {m.file.id for m in previous.group.members} == {m.file.id for m in g.members})
-            removable = {m.file.id for m in g.members if not m.protected}
-            self.choices.append(Choice(g, previous.keep, previous.remove & removable, touched=True) if same
-                                else Choice.default(g, premark))
+            if previous is not None and {m.file.id for m in previous.group.members} == {m.file.id for m in g.members}:
+                removable = {m.file.id for m in g.members if not m.protected}
+                self.choices[i] = Choice(g, previous.keep, previous.remove & removable, touched=True)
         self.list.blockSignals(True)
         self.table.set_groups(self.groups, self.choices)
         self.list.blockSignals(False)

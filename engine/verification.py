@@ -41,7 +41,7 @@ class Verifier:
         self.feature_cache_bytes = feature_cache_bytes
         self._features: dict[str, Features | None] = {}
         self._failed: set[str] = set()  # content hashes that could not be decoded this run
-        self._verdicts: dict[tuple[str, str], Verdict] = {}
+        self._verdicts: dict[tuple[str, str], Verdict | str] = {}  # a verdict, or its JSON until it is asked for
         self._looked_up: set[tuple[str, str]] = set()  # pairs already asked of the catalog this run
         self._new_features: list[tuple[str, int, bytes | None]] = []
         self._new_verdicts: list[tuple[str, str, int, str]] = []
@@ -111,6 +111,11 @@ class Verifier:
         key = (a.content_hash, b.content_hash)
         self._load_verdicts([key])
         known = self._verdicts.get(key)
+        if isinstance(known, str):  # read from the catalog, decoded only now: many pairs read are never asked
+            try:
+                known = Verdict.from_json(known)
+            except (ValueError, TypeError):
+                known = None  # does not read back: made again
         if known is None:
             self.prepare([f for f in (a, b) if f.content_hash not in self._features])
             if a.content_hash not in self._features or b.content_hash not in self._features:
@@ -142,10 +147,7 @@ class Verifier:
         self._looked_up.update(asked)
         for key, (version, text) in self.catalog.verdicts_of(asked).items():
             if version == VERSION:
-                try:
-                    self._verdicts[key] = Verdict.from_json(text)
-                except (ValueError, TypeError):
-                    pass
+                self._verdicts[key] = text  # decoded when asked (:meth:`verdict`)
 
     def save(self) -> None:
         """Keep what was made (nothing on a read-only catalog: it is made again next time)."""

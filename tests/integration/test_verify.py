@@ -175,6 +175,14 @@ def test_groups_are_what_verified_copies_connect_and_the_catalog_keeps_the_work(
             model.info, strictness="strict")[0]
         with pytest.raises(ValueError, match="strictness"):
             verified_groups(catalog, model, strictness="lax")
+        # a verdict that does not read back is made again, not an error (verdicts are decoded only when asked)
+        with catalog.transaction() as conn:
+            conn.execute("UPDATE verdicts SET verdict = '{not json'")
+        garbled = Verifier(catalog)
+        assert [[m.file.path for m in g.members] for g in verified_groups(
+            catalog, model, verifier=garbled, keeper_rules=("oldest",))] == [[m.file.path for m in g.members]
+                                                                             for g in groups]
+        assert garbled.compared > 0
         # a corrupt feature blob is made again, not an error
         with catalog.transaction() as conn:
             conn.execute("UPDATE features SET data = x'00ff'")
