@@ -27,6 +27,21 @@ SCAN_FIRST = "Scan the library first (Library → Scan): there are no codes for 
 MODEL_UNUSABLE = "The model cannot be loaded: choose another one in Preferences."
 
 
+def release_elsewhere(*collections) -> None:
+    """Free ``collections`` (lists of what a screen shows no more: 10,000 groups are some 300,000 objects) in a
+    thread of their own, one item at a time, so the UI thread gets the GIL between items instead of waiting ~40 ms for
+    the whole graph to be freed at once. The lists given are not changed (a set-aside one stays whole); what is still
+    referenced elsewhere lives on."""
+    items = [item for collection in collections for item in collection]
+    if items:
+        threading.Thread(target=_release, args=(items,), name="release", daemon=True).start()
+
+
+def _release(items: list) -> None:
+    while items:
+        items.pop()
+
+
 def readable(exc: BaseException) -> str:
     """One line a person can act on: our errors carry their own; anything else names its type."""
     if isinstance(exc, NoCodesError):  # a new library's state, not an error

@@ -335,6 +335,11 @@ class Plan:
         return sum(m.file.size for s in self.steps for m in s.unmarked)
 
     @cached_property
+    def unmarked_groups(self) -> int:
+        """Groups where it un-marks something."""
+        return sum(1 for s in self.steps if s.before.remove - s.after.remove)
+
+    @cached_property
     def changed(self) -> int:
         """Groups whose decision differs from the one it started from."""
         return sum(1 for s in self.steps if s.after != s.before)
@@ -359,8 +364,7 @@ class Plan:
             if self.unmarked_photos:
                 parts.append(f"un-mark {unmarked}")
         else:
-            changed = sum(1 for s in self.steps if s.before.remove - s.after.remove)
-            parts.append(f"un-mark {_count(self.unmarked_photos, 'photo')} in {_count(changed, 'group')}, "
+            parts.append(f"un-mark {_count(self.unmarked_photos, 'photo')} in {_count(self.unmarked_groups, 'group')}, "
                          f"{human_bytes(self.unmarked_bytes)}" if self.unmarked_photos else "un-mark nothing")
         if self.left:
             parts.append(f"{_count(len(self.left), 'group')} left as is")
@@ -372,8 +376,15 @@ def joined(plans: Sequence[Plan]) -> Plan:
     time, so its thread never waits long."""
     if not plans:
         raise UsageError("no plan to join")
-    return Plan(tuple(s for p in plans for s in p.steps), tuple(x for p in plans for x in p.left),
+    plan = Plan(tuple(s for p in plans for s in p.steps), tuple(x for p in plans for x in p.left),
                 plans[0].words_of_rules, plans[0].selects)
+    for total in TOTALS:  # made part by part (a slice each), the whole plan's are their sums, not another pass
+        if all(total in p.__dict__ for p in plans):
+            plan.__dict__[total] = sum(p.__dict__[total] for p in plans)
+    return plan
+
+
+TOTALS = ("groups", "photos", "bytes", "unmarked_photos", "unmarked_bytes", "unmarked_groups", "changed")  # sums
 
 
 def _count(n: int, word: str) -> str:

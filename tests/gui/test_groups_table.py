@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QLineEdit, QPushButton, 
                                QTableView)
 
 from desktop.duplicates_view import Choice  # noqa: E402
-from desktop.groups_table import (DATE, FOLDER, KIND, PHOTOS, SPACE, BulkDialog, GroupsTable,  # noqa: E402
+from desktop.groups_table import (DATE, FOLDER, KIND, NAME, PHOTOS, SPACE, BulkDialog, GroupsTable,  # noqa: E402
                                   PositionRole, SortRole)
 from engine.bulk import Decision, group_id, keep_largest, mark_in_folder, preview, trash_plan  # noqa: E402
 from engine.catalog import Catalog, FileRow  # noqa: E402
@@ -112,6 +112,21 @@ def test_sorting_by_space_to_free_and_by_date_is_by_value(qtbot, table):
     table.view.sortByColumn(SPACE, Qt.SortOrder.DescendingOrder)
     assert shown(table, SPACE) == ["20.0 KB", "5.0 KB", "900 B", "—", "—"]
     assert first == 0 and shown(table, 0, PositionRole)[-2:] == [0, 3]  # ties in the engine's order
+
+
+def test_the_space_each_group_frees_given_with_the_groups_orders_them(qtbot, table):
+    """The review hands the table what each decision frees, made in its worker: the table sorts by it as by its own."""
+    groups = sample_groups()
+    table.set_groups(groups)
+    own = shown(table, NAME)
+    freed = [table.model.data(table.model.index(table.model.row_of(i), SPACE), SortRole) for i in range(len(groups))]
+    table.set_groups(groups, None, freed)
+    assert shown(table, NAME) == own and shown(table, SPACE, SortRole) == sorted(freed, reverse=True)
+    # and it is what the order follows, not made again here (given in the opposite order, the rows turn round)
+    table.set_groups(groups, None, [-f for f in freed])
+    assert shown(table, NAME) == own[::-1]
+    with pytest.raises(ValueError, match="one space per group"):
+        table.set_groups(groups, None, freed[1:])
 
 
 def test_filter_by_kind_text_and_folder(qtbot, table):

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.bulk import (Decision, keep_in_folder, keep_largest, keep_oldest, engine_decision, group_id, mark_in_folder,
-                         markable, never_touch, preview, trash_plan)
+from engine.bulk import (TOTALS, Decision, engine_decision, group_id, joined, keep_in_folder, keep_largest, keep_oldest,
+                         mark_in_folder, markable, never_touch, preview, trash_plan)
 from engine.catalog import Catalog, FileRow, ScanRecord
 from engine.duplicates import Group, Member, find_groups
 from engine.errors import UsageError
@@ -231,6 +231,23 @@ def test_totals_and_their_words_count_exactly():
     one = preview(groups[-1:], keep_largest())
     assert one.words == "mark 1 photo in 1 group, 2.8 MB"
     assert preview(groups, keep_in_folder("/elsewhere")).words == "mark nothing"
+
+
+def test_a_plan_joined_from_parts_sums_their_totals_and_reads_the_same():
+    """A screen previews 10,000 groups in parts, each part's totals made in its slice: the joined plan's totals are
+    their sums, the same as one plan's over all the groups, words included."""
+    rng = random.Random(11)
+    groups = [random_group(rng, n) for n in range(300)]
+    for rules in ((mark_in_folder("/r/a"),), (keep_largest(),), (never_touch("/r/b"),)):
+        whole = preview(groups, *rules)
+        parts = [preview(groups[i:i + 50], *rules) for i in range(0, len(groups), 50)]
+        for part in parts:
+            for total in TOTALS:
+                getattr(part, total)
+        plan = joined(parts)
+        assert all(total in plan.__dict__ for total in TOTALS)  # summed, not made again over every step
+        assert [getattr(plan, t) for t in TOTALS] == [getattr(whole, t) for t in TOTALS]
+        assert plan.words == whole.words and plan.steps == whole.steps
 
 
 def test_engine_decision_is_the_reviews_default():
