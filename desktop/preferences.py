@@ -79,14 +79,15 @@ class Preferences:
     def strictness(self, value: str) -> None:
         self.qs.setValue("duplicates/strictness", value if value in STRICTNESS else "normal")
 
-    @property
-    def show_distances(self) -> bool:
-        """Advanced: show Hamming distances and radii on the screens, beside the plain words."""
-        return str(self.qs.value("advanced/show_distances", "false")).lower() == "true"
+    def _flag(key: str, doc: str) -> property:  # noqa: N805 (a helper of the class body, not a method)
+        """A yes/no setting, stored as "true" / "false" (what QSettings' INI files read back on every platform)."""
+        return property(lambda self: str(self.qs.value(key, "false")).lower() == "true",
+                        lambda self, value: self.qs.setValue(key, "true" if value else "false"), doc=doc)
 
-    @show_distances.setter
-    def show_distances(self, value: bool) -> None:
-        self.qs.setValue("advanced/show_distances", "true" if value else "false")
+    show_distances = _flag("advanced/show_distances",
+                           "Advanced: show Hamming distances and radii on the screens, beside the plain words.")
+    include_hidden = _flag("library/include_hidden", "Scan hidden folders and files too.")
+    del _flag
 
     @property
     def thumbnail_cache_mb(self) -> int:
@@ -95,14 +96,6 @@ class Preferences:
     @thumbnail_cache_mb.setter
     def thumbnail_cache_mb(self, value: int) -> None:
         self.qs.setValue("thumbnails/cache_mb", int(value))
-
-    @property
-    def include_hidden(self) -> bool:
-        return str(self.qs.value("library/include_hidden", "false")).lower() == "true"
-
-    @include_hidden.setter
-    def include_hidden(self, value: bool) -> None:
-        self.qs.setValue("library/include_hidden", "true" if value else "false")
 
     @property
     def theme(self) -> str:
