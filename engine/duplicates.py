@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .best_shot import best_shot
 from .catalog import Catalog, FileRow
 from .catalog_models import model_row_id, similar_row_id
 from .index import Gate, HammingIndex, gate_mask
@@ -583,6 +584,10 @@ def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: li
                     code_of: dict, linked: dict[int, set[int]], series: bool,
                     accepted: Callable[[FileRow, FileRow, Verdict], bool]) -> Group:
     keeper, rule, reason, protected = keeper_among(files, rules, references)
+    if series and rule != "reference":  # the shot to keep is the one a photographer would: measured, not by file
+        best = best_shot(files)
+        if best is not None:
+            (keeper, reason), rule = best, "best shot"
     by_id = {f.id: f for f in files}
     members = [Member(keeper, 0, True, keeper.id in protected, False, False)]
     for f in sorted(files, key=lambda f: f.path):

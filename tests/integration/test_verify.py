@@ -292,6 +292,40 @@ def test_two_shots_taken_apart_are_a_series_never_removable(tmp_path, originals,
         assert series == [] and len(copies) == 1 and len(copies[0].removable) == 1
 
 
+def test_a_series_suggests_its_best_shot_sharp_and_well_exposed(tmp_path, originals):
+    """A burst of three shots a second apart: camera shake blurs one, the next is blown out; the suggested keeper is
+    the sharp, well-exposed one, with the reason, and still nothing in the series is marked."""
+    from PIL import ImageEnhance, ImageFilter
+
+    folder = tmp_path / "burst"
+    folder.mkdir()
+    scene = originals[0]
+    shots = {"IMG_1.jpg": scene.filter(ImageFilter.GaussianBlur(3)),  # shaken
+             "IMG_2.jpg": scene,
+             "IMG_3.jpg": ImageEnhance.Brightness(scene).enhance(2.5)}  # blown out
+    for n, (name, image) in enumerate(shots.items()):
+        exif = Image.Exif()
+        exif[0x8769] = {0x9003: f"2024:06:01 10:00:0{n}"}
+        image.save(folder / name, quality=92, exif=exif.tobytes())
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [folder], model, workers=1))
+        series = verified_groups(catalog, model, series=True)
+        assert len(series) == 1 and len(series[0].members) == 3, series
+        group = series[0]
+        assert os.path.basename(group.keeper.file.path) == "IMG_2.jpg", group.decided_by
+        assert group.keeper_rule == "best shot" and group.decided_by.startswith("sharpest"), group.decided_by
+        assert group.removable == []
+        # where only one shot is well exposed, that is the reason given
+        shots["IMG_2.jpg"].filter(ImageFilter.GaussianBlur(6)).save(folder / "IMG_2.jpg", quality=92,
+                                                                     exif=Image.open(folder / "IMG_2.jpg").info["exif"])
+    from engine.best_shot import best_shot
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        files = list(catalog.files(list(range(1, 4))).values())
+        best, why = best_shot([f for f in files if not f.path.endswith("IMG_1.jpg")])
+    assert os.path.basename(best.path) == "IMG_2.jpg" and why.startswith("better exposed"), why
+
+
 def test_cli_dupes_shows_reasons_and_json_carries_the_transform(tmp_path, originals, capsys):
     _library(tmp_path, originals, count=4)
     catalog = str(tmp_path / "c.sqlite")
