@@ -69,25 +69,29 @@ class Preferences:
     def keeper_rules(self, rules) -> None:
         self.qs.setValue("duplicates/keeper_rules", ",".join(rules))
 
-    @property
-    def strictness(self) -> str:
-        """What counts as a copy (engine.duplicates.STRICTNESS): "strict", "normal" or "loose"."""
-        value = str(self.qs.value("duplicates/strictness", "normal"))
-        return value if value in STRICTNESS else "normal"
-
-    @strictness.setter
-    def strictness(self, value: str) -> None:
-        self.qs.setValue("duplicates/strictness", value if value in STRICTNESS else "normal")
-
     def _flag(key: str, doc: str) -> property:  # noqa: N805 (a helper of the class body, not a method)
         """A yes/no setting, stored as "true" / "false" (what QSettings' INI files read back on every platform)."""
         return property(lambda self: str(self.qs.value(key, "false")).lower() == "true",
                         lambda self, value: self.qs.setValue(key, "true" if value else "false"), doc=doc)
 
+    def _choice(key: str, choices: tuple[str, ...], default: str, doc: str) -> property:  # noqa: N805
+        """One of ``choices``, ``default`` for anything else (a value an older or newer version wrote)."""
+        def read(self) -> str:
+            value = str(self.qs.value(key, default))
+            return value if value in choices else default
+
+        def write(self, value: str) -> None:
+            self.qs.setValue(key, value if value in choices else default)
+
+        return property(read, write, doc=doc)
+
+    strictness = _choice("duplicates/strictness", STRICTNESS, "normal",
+                         'What counts as a copy (engine.duplicates.STRICTNESS): "strict", "normal" or "loose".')
+    theme = _choice("appearance/theme", THEMES, "system", "Light, dark, or as the system says.")
     show_distances = _flag("advanced/show_distances",
                            "Advanced: show Hamming distances and radii on the screens, beside the plain words.")
     include_hidden = _flag("library/include_hidden", "Scan hidden folders and files too.")
-    del _flag
+    del _flag, _choice
 
     @property
     def thumbnail_cache_mb(self) -> int:
@@ -96,15 +100,6 @@ class Preferences:
     @thumbnail_cache_mb.setter
     def thumbnail_cache_mb(self, value: int) -> None:
         self.qs.setValue("thumbnails/cache_mb", int(value))
-
-    @property
-    def theme(self) -> str:
-        value = str(self.qs.value("appearance/theme", "system"))
-        return value if value in THEMES else "system"
-
-    @theme.setter
-    def theme(self, value: str) -> None:
-        self.qs.setValue("appearance/theme", value)
 
 
 def library_folders(catalog: Catalog) -> list[str]:
