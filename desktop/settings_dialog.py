@@ -85,7 +85,7 @@ class SettingsDialog(QDialog):
         self.model.setToolTip(self.tr("The model that hashes your photos: changing it hashes the library again"))
         for path in model_choices(context):
             default = self.tr(" (default)") if Path(path) == default_model_path() else ""
-            self.model.addItem(f"{_title(path)}{default}", path)
+            self.model.addItem(f"{model_title(path)}{default}", path)  # by its card: not loaded
         self.model.setCurrentIndex(max(0, self.model.findData(context.model_path())))
         self.model.currentIndexChanged.connect(self._show_model)
         other = QPushButton(self.tr("Other file…"))
@@ -245,7 +245,7 @@ class SettingsDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a hash model"), str(Path.home()),
                                               self.tr("ONNX models (*.onnx)"))
         if path:
-            self.model.addItem(_title(path), path)
+            self.model.addItem(model_title(path), path)
             self.model.setCurrentIndex(self.model.count() - 1)
 
     def accept(self) -> None:
@@ -275,11 +275,6 @@ class SettingsDialog(QDialog):
         prefs.include_hidden = self.hidden.isChecked()
         prefs.theme = self.theme.currentData()
         super().accept()
-
-
-def _title(path: str | os.PathLike[str]) -> str:
-    """A model's title, without loading it (a retrained model's title needs its metadata: its file name here)."""
-    return model_title(path)
 
 
 def _summary(path: str, info: ModelInfo) -> str:

@@ -222,7 +222,7 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
             if f.id == keeper.id:
                 continue
             exact = f.content_hash is not None and f.content_hash == keeper.content_hash
-            distance = int(np.bitwise_count(np.bitwise_xor(code_of[f.id], code_of[keeper.id])).sum())
+            distance = _distance(code_of[keeper.id], code_of[f.id])
             members.append(Member(f, distance, False, f.id in protected, exact, similar=not exact))
         members[1:] = sorted(members[1:], key=lambda m: (m.distance, m.file.path))
         kind = "exact" if all(m.exact for m in members[1:]) else "similar"

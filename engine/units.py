@@ -21,4 +21,3 @@ def alike_percent(distance: int, bits: int) -> int:
     if bits <= 0 or distance < 0:
         return 0
     return max(0, round(100 * (1 - 2 * distance / bits)))
-
