@@ -19,6 +19,7 @@ from typing import Protocol
 
 CRASH_RETRIES = 2
 PARENT_CHECK_S = 0.5
+STUCK_S = 2.0  # a worker dead this long while nothing finishes: the pool is broken, whether the executor saw it or not
 CRASHED = "the image decoder crashed on this file"
 
 
@@ -61,8 +62,8 @@ class FilePool:
     (item, result) as they finish, restarting a crashed pool.
 
     ``work`` must be a module-level function (or a ``functools.partial`` of one): it is pickled to spawned workers.
-    A file that kills a worker breaks the whole pool; every file in flight is retried in a fresh pool, and one in
-    flight at ``CRASH_RETRIES`` crashes is given up: its result is the string :data:`CRASHED`.
+    A file that kills a worker breaks the whole pool; every file in flight is retried, alone, in a fresh pool, and one
+    in flight at ``CRASH_RETRIES`` crashes is given up: its result is the string :data:`CRASHED`.
     """
 
     def __init__(self, work: Callable[[str], object], workers: int, background: bool = False):
@@ -86,10 +87,16 @@ class FilePool:
             return
         limit = self.workers * 8
         self._start()
+        stuck_since: float | None = None
         while (queue or self.in_flight) and not cancel.is_set():
             broken = False
-            while queue and len(self.in_flight) < limit:
+            # A file in flight at a crash is tried again alone, so that a second crash names the file that caused it.
+            alone = any(attempts for _, attempts in self.in_flight.values())
+            while queue and len(self.in_flight) < limit and not alone:
+                if queue[0][1] and self.in_flight:
+                    break
                 item, attempts = queue.popleft()
+                alone = bool(attempts)
                 try:
                     future = self.pool.submit(self.work, item.path)
                 except BrokenProcessPool:
@@ -98,23 +105,47 @@ class FilePool:
                     break
                 self.in_flight[future] = (item, attempts)
             done, _ = wait(list(self.in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
+            if done or not self._a_worker_died():
+                stuck_since = None
+            elif stuck_since is None:
+                stuck_since = time.monotonic()
+            elif time.monotonic() - stuck_since > STUCK_S:
+                self._unstick()
+                broken, stuck_since = True, None
+            crashed: list[tuple[HasPath, int]] = []
             for future in done:
                 item, attempts = self.in_flight.pop(future)
                 try:
                     yield item, future.result()
                 except BrokenProcessPool:
                     broken = True
+                    crashed.append((item, attempts))
+            if broken:
+                crashed += self.in_flight.values()
+                self.in_flight.clear()
+                for item, attempts in reversed(crashed):
                     if attempts + 1 >= CRASH_RETRIES:
                         yield item, CRASHED
                     else:
                         queue.appendleft((item, attempts + 1))
-            if broken:
-                for future, (item, attempts) in self.in_flight.items():
-                    queue.appendleft((item, attempts + 1))
-                self.in_flight.clear()
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = None
                 self._start()
+
+    def _a_worker_died(self) -> bool:
+        processes = getattr(self.pool, "_processes", None) or {}
+        return any(p.exitcode is not None for p in list(processes.values()))
+
+    def _unstick(self) -> None:
+        """End a pool whose executor waits for ever: a worker killed while it wrote its result to the shared pipe
+        leaves half a message there, and the executor's thread reads on for the rest (CPython 3.11–3.13), so it
+        never marks the pool broken, and would hang the interpreter's exit too. Killing the other workers and
+        closing this process's end of the pipe ends that read (an end of file), and the thread with it."""
+        for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+            process.kill()
+        writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            writer.close()
 
     def close(self) -> None:
         if self.pool is not None:

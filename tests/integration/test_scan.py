@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -230,3 +231,43 @@ def test_a_crashed_decode_worker_is_replaced_and_no_file_is_lost(photos_dir, mod
         decoder.close()
     assert set(results) == {e.path for e in entries}
     assert all(not isinstance(r, str) for r in results.values()), "a healthy file was given up after the crash"
+
+
+def _half_a_result_then_die(path: str) -> str:
+    """In a worker: write the start of a result to the executor's result pipe and die there, as a worker SIGKILLed
+    while it sends a large result (a decoded image) does; other files are returned as they are."""
+    if "poison" not in path:
+        return path
+    import gc
+    import signal
+    import struct
+    from multiprocessing.queues import SimpleQueue
+
+    pipe = next(o for o in gc.get_objects() if isinstance(o, SimpleQueue))._writer  # the only one in a worker
+    pipe._send(struct.pack("!i", 1_000_000) + b"half")  # a header that promises a megabyte, and 4 bytes of it
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_while_it_sends_a_result_is_replaced_and_nothing_hangs():
+    """CPython's executor then reads the rest of the message for ever: the pool must see the dead worker itself."""
+    from types import SimpleNamespace
+
+    from engine.file_pool import CRASHED, FilePool
+
+    items = [SimpleNamespace(path=f"/nowhere/{i}.jpg") for i in range(12)]
+    items.insert(5, SimpleNamespace(path="/nowhere/poison.jpg"))
+    results = {}
+    started = time.monotonic()
+    with FilePool(_half_a_result_then_die, workers=2) as pool:
+        for item, result in pool.run(items, threading.Event()):
+            results[item.path] = result
+    assert time.monotonic() - started < 60
+    assert results.pop("/nowhere/poison.jpg") == CRASHED
+    assert results == {i.path: i.path for i in items if "poison" not in i.path}, "a healthy file was lost or given up"
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    threads = [t for t in threading.enumerate() if isinstance(t, _ExecutorManagerThread)]
+    deadline = time.monotonic() + 20
+    while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(t.is_alive() for t in threads), "an executor's thread still waits (the interpreter would not exit)"
