@@ -95,7 +95,7 @@ class Choice:
 
     @property
     def bytes(self) -> int:
-        return sum(m.file.size for m in self.group.members if m.file.id in self.remove)
+        return sum(m.bytes for m in self.group.members if m.file.id in self.remove)
 
 
 @dataclass(frozen=True)
@@ -196,8 +196,12 @@ class PhotoCard(QFrame):
                     f"<span style='color:#b9770e'>{escape(member.reason)}</span>" if member.unchecked else
                     self.tr("copy: {reason}").format(reason=escape(member.reason)) if member.verdict is not None else
                     self.tr("copy by its hash, not checked: {alike}").format(alike=alike))
+        stacked = [self.tr("with {name} ({format}, {size})").format(
+            name=escape(printable(os.path.basename(other.path))), format=escape(other.format or "?"),
+            size=human_bytes(other.size)) for other in member.stack]  # its RAW: shown, and moved with it
         details = QLabel("<br>".join([
             " · ".join(facts),
+            *stacked,
             escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else self.tr("no capture date"),
             f"<span style='color:gray'>{escape(printable(short_folder(f.path, 48)))}</span>",
             distance,
@@ -334,6 +338,7 @@ class DuplicatesView(QWidget):
         self.choices: list[Choice] = []
         self.cards: list[PhotoCard] = []
         self.busy = False
+        self.asked: set[str] = set()  # the photos of the move in hand (the files that go with them are not asked)
         self.shown_radius = self.shown_duplicate = 0  # the radius of the groups shown, and the duplicate radius then
         self.shown_section = COPIES  # the section the groups shown are for
         self.shown_code = ""  # Similar: the code its groups are by
@@ -904,8 +909,8 @@ class DuplicatesView(QWidget):
             self, self.tr("Move duplicates to the trash") if self.shown_section == COPIES else
             self.tr("Move photos to the trash"),
             self.tr("Move {photos} from {groups} to the trash?{note}\n\nThis frees {size}. The photo kept in each "
-                    "group stays where it is. You can undo this (Ctrl+Z) or restore the files from the system "
-                    "trash.").format(
+                    "group stays where it is. A photo's RAW, its sidecars (.xmp) and a Live Photo's video go with "
+                    "it. You can undo this (Ctrl+Z) or restore the files from the system trash.").format(
                 photos=_count(count, self.tr("{count} photo"), self.tr("{count} photos")),
                 groups=_count(len(todo), self.tr("{count} group"), self.tr("{count} groups")), note=note,
                 size=human_bytes(freed)),
@@ -916,13 +921,19 @@ class DuplicatesView(QWidget):
     def _run_trash(self, choices: list[Choice]) -> None:
         self.busy = True
         work = [(c.paths, c.group) for c in choices]
+        self.asked = {p for c in choices for p in c.paths}
         run_task(self.context.catalog_path, _trash, work, done=self._trashed, failed=self._trash_failed)
 
     def _trashed(self, result: TrashResult) -> None:
         for path in result.moved:
             self.context.thumbnails.forget(path)
-        self._report(result, self.tr("Moved {count} photos to the trash. Ctrl+Z puts them back.").format(
-            count=f"{len(result.moved):,}"), self.tr("Some photos were not moved"))
+        photos = len(set(result.moved) & self.asked)  # the others went with them: RAWs, sidecars, videos
+        more = len(result.moved) - photos
+        done = (self.tr("Moved {photos} to the trash. Ctrl+Z puts them back.") if not more else
+                self.tr("Moved {photos} to the trash, with {more} that go with them. Ctrl+Z puts them back.")).format(
+            photos=_count(photos, self.tr("{count} photo"), self.tr("{count} photos")),
+            more=_count(more, self.tr("{count} file"), self.tr("{count} files")))
+        self._report(result, done, self.tr("Some photos were not moved"))
 
     def _report(self, result: TrashResult, done: str, refused_title: str) -> None:
         self.busy = False
@@ -943,7 +954,7 @@ class DuplicatesView(QWidget):
         run_task(self.context.catalog_path, undo, done=self._undone, failed=self._undo_failed)
 
     def _undone(self, result: TrashResult) -> None:
-        self._report(result, self.tr("Put back {count} photos.").format(count=f"{len(result.moved):,}"),
+        self._report(result, self.tr("Put back {count} files.").format(count=f"{len(result.moved):,}"),
                      self.tr("Some photos could not be put back"))
 
     def _undo_failed(self, line: str) -> None:

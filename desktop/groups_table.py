@@ -263,7 +263,7 @@ class GroupsTableModel(QAbstractTableModel):
             out = []
             for g, d in zip(groups, decisions):
                 remove = d.remove
-                out.append(sum([m.file.size for m in g.members if m.file.id in remove]) if remove else 0)
+                out.append(sum([m.bytes for m in g.members if m.file.id in remove]) if remove else 0)
             return out
         return [self._key(column, p) for p in range(start, end)]
 
@@ -287,7 +287,7 @@ class GroupsTableModel(QAbstractTableModel):
             return os.path.basename(self._kept(position).path).casefold()
         if column == SPACE:
             remove = self.decision(position).remove
-            return sum(m.file.size for m in self.groups[position].members if m.file.id in remove)
+            return sum(m.bytes for m in self.groups[position].members if m.file.id in remove)
         if column == PHOTOS:
             return len(self.groups[position].members)
         if column == KIND:

@@ -89,10 +89,11 @@ def _best(members: Sequence[Member], rules: Sequence[str], prefer: Iterable[int]
     among those they leave tied, the first of ``prefer`` (the keeper now, then the engine's) so a rule never moves
     the keeper for nothing, else the first by path."""
     files = [m.file for m in members]
+    stacked = {m.file.path: [f.path for f in m.stack] for m in members}
     for name in rules:
         if len(files) == 1:
             break
-        files, _ = RULES[name](files)
+        files, _ = RULES[name](files, stacked)
     tied = {f.id for f in files}
     for candidate in prefer:
         if candidate in tied:
@@ -324,7 +325,7 @@ class Plan:
 
     @cached_property
     def bytes(self) -> int:
-        return sum(m.file.size for s in self.steps for m in s.marked)
+        return sum(m.bytes for s in self.steps for m in s.marked)
 
     @cached_property
     def unmarked_photos(self) -> int:
@@ -332,7 +333,7 @@ class Plan:
 
     @cached_property
     def unmarked_bytes(self) -> int:
-        return sum(m.file.size for s in self.steps for m in s.unmarked)
+        return sum(m.bytes for s in self.steps for m in s.unmarked)
 
     @cached_property
     def unmarked_groups(self) -> int:

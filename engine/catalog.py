@@ -677,6 +677,14 @@ class Catalog:
         rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (to_db(path),))
         return _file_row(rows[0]) if rows else None
 
+    def files_in_folder(self, folder: str | os.PathLike[str]) -> list[FileRow]:
+        """The present files directly in ``folder`` (not in its subfolders)."""
+        folder = os.path.normpath(os.fspath(folder))
+        start = folder.rstrip(os.sep) + os.sep
+        rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE path >= ? AND path < ? AND missing_since IS NULL",
+                          (start, start[:-1] + chr(ord(os.sep) + 1)))
+        return [f for f in map(_file_row, rows) if os.path.dirname(f.path) == folder]
+
     def all_files(self, *, include_missing: bool = False) -> list[FileRow]:
         where = "" if include_missing else "WHERE missing_since IS NULL"
         return [_file_row(r) for r in self._read(f"SELECT {_FILE_COLUMNS} FROM files {where} ORDER BY path")]

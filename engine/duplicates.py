@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from .catalog_models import model_row_id, similar_row_id
 from .index import Gate, HammingIndex, gate_mask
 from .keepers import KEEPER_RULES, check_rules, keeper_among
 from .model import HashModel
+from .stacks import Stacks, catalog_stacks
 from .verification import Verifier
 from .verify import Verdict
 
@@ -47,6 +48,12 @@ class Member:
     verdict: Verdict | None = None  # what verification found against the keeper (None: not verified)
     via: str = ""  # a copy verified against another member, not the keeper: that member's path
     saved: str = ""  # how its file differs from the keeper's: "re-encoded", "saved as PNG" ("": same format or exact)
+    stack: tuple[FileRow, ...] = ()  # the other photos of its stack (the RAW beside its JPEG): shown and moved with it
+
+    @property
+    def bytes(self) -> int:
+        """What moving it frees: its file and the other photos of its stack."""
+        return self.file.size + sum(f.size for f in self.stack)
 
     @property
     def reason(self) -> str:
@@ -99,7 +106,7 @@ class Group:
 
     @property
     def bytes_freed(self) -> int:
-        return sum(m.file.size for m in self.removable)
+        return sum(m.bytes for m in self.removable)
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -138,7 +145,8 @@ def find_groups(
     """
     rules = check_rules(keeper_rules)
     references = [os.fspath(f) for f in reference_folders]
-    ids, packed = catalog.codes(model_id)
+    stacks = catalog_stacks(catalog)
+    ids, packed = stacks.leads_only(*catalog.codes(model_id))
     index = HammingIndex(packed, ids)
     limit = radius if max_diameter is None else max_diameter
     duplicate = _Duplicate(radius if duplicate_radius is None else duplicate_radius,
@@ -146,7 +154,7 @@ def find_groups(
     near_a, near_b, _ = index.pairs(radius, gates)
 
     # Nodes: every file with a code, plus exact copies that have none (e.g. two copies of a broken file).
-    exact_groups = catalog.exact_copy_groups()
+    exact_groups = stacks.exact_copy_groups(catalog)
     node_ids = np.unique(np.concatenate([ids, *[np.asarray(g, np.int64) for g in exact_groups]]))
     position = {int(f): i for i, f in enumerate(node_ids)}
     edge_a = [np.searchsorted(node_ids, near_a)]
@@ -171,7 +179,8 @@ def find_groups(
 
     groups = []
     for files in by_label.values():
-        groups.extend(_split(files, code_of, limit, rules, references, tuple(gates), duplicate))
+        groups.extend(_split(files, code_of, limit, rules, references, tuple(gates), duplicate, stacks))
+    groups = [_stacked(g, stacks) for g in groups]
     groups.sort(key=lambda g: (-g.bytes_freed, g.kind == "similar", g.keeper.file.path))
     return groups
 
@@ -207,7 +216,8 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
                             reference_folders=reference_folders, keeper_rules=keeper_rules)
     radius = info.similar_radius if radius is None else radius
     rules, references = check_rules(keeper_rules), [os.fspath(f) for f in reference_folders]
-    ids, packed = catalog.codes(similar_row_id(catalog, model))
+    stacks = catalog_stacks(catalog)
+    ids, packed = stacks.leads_only(*catalog.codes(similar_row_id(catalog, model)))
     clusters = _clusters(packed, *HammingIndex(packed).pairs(radius), radius)  # pairs of positions
     rows = catalog.files(ids[np.concatenate(clusters)].tolist() if clusters else [])
     groups = []
@@ -215,7 +225,7 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
         files = [rows[f] for f in ids[cluster].tolist() if f in rows]
         if len(files) < 2:
             continue
-        keeper, rule, reason, protected = keeper_among(files, rules, references)
+        keeper, rule, reason, protected = keeper_among(files, rules, references, stacks.other_paths)
         code_of = dict(zip(ids[cluster].tolist(), packed[cluster]))
         members = [Member(keeper, 0, True, keeper.id in protected, False)]
         for f in files:
@@ -226,7 +236,7 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
             members.append(Member(f, distance, False, f.id in protected, exact, similar=not exact))
         members[1:] = sorted(members[1:], key=lambda m: (m.distance, m.file.path))
         kind = "exact" if all(m.exact for m in members[1:]) else "similar"
-        groups.append(Group(members, kind, reason, rule))
+        groups.append(_stacked(Group(members, kind, reason, rule), stacks))
     groups.sort(key=lambda g: (-len(g.members), g.keeper.file.path))
     return groups
 
@@ -300,7 +310,7 @@ def _within(a: np.ndarray | None, b: np.ndarray | None, limit: int, gates: Seque
 
 
 def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ...], references: list[str],
-           gates: tuple[Gate, ...], duplicate: _Duplicate) -> list[Group]:
+           gates: tuple[Gate, ...], duplicate: _Duplicate, stacks: Stacks) -> list[Group]:
     """One component -> groups whose members are all within ``limit`` of their keeper, and of each other where
     ``limit`` is wider than the duplicate radius (there a star around the keeper chains unrelated photos)."""
     twins = {f.content_hash: code_of[f.id] for f in files if f.id in code_of and f.content_hash}
@@ -308,7 +318,7 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
     out = []
     remaining = files
     while len(remaining) > 1:
-        keeper, rule, reason, protected = keeper_among(remaining, rules, references)
+        keeper, rule, reason, protected = keeper_among(remaining, rules, references, stacks.other_paths)
         keeper_code = _code(keeper, code_of, twins)
         candidates, rest = [], []  # candidates: (distance, path, row, code, exact, similar)
         for f in remaining:
@@ -456,10 +466,11 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     accepted = _strict if strictness == "strict" else (lambda fa, fb, verdict: verdict.kind == "copy")
     hash_radius = info.radius_duplicate if duplicate_radius is None else duplicate_radius
     duplicate = _Duplicate(hash_radius, tuple(info.gates_for(hash_radius)))
-    ids, packed = catalog.codes(model_row_id(catalog, model))
+    stacks = catalog_stacks(catalog)  # a RAW and its JPEG are one photo here, shown by the JPEG: never each other's copy
+    ids, packed = stacks.leads_only(*catalog.codes(model_row_id(catalog, model)))
     code_of = {int(f): packed[i] for i, f in enumerate(ids)}
     near_a, near_b, near_d = HammingIndex(packed, ids).pairs(radius, gates)
-    exact = catalog.exact_copy_groups()
+    exact = stacks.exact_copy_groups(catalog)
     rows = catalog.files({*near_a.tolist(), *near_b.tolist(), *(f for g in exact for f in g)})
     verifier = verifier or Verifier(catalog)
 
@@ -524,8 +535,8 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
         for a, b in edges:
             linked.setdefault(a, set()).add(b)
             linked.setdefault(b, set()).add(a)
-        groups = [_verified_group(files, rules, references, verifier, code_of, linked, series, accepted)
-                  for files in components]
+        groups = [_stacked(_verified_group(files, rules, references, verifier, code_of, linked, series, accepted,
+                                           stacks), stacks) for files in components]
     finally:
         verifier.close()  # keeps the verdicts made, those against each keeper too
     groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
@@ -582,8 +593,8 @@ def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[l
 
 def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: list[str], verifier: Verifier,
                     code_of: dict, linked: dict[int, set[int]], series: bool,
-                    accepted: Callable[[FileRow, FileRow, Verdict], bool]) -> Group:
-    keeper, rule, reason, protected = keeper_among(files, rules, references)
+                    accepted: Callable[[FileRow, FileRow, Verdict], bool], stacks: Stacks) -> Group:
+    keeper, rule, reason, protected = keeper_among(files, rules, references, stacks.other_paths)
     if series and rule != "reference":  # the shot to keep is the one a photographer would: measured, not by file
         best = best_shot(files)
         if best is not None:
@@ -607,6 +618,13 @@ def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: li
     others = members[1:]
     kind = "series" if series else ("exact" if all(m.exact for m in others) else "copy")
     return Group(members, kind, reason, rule)
+
+
+def _stacked(group: Group, stacks: Stacks) -> Group:
+    """The group with each member's stack: the other photos that are shown, and move, with it."""
+    if not any(m.file.path in stacks.others for m in group.members):
+        return group
+    return replace(group, members=[replace(m, stack=stacks.others.get(m.file.path, ())) for m in group.members])
 
 
 def _saved(keeper: FileRow, f: FileRow) -> str:

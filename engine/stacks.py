@@ -11,7 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
+import numpy as np
+
+from .catalog import Catalog, FileRow
 from .images import IMAGE_EXTENSIONS, RAW_EXTENSIONS
 
 SIDECAR_EXTENSIONS = frozenset({".xmp", ".aae", ".pp3", ".dop", ".on1"})
@@ -35,15 +39,16 @@ def _key(path: str) -> tuple[str, str]:
     return os.path.normcase(folder), os.path.splitext(name)[0].casefold()
 
 
-def _is_raw(path: str) -> bool:
+def is_raw(path: str) -> bool:
     return os.path.splitext(path)[1].lower() in RAW_EXTENSIONS
 
 
-def find_stacks(photos: Mapping[str, str | None], folder_names: Mapping[str, Iterable[str]] | None = None
-                ) -> dict[str, Stack]:
+def find_stacks(photos: Mapping[str, str | None], folder_names: Mapping[str, Iterable[str]] | None = None, *,
+                companions: bool = True) -> dict[str, Stack]:
     """The stacks among ``photos`` (path -> capture time or None), with their companions among the names of each
     folder (``folder_names``: folder -> the names in it; read from disk where not given). Returns each stacked
-    photo's stack, by path; a photo alone, with nothing beside it, has none."""
+    photo's stack, by path; a photo alone, with nothing beside it, has none. Without ``companions`` nothing is read
+    from disk, and only stacks of two photos or more are found (what grouping needs)."""
     by_key: dict[tuple[str, str], list[str]] = {}
     for path in photos:
         by_key.setdefault(_key(path), []).append(path)
@@ -63,12 +68,14 @@ def find_stacks(photos: Mapping[str, str | None], folder_names: Mapping[str, Ite
     out: dict[str, Stack] = {}
     for members in by_key.values():
         for stack in _split_by_moment(members, photos):
-            folder = os.path.dirname(stack[0])
-            companions = _companions(stack, names_in(folder), folder)
             if len(stack) < 2 and not companions:
                 continue
-            lead = min(stack, key=lambda p: (_is_raw(p), os.path.splitext(p)[1].lower() not in IMAGE_EXTENSIONS, p))
-            made = Stack(lead, (lead, *sorted(p for p in stack if p != lead)), companions)
+            folder = os.path.dirname(stack[0])
+            beside = _companions(stack, names_in(folder), folder) if companions else ()
+            if len(stack) < 2 and not beside:
+                continue
+            lead = min(stack, key=lambda p: (is_raw(p), os.path.splitext(p)[1].lower() not in IMAGE_EXTENSIONS, p))
+            made = Stack(lead, (lead, *sorted(p for p in stack if p != lead)), beside)
             out.update({p: made for p in stack})
     return out
 
@@ -104,6 +111,48 @@ def _companions(stack: list[str], names: list[str], folder: str) -> tuple[str, .
         ext = ext.lower()
         if ext in SIDECAR_EXTENSIONS and (base.casefold() in stems or base.casefold() in whole):
             found.append(os.path.join(folder, name))
-        elif ext in LIVE_VIDEO_EXTENSIONS and base.casefold() in stems and not all(_is_raw(p) for p in stack):
+        elif ext in LIVE_VIDEO_EXTENSIONS and base.casefold() in stems and not all(is_raw(p) for p in stack):
             found.append(os.path.join(folder, name))
     return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class Stacks:
+    """The catalog's stacks of two photos or more, as grouping uses them: each stack is compared and shown by its
+    lead alone (a RAW and its JPEG are one photo there, never each other's copy), and carries its other photos."""
+
+    others: dict[str, tuple[FileRow, ...]]  # a lead's path -> the other photos of its stack
+    hidden: frozenset[int]  # the ids of the photos shown through their stack's lead
+
+    @cached_property
+    def other_paths(self) -> dict[str, tuple[str, ...]]:
+        return {lead: tuple(f.path for f in rows) for lead, rows in self.others.items()}
+
+    def leads_only(self, ids: np.ndarray, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A model's codes (catalog.codes) without the photos shown through their lead."""
+        if not self.hidden:
+            return ids, packed
+        keep = ~np.isin(ids, np.fromiter(self.hidden, np.int64, len(self.hidden)))
+        return ids[keep], packed[keep]
+
+    def exact_copy_groups(self, catalog: Catalog) -> list[list[int]]:
+        """The catalog's exact copies among the photos grouping sees."""
+        groups = [[f for f in group if f not in self.hidden] for group in catalog.exact_copy_groups()]
+        return [group for group in groups if len(group) > 1]
+
+
+def catalog_stacks(catalog: Catalog) -> Stacks:
+    """The stacks of two photos or more among the catalog's present files (nothing is read from disk)."""
+    files = {f.path: f for f in catalog.all_files()}
+    stacks = find_stacks({path: f.captured_at for path, f in files.items()}, companions=False)
+    others = {stack.lead: tuple(files[p] for p in stack.photos[1:]) for stack in stacks.values()}
+    return Stacks(others, frozenset(f.id for path, f in files.items() if path in stacks and path not in others))
+
+
+def stack_on_disk(catalog: Catalog, path: str) -> Stack:
+    """Everything that moves with the photo at ``path`` now: the catalog's photos of its stack and the companions
+    beside it on disk (a photo alone is a stack of one)."""
+    folder = os.path.dirname(path)
+    photos = {f.path: f.captured_at for f in catalog.files_in_folder(folder)}
+    photos.setdefault(path, None)
+    return find_stacks(photos).get(path) or Stack(path, (path,))

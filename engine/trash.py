@@ -8,7 +8,8 @@ found (other platforms), the journal says so and ``undo`` asks the user to resto
 
 Safety rules: a file changed since the last scan is refused (it may no longer be a duplicate): its size
 and mtime, and then its bytes, must be the ones scanned; so is a protected file (reference folder) and
-any request that would leave a group with no copy.
+any request that would leave a group with no copy. A photo moves with its stack (its RAW, its sidecars), and
+undo puts the stack back whole: they are journaled in one batch.
 
 Crash safety: each move is journaled as an intent *before* it happens and marked done after, so a
 process killed between the two leaves a row that :func:`undo` finishes: the file is put back from the
@@ -31,6 +32,7 @@ from .catalog import Catalog
 from .duplicates import Group
 from .errors import FileError, TrashError
 from .images import content_hash, read_regular_file
+from .stacks import stack_on_disk
 
 
 @dataclass(slots=True)
@@ -135,26 +137,80 @@ def _unchanged(row) -> bool:
 
 
 def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Group] | None = None) -> TrashResult:
-    """Move ``paths`` to the system trash, journaling each move; refused ones say why."""
+    """Move ``paths`` to the system trash, journaling each move; refused ones say why.
+
+    Each photo moves with its stack (engine.stacks): the RAW beside a JPEG, a Live Photo's video, the sidecars. A
+    stack moves whole or not at all: one of its files refused refuses it, and one the trash refuses puts back the
+    files of its stack already moved."""
     paths = list(dict.fromkeys(os.fspath(p) for p in paths))
     result = TrashResult(catalog.next_trash_batch())
     refused = _refusals(catalog, paths, groups)
+    done: set[str] = set()
     for path in paths:
-        row = catalog.file_by_path(path)
-        reason = refused.get(path) or _bytes_unchanged(row)
+        if path in done:
+            continue  # moved already, with the stack of another photo asked for
+        stack = stack_on_disk(catalog, path) if path not in refused else None
+        moving = [path, *(p for p in stack.paths if p != path and p not in done)] if stack else [path]
+        reason = refused.get(path) or _stack_refusal(catalog, moving)
         if reason:
             result.failed.append((path, reason))
             continue
-        entry = catalog.journal_intend(result.batch, path, row.content_hash, row.size)
-        try:
-            send2trash(path)
-        except Exception as exc:  # send2trash raises OSError subclasses and its own TrashPermissionError  # noqa: BLE001
-            catalog.journal_forget(entry)
-            result.failed.append((path, f"the system trash refused it ({' '.join(str(exc).split())[:120]})"))
-            continue
-        catalog.journal_moved(entry, _find_in_trash(path))
-        result.moved.append(path)
+        entries = []
+        for member in moving:
+            entry, why = _move(catalog, result.batch, member)
+            if why:
+                result.failed.append((path, why if member == path else f"{os.path.basename(member)}, which goes "
+                                                                        f"with it: {why}"))
+                _put_back(catalog, entries)
+                break
+            entries.append(entry)
+        else:
+            result.moved.extend(moving)
+            done.update(moving)
     return result
+
+
+def _stack_refusal(catalog: Catalog, moving: Sequence[str]) -> str | None:
+    """Why the files of one stack may not move (the photo asked for first), or None. Its photos must be the ones
+    scanned; its companions (sidecars, a Live Photo's video) are not in the catalog and move as they are."""
+    for member in moving:
+        row = catalog.file_by_path(member)
+        if row is None:
+            continue
+        reason = None if _unchanged(row) else "changed since the last scan (scan again first)"
+        reason = reason or _bytes_unchanged(row)
+        if reason:
+            return reason if member == moving[0] else f"{os.path.basename(member)}, which goes with it: {reason}"
+    return None
+
+
+def _move(catalog: Catalog, batch: int, path: str) -> tuple[int | None, str | None]:
+    """Journal the move of one file, then move it: (journal entry, None), or (None, why not)."""
+    row = catalog.file_by_path(path)
+    if row is not None:
+        digest, size = row.content_hash, row.size
+    else:  # a companion: journal what it holds now, so that undo puts back these bytes
+        try:
+            data = read_regular_file(path)
+        except FileError as exc:
+            return None, exc.reason
+        digest, size = content_hash(data), len(data)
+    entry = catalog.journal_intend(batch, path, digest, size)
+    try:
+        send2trash(path)
+    except Exception as exc:  # send2trash raises OSError subclasses and its own TrashPermissionError  # noqa: BLE001
+        catalog.journal_forget(entry)
+        return None, f"the system trash refused it ({' '.join(str(exc).split())[:120]})"
+    catalog.journal_moved(entry, _find_in_trash(path))
+    return entry, None
+
+
+def _put_back(catalog: Catalog, entries: Sequence[int]) -> None:
+    """Undo the moves of a stack that could not move whole."""
+    for entry in catalog.journal(only_pending=True):
+        if entry.id in entries and _restore(entry) is None:
+            catalog.journal_mark_restored(entry.id)
+            catalog.set_missing([entry.original_path], False)
 
 
 def last_batch(catalog: Catalog) -> int | None:

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from engine.duplicates import STRICTNESS, Group, candidate_search, model_groups, similar_groups, verified_groups
 from engine.keepers import KEEPER_RULES
 from engine.errors import UsageError, printable
+from engine.stacks import stack_on_disk
 from engine.trash import trash_files, undo
 from engine.units import human_bytes
 from engine.verification import Verifier
@@ -129,6 +130,7 @@ def _member_dict(m) -> dict:
         "captured_at": f.captured_at,
         "content_hash": f.content_hash,
         "reason": m.reason,
+        "stack": [s.path for s in m.stack],
         "verdict": None if m.verdict is None else {**asdict(m.verdict), "via": m.via or None},
     }
 
@@ -188,7 +190,7 @@ def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool
             dims = f"{f.width or '?'}×{f.height or '?'}"
             print(
                 f"  {_action(m):7} d={m.distance:<3} {dims:>11} {human_bytes(f.size):>9}  "
-                f"{(f.captured_at or '')[:10]:10}  {why:{width}}  {printable(f.path)}"
+                f"{(f.captured_at or '')[:10]:10}  {why:{width}}  {printable(f.path)}{_with(m.stack)}"
             )
     freed = sum(g.bytes_freed for g in groups)
     extra = sum(len(g.removable) for g in groups)
@@ -202,6 +204,12 @@ def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool
     if similar:
         line += f" and {plural(similar, 'similar photo')} (never marked for the trash)"
     print(f"{line}, {human_bytes(freed)} to free")
+
+
+def _with(stack) -> str:
+    """The other files that go with a photo, after its path: " (with IMG_1.CR2, IMG_1.xmp)"."""
+    names = [printable(os.path.basename(getattr(f, "path", f))) for f in stack]
+    return f" (with {', '.join(names)})" if names else ""
 
 
 def run_trash(args) -> int:
@@ -218,14 +226,16 @@ def run_trash(args) -> int:
         if args.trash_similar:
             paths += [m.file.path for g in groups for m in g.similar]
         chosen = set(paths)
-        freed = sum(m.file.size for g in groups for m in g.members if m.file.path in chosen)
+        freed = sum(m.bytes for g in groups for m in g.members if m.file.path in chosen)
         if not args.yes:
+            going = {p: stack_on_disk(catalog, p).paths for p in paths}  # each photo with what moves with it
             if args.json:
-                print_json({"dry_run": True, "radius": radius, "would_move": paths, "bytes": freed})
+                print_json({"dry_run": True, "radius": radius, "would_move": [q for p in paths for q in going[p]],
+                            "bytes": freed})
             else:
                 for p in paths:
-                    print(f"would move to trash: {printable(p)}")
-                print(f"{plural(len(paths), 'file')} ({human_bytes(freed)}) would go to the trash; "
+                    print(f"would move to trash: {printable(p)}{_with(q for q in going[p] if q != p)}")
+                print(f"{plural(sum(map(len, going.values())), 'file')} ({human_bytes(freed)}) would go to the trash; "
                       f"add --yes to move them")
             return 0
         result = trash_files(catalog, paths, groups=groups)

@@ -8,6 +8,9 @@ extra): a Bayer mosaic of a real photo, with the orientation the test wants."""
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -15,6 +18,7 @@ from PIL import Image
 from engine.errors import FileError
 from engine.images import RAW_PREVIEW_MIN_SIDE, read_image, walk
 from engine.model import HashModel, default_model_path, prepare
+from engine.units import human_bytes as human
 
 from ..conftest import REPO, extract_photos
 
@@ -110,3 +114,88 @@ def test_raw_files_are_found_by_a_walk_and_a_broken_one_is_one_line(tmp_path):
             read_image(tmp_path / name)
         line = str(caught.value)
         assert line.startswith(str(tmp_path / name)) and "\n" not in line and "RAW" in line, line
+
+
+# -- stacks: a RAW and its JPEG are one photo; two stacks that are copies move whole ---------------------------------
+
+def _shoot(folder, jpeg, stem: str) -> dict:
+    """What a camera set to RAW+JPEG writes for one shot, and what editors add: the RAW, the JPEG, a darktable
+    sidecar named by the RAW's whole name and an Adobe one by the stem. Returns path -> bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {folder / f"{stem}.JPG": jpeg.read_bytes()}
+    (folder / f"{stem}.JPG").write_bytes(written[folder / f"{stem}.JPG"])
+    make_dng(jpeg, folder / f"{stem}.dng")
+    written[folder / f"{stem}.dng"] = (folder / f"{stem}.dng").read_bytes()
+    for name, text in ((f"{stem}.dng.xmp", "<x:xmpmeta xmlns:x='adobe:ns:meta/'>darktable</x:xmpmeta>"),
+                       (f"{stem}.xmp", "<x:xmpmeta xmlns:x='adobe:ns:meta/'>rating 4</x:xmpmeta>")):
+        (folder / name).write_text(text)
+        written[folder / name] = text.encode()
+    return {str(p): data for p, data in written.items()}
+
+
+def test_a_raw_jpeg_stack_is_never_its_own_duplicate_and_a_copied_stack_moves_whole(tmp_path):
+    from engine.catalog import Catalog
+    from engine.duplicates import verified_groups
+    from engine.scan import scan
+    from engine.trash import trash_files, undo
+
+    jpeg = extract_photos(tmp_path / "source", limit=1)[0]
+    shot = _shoot(tmp_path / "card", jpeg, "IMG_0042")
+    backup = _shoot(tmp_path / "backup", jpeg, "IMG_0042")
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [tmp_path / "card"], model, workers=0))
+        assert verified_groups(catalog, model) == []  # the RAW and its JPEG look alike: a stack, not copies
+        list(scan(catalog, [tmp_path / "backup"], model, workers=0))
+        (group,) = verified_groups(catalog, model)
+        assert [m.file.path for m in group.members] == [str(tmp_path / "card/IMG_0042.JPG"),  # written first
+                                                        str(tmp_path / "backup/IMG_0042.JPG")]
+        assert [[f.path for f in m.stack] for m in group.members] == [[str(tmp_path / "card/IMG_0042.dng")],
+                                                    [str(tmp_path / "backup/IMG_0042.dng")]]
+        (copy,) = group.removable
+        result = trash_files(catalog, [copy.file.path], groups=[group])
+        assert result.failed == [] and sorted(result.moved) == sorted(backup)
+        assert not any(os.path.lexists(p) for p in backup) and all(os.path.exists(p) for p in shot)
+        restored = undo(catalog)
+        assert restored.failed == [] and sorted(restored.moved) == sorted(backup)
+        assert {p: open(p, "rb").read() for p in backup} == backup  # byte-identical, sidecars too
+
+
+def test_a_stack_whose_raw_changed_since_the_scan_does_not_move_at_all(tmp_path):
+    from engine.catalog import Catalog
+    from engine.scan import scan
+    from engine.trash import trash_files
+
+    jpeg = extract_photos(tmp_path / "source", limit=1)[0]
+    shot = _shoot(tmp_path / "card", jpeg, "IMG_0007")
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [tmp_path / "card"], model, workers=0))
+        raw = tmp_path / "card/IMG_0007.dng"
+        raw.write_bytes(raw.read_bytes() + b"edited")
+        result = trash_files(catalog, [str(tmp_path / "card/IMG_0007.JPG")])
+        assert result.moved == [] and result.failed == [
+            (str(tmp_path / "card/IMG_0007.JPG"), "IMG_0007.dng, which goes with it: changed since the last scan "
+                                                  "(scan again first)")]
+        assert all(os.path.exists(p) for p in shot)
+
+
+def test_the_cli_shows_a_stack_with_its_raw_and_says_what_goes_with_it(tmp_path, capsys):
+    from photohash_cli import main
+
+    jpeg = extract_photos(tmp_path / "source", limit=1)[0]
+    _shoot(tmp_path / "card", jpeg, "IMG_0042")
+    backup = _shoot(tmp_path / "backup", jpeg, "IMG_0042")
+    catalog = str(tmp_path / "c.sqlite")
+    assert main(["scan", "--catalog", catalog, "--workers", "0", str(tmp_path / "card"), str(tmp_path / "backup")]) == 0
+    capsys.readouterr()
+    assert main(["dupes", "--catalog", catalog, "--json"]) == 0
+    (group,) = json.loads(capsys.readouterr().out)["groups"]
+    assert [f["stack"] for f in group["files"]] == [[str(tmp_path / "card/IMG_0042.dng")],
+                                                    [str(tmp_path / "backup/IMG_0042.dng")]]
+    photos = sum(len(data) for path, data in backup.items() if not path.endswith(".xmp"))  # what the move frees
+    assert main(["trash", "--catalog", catalog]) == 0  # a dry run
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"would move to trash: {tmp_path}/backup/IMG_0042.JPG (with IMG_0042.dng, IMG_0042.dng.xmp, "
+                   f"IMG_0042.xmp)", f"4 files ({human(photos)}) would go to the trash; "
+                                     f"add --yes to move them"]
