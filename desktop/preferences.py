@@ -57,13 +57,13 @@ class Preferences:
     def keeper_rules(self) -> tuple[str, ...]:
         value = self.qs.value("duplicates/keeper_rules", ",".join(KEEPER_RULES))
         rules = tuple(r for r in str(value).split(",") if r in KEEPER_RULES)
-        # a rule added since the user ordered them comes before the last resort (path) rather than be lost
-        added = tuple(r for r in KEEPER_RULES if r not in rules)
-        if "path" in rules:
-            rules = rules[:rules.index("path")] + added + rules[rules.index("path"):]
-        else:
-            rules += added
-        return rules
+        # a rule added since the user ordered them takes its default place (as the first, or before the last resort,
+        # path) rather than be lost
+        ordered = list(rules)
+        for added in (r for r in KEEPER_RULES if r not in rules):
+            last = ordered.index("path") if "path" in ordered else len(ordered)
+            ordered.insert(min(KEEPER_RULES.index(added), last), added)
+        return tuple(ordered)
 
     @keeper_rules.setter
     def keeper_rules(self, rules) -> None:

@@ -24,10 +24,12 @@ from .widgets import shown_path
 
 # The keeper rules in words: marked for translation here, translated where shown ({percent}: SIZE_TOLERANCE)
 RULE_TEXT = {
+    "raw": QT_TRANSLATE_NOOP("SettingsDialog", "The camera's RAW, or the photo kept with its RAW"),
     "resolution": QT_TRANSLATE_NOOP("SettingsDialog", "Most pixels"),
     "size": QT_TRANSLATE_NOOP("SettingsDialog", "Larger file, by more than {percent}"),
     "oldest": QT_TRANSLATE_NOOP("SettingsDialog", "Older (capture date, then file date)"),
     "metadata": QT_TRANSLATE_NOOP("SettingsDialog", "Richer metadata (capture date, camera, GPS)"),
+    "original": QT_TRANSLATE_NOOP("SettingsDialog", "The original's name and camera, not a copy's (\"IMG_1 (1).jpg\")"),
     "path": QT_TRANSLATE_NOOP("SettingsDialog", "Alphabetical path (last resort)"),
 }
 

@@ -754,11 +754,27 @@
     <message>
         <source>Move {photos} from {groups} to the trash?{note}
 
-This frees {size}. The photo kept in each group stays where it is. You can undo this (Ctrl+Z) or restore the files from the system trash.</source>
+This frees {size}. The photo kept in each group stays where it is. A photo&apos;s RAW, its sidecars (.xmp) and a Live Photo&apos;s video go with it. You can undo this (Ctrl+Z) or restore the files from the system trash.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Moved {count} photos to the trash. Ctrl+Z puts them back.</source>
+        <source>Moved {photos} to the trash. Ctrl+Z puts them back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Moved {photos} to the trash, with {more} that go with them. Ctrl+Z puts them back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put back {count} files.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -767,10 +783,6 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
     </message>
     <message>
         <source>Nothing was moved</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Put back {count} photos.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1508,6 +1520,10 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>with {name} ({format}, {size})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>no capture date</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2116,6 +2132,10 @@ To enable it, install PhotoHash with its training extra:
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The camera&apos;s RAW, or the photo kept with its RAW</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Larger file, by more than {percent}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2125,6 +2145,10 @@ To enable it, install PhotoHash with its training extra:
     </message>
     <message>
         <source>Richer metadata (capture date, camera, GPS)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The original&apos;s name and camera, not a copy&apos;s (&quot;IMG_1 (1).jpg&quot;)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
