@@ -2,9 +2,9 @@
 beside it of the same shot, a Live Photo's still and its video, and a photo's sidecars (.xmp, .aae, .pp3, .dop,
 .on1). A stack is never a group of duplicates of itself; where two stacks are copies, the whole stack moves.
 
-Found by name, as cameras and phones write them: one folder, one stem ("IMG_1234.CR2" + "IMG_1234.JPG"), the
-photos taken at the same moment where both say when; a sidecar is "IMG_1234.xmp" or "IMG_1234.CR2.xmp" (darktable,
-digiKam)."""
+Found by name, as cameras and phones write them: one folder, one stem ("IMG_1234.CR2" + "IMG_1234.JPG"), one RAW
+with the JPEG or HEIC beside it, taken at the same moment where both say when; a sidecar is "IMG_1234.CR2.xmp"
+(darktable, digiKam) or "IMG_1234.xmp" (Adobe) where that stem names one shot."""
 
 from __future__ import annotations
 
@@ -67,11 +67,13 @@ def find_stacks(photos: Mapping[str, str | None], folder_names: Mapping[str, Ite
 
     out: dict[str, Stack] = {}
     for members in by_key.values():
-        for stack in _split_by_moment(members, photos):
+        shots = [shot for part in _split_by_moment(members, photos) for shot in _one_raw_each(part)]
+        for stack in shots:
             if len(stack) < 2 and not companions:
                 continue
             folder = os.path.dirname(stack[0])
-            beside = _companions(stack, names_in(folder), folder) if companions else ()
+            # a sidecar or video named by the stem alone is this shot's only when the stem names one shot
+            beside = _companions(stack, names_in(folder), folder, by_stem=len(shots) == 1) if companions else ()
             if len(stack) < 2 and not beside:
                 continue
             lead = min(stack, key=lambda p: (is_raw(p), os.path.splitext(p)[1].lower() not in IMAGE_EXTENSIONS, p))
@@ -97,9 +99,17 @@ def _split_by_moment(members: list[str], photos: Mapping[str, str | None]) -> li
     return parts
 
 
-def _companions(stack: list[str], names: list[str], folder: str) -> tuple[str, ...]:
-    """The files beside ``stack`` that go with it: sidecars named by its stem or by a photo's whole name, and a Live
-    Photo's video named by its stem."""
+def _one_raw_each(part: list[str]) -> list[list[str]]:
+    """One moment's photos of one stem as shots: a RAW with the JPEG, HEIC or TIFF the camera wrote beside it is one
+    shot; photos of one name without a RAW (IMG_1.jpg and the IMG_1.png saved from it), or with two (IMG_1.CR2 and
+    the IMG_1.dng converted from it), are each their own, and may be each other's copies."""
+    raws = [p for p in part if is_raw(p)]
+    return [part] if len(raws) == 1 else [[p] for p in part]
+
+
+def _companions(stack: list[str], names: list[str], folder: str, by_stem: bool = True) -> tuple[str, ...]:
+    """The files beside ``stack`` that go with it: sidecars named by a photo's whole name, and (``by_stem``: the
+    stem names this shot alone) sidecars named by its stem and a Live Photo's video."""
     stems = {os.path.splitext(os.path.basename(p))[0].casefold() for p in stack}
     whole = {os.path.basename(p).casefold() for p in stack}
     taken = {os.path.basename(p) for p in stack}
@@ -109,9 +119,10 @@ def _companions(stack: list[str], names: list[str], folder: str) -> tuple[str, .
             continue
         base, ext = os.path.splitext(name)
         ext = ext.lower()
-        if ext in SIDECAR_EXTENSIONS and (base.casefold() in stems or base.casefold() in whole):
+        if ext in SIDECAR_EXTENSIONS and ((by_stem and base.casefold() in stems) or base.casefold() in whole):
             found.append(os.path.join(folder, name))
-        elif ext in LIVE_VIDEO_EXTENSIONS and base.casefold() in stems and not all(is_raw(p) for p in stack):
+        elif (ext in LIVE_VIDEO_EXTENSIONS and by_stem and base.casefold() in stems
+              and not all(is_raw(p) for p in stack)):
             found.append(os.path.join(folder, name))
     return tuple(sorted(found))
 

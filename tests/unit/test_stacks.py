@@ -32,3 +32,14 @@ def test_a_live_photo_is_its_still_and_its_video_and_a_raw_alone_keeps_its_name(
     stacks = find_stacks(photos, {"/i": ["IMG_7.HEIC", "IMG_7.MOV", "DSC_9.ARW", "DSC_9.MOV", "IMG_77.MOV"]})
     assert stacks["/i/IMG_7.HEIC"] == Stack("/i/IMG_7.HEIC", ("/i/IMG_7.HEIC",), ("/i/IMG_7.MOV",))
     assert "/i/DSC_9.ARW" not in stacks  # a camera's clip of the same number is not the RAW's
+
+
+def test_photos_of_one_name_without_one_raw_are_not_a_stack_and_a_name_they_share_is_nobodys():
+    photos = {"/p/IMG_3.jpg": SHOT, "/p/IMG_3.png": SHOT, "/p/IMG_4.CR2": SHOT, "/p/IMG_4.dng": SHOT}
+    names = {"/p": ["IMG_3.jpg", "IMG_3.png", "IMG_3.xmp", "IMG_3.png.xmp", "IMG_4.CR2", "IMG_4.dng"]}
+    stacks = find_stacks(photos, names)
+    # a PNG saved from the JPEG, a DNG converted from the RAW: copies to be found, not one shot
+    assert "/p/IMG_3.jpg" not in stacks and "/p/IMG_4.CR2" not in stacks and "/p/IMG_4.dng" not in stacks
+    # IMG_3.xmp may be either's: it moves with neither; the PNG's own sidecar goes with it
+    assert stacks["/p/IMG_3.png"] == Stack("/p/IMG_3.png", ("/p/IMG_3.png",), ("/p/IMG_3.png.xmp",))
+    assert find_stacks(photos, names, companions=False) == {}
