@@ -27,15 +27,17 @@ from engine.catalog import Catalog
 from engine.errors import printable
 from engine.units import alike_percent, human_bytes
 from engine.verification import Verifier
-from engine.bulk import group_id
+from engine.bulk import carry_pair, group_id
 from engine.duplicates import (Group, Member, keeper_distances, model_groups, similar_groups,
                                verified_groups)
+from engine.keeper_metadata import carry_preview
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .compare_view import CompareView
 from .context import AppContext
 from .flow_layout import FlowLayout
 from .groups_table import GroupsTable, PositionRole, short_folder
+from .log import log_line
 from .preferences import STRICTNESS_TEXT
 from .widgets import Segments, placeholder, side_by_side
 from .workers import MODEL_UNUSABLE, Latest, release_elsewhere, run_task
@@ -150,9 +152,18 @@ def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, 
                   sum(len(c.remove) for c in defaults))
 
 
-def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]]) -> TrashResult:
-    """Several groups' marked files as one batch: one undo brings them all back."""
-    return trash_files(catalog, [p for paths, _ in choices for p in paths], groups=[g for _, g in choices])
+def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]], carry: list[tuple[str, list[str]]]
+           ) -> TrashResult:
+    """Several groups' marked files as one batch: one undo brings them all back (and the metadata carried to the
+    photos kept: ``carry``, engine.bulk.carry_pair)."""
+    return trash_files(catalog, [p for paths, _ in choices for p in paths], groups=[g for _, g in choices],
+                       carry=carry)
+
+
+def _carry_words(catalog: Catalog, keeper: str, copies: list[str]) -> tuple[str, str]:
+    """What ``keeper`` would keep from ``copies``, in words ("" for nothing), read in a worker."""
+    fields = carry_preview(keeper, copies)
+    return keeper, fields.words() if fields else ""
 
 
 class _Reading(QObject):
@@ -216,6 +227,12 @@ class PhotoCard(QFrame):
         self.reason.setWordWrap(True)
         self.reason.setMaximumWidth(REVIEW_THUMB)
         self.reason.setHidden(not self.reason.text())
+        self.carry = QLabel("", self)  # what it would keep from the copies marked (engine.keeper_metadata)
+        self.carry.setWordWrap(True)
+        self.carry.setMaximumWidth(REVIEW_THUMB)
+        self.carry.setToolTip(self.tr("Written to its .xmp sidecar when the copies go to the trash; the photo itself "
+                                      "is not changed, and Undo takes it back"))
+        self.carry.hide()
         if series:
             self.setToolTip(self.tr("Another shot of the same scene, not a copy: never marked for you"))
         elif member.similar:
@@ -240,6 +257,7 @@ class PhotoCard(QFrame):
         layout.addWidget(name)
         layout.addWidget(details)
         layout.addWidget(self.reason)
+        layout.addWidget(self.carry)
         layout.addWidget(self.badge)
         layout.addLayout(controls)
 
@@ -350,6 +368,7 @@ class DuplicatesView(QWidget):
         self.similar_radii: dict[tuple[str, int], int] = {}  # the user's last radius in Similar, by similar_key
         self.stopped = False  # the groups shown were found with some pairs left unread (the user cancelled)
         self.questions = Latest(context.catalog_path, self)
+        self.carry_question = Latest(context.catalog_path, self)  # what the photo kept would keep from its copies
         self.reading = _Reading(self)
         self.reading.read.connect(self._read)
         self.reading_cancel: threading.Event | None = None
@@ -816,9 +835,28 @@ class DuplicatesView(QWidget):
         self.group_title.setText(title.format(number=self.list.currentRow() + 1, total=len(self.choices),
                                               marked=marked))
         self.trash_group_button.setEnabled(bool(choice.remove))
+        self._ask_carry(choice)
         if changed:
             self.table.changed(self.list.currentRow())
             self._summarize()
+
+    def _ask_carry(self, choice: Choice) -> None:
+        """Say on the kept photo's card what it would keep from the copies marked, read in a worker (it reads the
+        photos' metadata): shown before the move, as the move will write it."""
+        for card in self.cards:
+            card.carry.hide()
+        pair = carry_pair(choice.group, choice.keep, choice.remove) if self.context.prefs.carry_metadata else None
+        if pair is None:
+            self.carry_question.drop()
+            return
+        self.carry_question.run(_carry_words, *pair, done=self._show_carry, failed=lambda line: None)
+
+    def _show_carry(self, answer: tuple[str, str]) -> None:
+        keeper, words = answer
+        for card in self.cards:
+            if card.member.file.path == keeper and words:
+                card.carry.setText(self.tr("Keeps from the copies marked: {what}").format(what=escape(words)))
+                card.carry.show()
 
     def _keep(self, member: Member) -> None:
         self.current().keep_this(member)
@@ -910,7 +948,9 @@ class DuplicatesView(QWidget):
             self.tr("Move photos to the trash"),
             self.tr("Move {photos} from {groups} to the trash?{note}\n\nThis frees {size}. The photo kept in each "
                     "group stays where it is. A photo's RAW, its sidecars (.xmp) and a Live Photo's video go with "
-                    "it. You can undo this (Ctrl+Z) or restore the files from the system trash.").format(
+                    "it.{carry} You can undo this (Ctrl+Z) or restore the files from the system trash.").format(
+                carry=self.tr(" What a copy knows that the photo kept lacks (capture date, place, keywords, rating) "
+                              "is kept in the kept photo's .xmp sidecar.") if self.context.prefs.carry_metadata else "",
                 photos=_count(count, self.tr("{count} photo"), self.tr("{count} photos")),
                 groups=_count(len(todo), self.tr("{count} group"), self.tr("{count} groups")), note=note,
                 size=human_bytes(freed)),
@@ -921,18 +961,25 @@ class DuplicatesView(QWidget):
     def _run_trash(self, choices: list[Choice]) -> None:
         self.busy = True
         work = [(c.paths, c.group) for c in choices]
+        pairs = [carry_pair(c.group, c.keep, c.remove) for c in choices] if self.context.prefs.carry_metadata else []
         self.asked = {p for c in choices for p in c.paths}
-        run_task(self.context.catalog_path, _trash, work, done=self._trashed, failed=self._trash_failed)
+        run_task(self.context.catalog_path, _trash, work, [p for p in pairs if p], done=self._trashed,
+                 failed=self._trash_failed)
 
     def _trashed(self, result: TrashResult) -> None:
         for path in result.moved:
             self.context.thumbnails.forget(path)
         photos = len(set(result.moved) & self.asked)  # the others went with them: RAWs, sidecars, videos
+        for made in result.carried:  # the app's log says what went where; the message counts them
+            log_line(f"kept in {made.sidecar}: {made.words()}")
         more = len(result.moved) - photos
         done = (self.tr("Moved {photos} to the trash. Ctrl+Z puts them back.") if not more else
                 self.tr("Moved {photos} to the trash, with {more} that go with them. Ctrl+Z puts them back.")).format(
             photos=_count(photos, self.tr("{count} photo"), self.tr("{count} photos")),
             more=_count(more, self.tr("{count} file"), self.tr("{count} files")))
+        if result.carried:
+            done += " " + _count(len(result.carried), self.tr("What the copies knew is kept in {count} sidecar (.xmp)."),
+                                 self.tr("What the copies knew is kept in {count} sidecars (.xmp)."))
         self._report(result, done, self.tr("Some photos were not moved"))
 
     def _report(self, result: TrashResult, done: str, refused_title: str) -> None:

@@ -139,6 +139,11 @@ class SettingsDialog(QDialog):
         self.hidden = QCheckBox(self.tr("Include hidden folders and files when scanning"))
         self.hidden.setToolTip(self.tr("Also scan folders and files whose names start with a dot"))
         self.hidden.setChecked(prefs.include_hidden)
+        self.carry = QCheckBox(self.tr("Keep what a copy knows in the photo kept"))
+        self.carry.setToolTip(self.tr("When copies go to the trash, the capture date, place, camera, keywords, rating "
+                                      "and title that the photo kept lacks are written to its .xmp sidecar (the photo "
+                                      "itself is never changed; Undo takes it back)"))
+        self.carry.setChecked(prefs.carry_metadata)
         self.theme = QComboBox()
         self.theme.setAccessibleName(self.tr("Appearance"))
         self.theme.setToolTip(self.tr("Light or dark colours, or as the system sets them"))
@@ -178,6 +183,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.model_info)
         form.addRow(self.tr("What counts as a copy"), strictness_box)
         form.addRow(self.tr("Copy to keep"), self.rules)
+        form.addRow("", self.carry)
         form.addRow(self.tr("Thumbnail cache"), self.cache)
         form.addRow("", self.hidden)
         form.addRow(self.tr("Appearance"), self.theme)
@@ -275,6 +281,7 @@ class SettingsDialog(QDialog):
         prefs.keeper_rules = [self.rules.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.rules.count())]
         prefs.thumbnail_cache_mb = self.cache.value()
         prefs.include_hidden = self.hidden.isChecked()
+        prefs.carry_metadata = self.carry.isChecked()
         prefs.theme = self.theme.currentData()
         super().accept()
 

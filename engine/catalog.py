@@ -119,12 +119,34 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE features ADD COLUMN made_at INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        5,
+        "metadata carried to the keeper: each sidecar write journaled before it happens, with the bytes it replaced",
+        """
+        CREATE TABLE sidecar_journal (
+            id INTEGER PRIMARY KEY,
+            batch INTEGER NOT NULL,
+            photo_path TEXT NOT NULL,
+            sidecar_path TEXT NOT NULL,
+            previous BLOB,
+            written_hash TEXT NOT NULL,
+            intended_at TEXT NOT NULL,
+            written_at TEXT,
+            restored_at TEXT
+        );
+        CREATE INDEX sidecar_journal_by_batch ON sidecar_journal(batch);
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 VERIFICATION_MIGRATION = 3  # the features and verdicts tables (engine.verification)
 # Migrations that only add caches: a read-only catalog without them is read as it is (and keeps nothing).
 FEATURES_AGE_MIGRATION = 4  # features.made_at
 CACHE_MIGRATIONS = {VERIFICATION_MIGRATION, FEATURES_AGE_MIGRATION}
+SIDECAR_JOURNAL_MIGRATION = 5  # sidecar_journal (engine.keeper_metadata)
+# Migrations a read-only catalog may lack and still be read: caches, and journals that only a write (a trash batch,
+# its undo) fills, which a read-only catalog cannot do anyway.
+READ_ONLY_MAY_LACK = CACHE_MIGRATIONS | {SIDECAR_JOURNAL_MIGRATION}
 
 
 def _is_read_only_error(exc: sqlite3.DatabaseError) -> bool:
@@ -242,9 +264,37 @@ class JournalEntry:
     moved_at: str | None  # None: the move was intended and may not have happened (the process died there)
 
 
+@dataclass(frozen=True, slots=True)
+class SidecarEntry:
+    """One write of a photo's XMP sidecar (metadata carried from the copies of a trash batch), with what it
+    replaced, so the batch's undo can put the sidecar back."""
+
+    id: int
+    batch: int  # the trash batch the carry belongs to
+    photo_path: str  # the keeper whose sidecar it is
+    sidecar_path: str
+    previous: bytes | None  # the sidecar's bytes before the write; None: there was no sidecar
+    written_hash: str  # content hash of the bytes written (engine.images.content_hash)
+    intended_at: str
+    written_at: str | None  # None: the write was intended and may not have happened (the process died there)
+    restored_at: str | None
+
+
 _FILE_COLUMNS = ("id, path, size, mtime_ns, content_hash, width, height, format, captured_at, error, missing_since, "
                  "camera, has_gps")
 _JOURNAL_COLUMNS = "id, batch, original_path, trashed_path, content_hash, size, trashed_at, restored_at, moved_at"
+
+
+_SIDECAR_COLUMNS = ("id, batch, photo_path, sidecar_path, previous, written_hash, intended_at, written_at, "
+                    "restored_at")
+
+
+def _sidecar_entry(row: tuple) -> SidecarEntry:
+    values = list(row)
+    values[2], values[3] = from_db(values[2]), from_db(values[3])
+    if values[4] is not None:
+        values[4] = bytes(values[4])
+    return SidecarEntry(*values)
 
 
 def _file_row(row: tuple) -> FileRow:
@@ -318,7 +368,7 @@ class Catalog:
                 self._conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=busy_timeout, isolation_level=None)
                 self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
                 self._refuse_foreign()
-                if [version for version, _ in self.pending() if version not in CACHE_MIGRATIONS]:
+                if [version for version, _ in self.pending() if version not in READ_ONLY_MAY_LACK]:
                     raise CatalogError(
                         f"catalog {printable(self.path)} is read-only and was made by an older PhotoHash; open it once "
                         f"where it can be written, so that it is upgraded")
@@ -726,7 +776,11 @@ class Catalog:
     # -- trash journal --------------------------------------------------------------------------
 
     def next_trash_batch(self) -> int:
-        return (self._read("SELECT COALESCE(MAX(batch), 0) FROM trash_journal")[0][0] or 0) + 1
+        """A batch number no journal has used: a batch whose moves were all refused may still have written (and
+        taken back) a keeper's sidecar."""
+        sidecars = " UNION ALL SELECT batch FROM sidecar_journal" if self._has_sidecar_journal() else ""
+        return (self._read(f"SELECT COALESCE(MAX(batch), 0) FROM (SELECT batch FROM trash_journal{sidecars})")[0][0]
+                or 0) + 1
 
     def journal_intend(self, batch: int, original_path: str, content_hash: str | None, size: int | None) -> int:
         """Record a move to the trash *before* it happens: a process killed during the move leaves a row that
@@ -767,3 +821,51 @@ class Catalog:
         with self.transaction() as conn:
             conn.execute("UPDATE trash_journal SET restored_at = ? WHERE id = ?", (now_iso(), entry_id))
 
+    # -- sidecar journal ------------------------------------------------------------------------
+    # Metadata carried to a keeper is written to its XMP sidecar (engine.keeper_metadata); each write is journaled
+    # here before it happens, with the bytes it replaces, so the trash batch's undo can put the sidecar back, also
+    # after a crash between the two.
+
+    def _has_sidecar_journal(self) -> bool:
+        """False only for a read-only catalog of an older schema (READ_ONLY_MAY_LACK), which holds no sidecar writes."""
+        return not self.read_only or SIDECAR_JOURNAL_MIGRATION in self.applied()
+
+    def sidecar_intend(self, batch: int, photo_path: str, sidecar_path: str, previous: bytes | None,
+                       written_hash: str) -> int:
+        """Record a sidecar write *before* it happens: a process killed during the write leaves a row that the undo
+        can finish or drop (:meth:`sidecar_written` completes it, :meth:`sidecar_forget` drops it)."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "INSERT INTO sidecar_journal (batch, photo_path, sidecar_path, previous, written_hash, intended_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (batch, to_db(photo_path), to_db(sidecar_path), previous, written_hash, now_iso()),
+            ).lastrowid
+
+    def sidecar_written(self, entry_id: int) -> None:
+        """The write happened."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE sidecar_journal SET written_at = ? WHERE id = ?", (now_iso(), entry_id))
+
+    def sidecar_forget(self, entry_id: int) -> None:
+        """The intended write did not happen: the sidecar is as it was."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sidecar_journal WHERE id = ?", (entry_id,))
+
+    def sidecar_mark_restored(self, entry_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE sidecar_journal SET restored_at = ? WHERE id = ?", (now_iso(), entry_id))
+
+    def sidecar_journal(self, batch: int | None = None, *, only_pending: bool = False) -> list[SidecarEntry]:
+        """Sidecar writes, newest batch first and in the order they were made within a batch; ``only_pending``
+        leaves out restored ones."""
+        if not self._has_sidecar_journal():
+            return []
+        clauses, params = [], []
+        if batch is not None:
+            clauses.append("batch = ?")
+            params.append(batch)
+        if only_pending:
+            clauses.append("restored_at IS NULL")
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._read(f"SELECT {_SIDECAR_COLUMNS} FROM sidecar_journal {where} ORDER BY batch DESC, id", params)
+        return [_sidecar_entry(r) for r in rows]

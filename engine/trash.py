@@ -32,6 +32,7 @@ from .catalog import Catalog
 from .duplicates import Group
 from .errors import FileError, TrashError
 from .images import content_hash, read_regular_file
+from .keeper_metadata import Carried, carry_metadata, undo_carried
 from .stacks import stack_on_disk
 
 
@@ -40,6 +41,7 @@ class TrashResult:
     batch: int | None
     moved: list[str] = field(default_factory=list)  # moved to the trash, or restored by undo
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+    carried: list[Carried] = field(default_factory=list)  # metadata kept in the keepers' sidecars (trash only)
 
 
 def _trash_dirs(path: str) -> list[Path]:
@@ -136,15 +138,22 @@ def _unchanged(row) -> bool:
     return (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns)
 
 
-def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Group] | None = None) -> TrashResult:
+def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Group] | None = None,
+                carry: Sequence[tuple[str, Sequence[str]]] = ()) -> TrashResult:
     """Move ``paths`` to the system trash, journaling each move; refused ones say why.
 
     Each photo moves with its stack (engine.stacks): the RAW beside a JPEG, a Live Photo's video, the sidecars. A
     stack moves whole or not at all: one of its files refused refuses it, and one the trash refuses puts back the
-    files of its stack already moved."""
+    files of its stack already moved.
+
+    ``carry``: (keeper, its copies) pairs. Before its copies move, what the keeper lacks that they had (capture
+    date, GPS, camera, keywords, rating, title) is written to the keeper's XMP sidecar (engine.keeper_metadata), in
+    the same batch: undone with it. A copy whose metadata cannot be kept does not move; a carry whose copies all
+    stay is taken back."""
     paths = list(dict.fromkeys(os.fspath(p) for p in paths))
     result = TrashResult(catalog.next_trash_batch())
     refused = _refusals(catalog, paths, groups)
+    sources = _carry(catalog, result, carry, [p for p in paths if p not in refused], refused)
     done: set[str] = set()
     for path in paths:
         if path in done:
@@ -167,7 +176,33 @@ def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Grou
         else:
             result.moved.extend(moving)
             done.update(moving)
+    stayed = [made for made in result.carried if not done & set(sources[made.entry_id])]
+    if stayed:  # none of its copies moved: the keeper's sidecar goes back as it was
+        undo_carried(catalog, result.batch, {made.entry_id for made in stayed})
+        result.carried = [made for made in result.carried if made not in stayed]
     return result
+
+
+def _carry(catalog: Catalog, result: TrashResult, carry: Sequence[tuple[str, Sequence[str]]], going: Sequence[str],
+           refused: dict[str, str]) -> dict[int, list[str]]:
+    """Keep what each keeper lacks from its copies that are going; returns each carry's copies by journal entry."""
+    going = set(going)
+    sources: dict[int, list[str]] = {}
+    for keeper, copies in carry:
+        copies = [os.fspath(c) for c in copies if os.fspath(c) in going]
+        if not copies:
+            continue
+        try:
+            made = carry_metadata(catalog, result.batch, keeper, copies)
+        except FileError as exc:
+            for copy in copies:
+                refused[copy] = (f"what it knows that {os.path.basename(keeper)} lacks could not be kept "
+                                 f"({exc.reason})")
+            continue
+        if made is not None:
+            result.carried.append(made)
+            sources[made.entry_id] = copies
+    return sources
 
 
 def _stack_refusal(catalog: Catalog, moving: Sequence[str]) -> str | None:
@@ -246,6 +281,7 @@ def undo(catalog: Catalog, batch: int | None = None) -> TrashResult:
         catalog.journal_mark_restored(entry.id)
         catalog.set_missing([entry.original_path], False)
         result.moved.append(entry.original_path)
+    result.failed += undo_carried(catalog, batch)  # the keepers' sidecars as they were before the batch
     return result
 
 

@@ -12,6 +12,8 @@ from dataclasses import asdict
 from engine.duplicates import STRICTNESS, Group, candidate_search, model_groups, similar_groups, verified_groups
 from engine.keepers import KEEPER_RULES
 from engine.errors import UsageError, printable
+from engine.bulk import carry_pair
+from engine.keeper_metadata import carry_preview, sidecar_for
 from engine.stacks import stack_on_disk
 from engine.trash import trash_files, undo
 from engine.units import human_bytes
@@ -65,6 +67,11 @@ def register(sub, common) -> None:
         "--trash-similar", action="store_true",
         help="with --similar or a --radius above the model's duplicate radius: also move the photos that are only "
              "similar to the one kept (never without this flag)",
+    )
+    p.add_argument(
+        "--no-carry-metadata", dest="carry", action="store_false",
+        help="do not keep what a copy knows and the photo kept lacks (capture date, GPS, camera, keywords, rating, "
+             "title) in the kept photo's .xmp sidecar (kept by default; undone with the batch)",
     )
     p.set_defaults(run=run_trash)
 
@@ -227,18 +234,26 @@ def run_trash(args) -> int:
             paths += [m.file.path for g in groups for m in g.similar]
         chosen = set(paths)
         freed = sum(m.bytes for g in groups for m in g.members if m.file.path in chosen)
+        pairs = [carry_pair(g, g.keeper.file.id, [m.file.id for m in g.members if m.file.path in chosen])
+                 for g in groups] if args.carry else []
+        carry = [pair for pair in pairs if pair]
         if not args.yes:
             going = {p: stack_on_disk(catalog, p).paths for p in paths}  # each photo with what moves with it
+            kept = [(keeper, sidecar_for(keeper), fields) for keeper, copies in carry
+                    if (fields := carry_preview(keeper, copies))]
             if args.json:
                 print_json({"dry_run": True, "radius": radius, "would_move": [q for p in paths for q in going[p]],
-                            "bytes": freed})
+                            "bytes": freed, "would_carry": [{"keeper": k, "sidecar": s, "what": f.words()}
+                                                            for k, s, f in kept]})
             else:
                 for p in paths:
                     print(f"would move to trash: {printable(p)}{_with(q for q in going[p] if q != p)}")
+                for keeper, sidecar, fields in kept:
+                    print(f"would keep in {printable(os.path.basename(sidecar))}: {fields.words()}")
                 print(f"{plural(sum(map(len, going.values())), 'file')} ({human_bytes(freed)}) would go to the trash; "
                       f"add --yes to move them")
             return 0
-        result = trash_files(catalog, paths, groups=groups)
+        result = trash_files(catalog, paths, groups=groups, carry=carry)
     # the undo must reach the same catalog, from any folder: the one given, absolute and shell-quoted
     where = f" --catalog {shlex.quote(os.path.abspath(args.catalog))}" if args.catalog else ""
     return _report(args, result, verb="moved to the trash",
@@ -269,11 +284,14 @@ def _report(args, result, verb: str, hint: str | None) -> int:
                 "batch": result.batch,
                 "done": result.moved,
                 "failed": [{"path": p, "reason": r} for p, r in result.failed],
+                "carried": [{"keeper": c.keeper, "sidecar": c.sidecar, "what": c.words()} for c in result.carried],
             }
         )
     else:
         for path, reason in result.failed:
             print(f"not {verb}: {printable(path)}: {reason}", file=sys.stderr)
+        for made in result.carried:
+            print(f"kept in {printable(os.path.basename(made.sidecar))}: {made.words()}")
         print(f"{plural(len(result.moved), 'file')} {verb}, {len(result.failed)} refused")
         if hint and result.moved:
             print(hint)

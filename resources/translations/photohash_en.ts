@@ -712,6 +712,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Keeps from the copies marked: {what}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Marked for the trash</source>
         <translation type="unfinished"></translation>
     </message>
@@ -752,12 +756,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Move {photos} from {groups} to the trash?{note}
-
-This frees {size}. The photo kept in each group stays where it is. A photo&apos;s RAW, its sidecars (.xmp) and a Live Photo&apos;s video go with it. You can undo this (Ctrl+Z) or restore the files from the system trash.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Moved {photos} to the trash. Ctrl+Z puts them back.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -779,6 +777,24 @@ This frees {size}. The photo kept in each group stays where it is. A photo&apos;
     </message>
     <message>
         <source>Some photos were not moved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move {photos} from {groups} to the trash?{note}
+
+This frees {size}. The photo kept in each group stays where it is. A photo&apos;s RAW, its sidecars (.xmp) and a Live Photo&apos;s video go with it.{carry} You can undo this (Ctrl+Z) or restore the files from the system trash.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> What a copy knows that the photo kept lacks (capture date, place, keywords, rating) is kept in the kept photo&apos;s .xmp sidecar.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the copies knew is kept in {count} sidecar (.xmp).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the copies knew is kept in {count} sidecars (.xmp).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1532,6 +1548,10 @@ This frees {size}. The photo kept in each group stays where it is. A photo&apos;
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Written to its .xmp sidecar when the copies go to the trash; the photo itself is not changed, and Undo takes it back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Another shot of the same scene, not a copy: never marked for you</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2173,6 +2193,14 @@ To enable it, install PhotoHash with its training extra:
     </message>
     <message>
         <source> MB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep what a copy knows in the photo kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When copies go to the trash, the capture date, place, camera, keywords, rating and title that the photo kept lacks are written to its .xmp sidecar (the photo itself is never changed; Undo takes it back)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
