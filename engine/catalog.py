@@ -137,6 +137,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX sidecar_journal_by_batch ON sidecar_journal(batch);
         """,
     ),
+    (
+        6,
+        "videos: the codes of frames sampled across each video, per model (engine.videos)",
+        """
+        CREATE TABLE video_codes (
+            model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            duration REAL NOT NULL,
+            step REAL NOT NULL,
+            times BLOB NOT NULL,
+            codes BLOB NOT NULL,
+            PRIMARY KEY (model_id, file_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX video_codes_by_file ON video_codes(file_id);
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 VERIFICATION_MIGRATION = 3  # the features and verdicts tables (engine.verification)
@@ -146,7 +162,8 @@ CACHE_MIGRATIONS = {VERIFICATION_MIGRATION, FEATURES_AGE_MIGRATION}
 SIDECAR_JOURNAL_MIGRATION = 5  # sidecar_journal (engine.keeper_metadata)
 # Migrations a read-only catalog may lack and still be read: caches, and journals that only a write (a trash batch,
 # its undo) fills, which a read-only catalog cannot do anyway.
-READ_ONLY_MAY_LACK = CACHE_MIGRATIONS | {SIDECAR_JOURNAL_MIGRATION}
+VIDEO_MIGRATION = 6  # video_codes: a read-only catalog without it has no videos
+READ_ONLY_MAY_LACK = CACHE_MIGRATIONS | {SIDECAR_JOURNAL_MIGRATION, VIDEO_MIGRATION}
 
 
 def _is_read_only_error(exc: sqlite3.DatabaseError) -> bool:
@@ -233,6 +250,16 @@ class ModelRow:
 
 
 @dataclass(frozen=True, slots=True)
+class VideoCodes:
+    """A video as the catalog keeps it for one model: its length, and the codes of frames sampled across it."""
+
+    duration: float  # seconds
+    step: float  # seconds between the times sampled
+    times: np.ndarray  # float64 [k], seconds from the start
+    codes: np.ndarray  # packed uint8 [k, bits / 8]
+
+
+@dataclass(frozen=True, slots=True)
 class ScanRecord:
     """One scanned file, ready to be committed: either a code or an error."""
 
@@ -249,6 +276,7 @@ class ScanRecord:
     camera: str | None = None
     has_gps: bool | None = None
     similar_code: bytes | None = None  # the model's similarity code, when it has one (kept under its own model row)
+    video: VideoCodes | None = None  # a video's frame codes, in place of a photo's code
 
 
 @dataclass(frozen=True, slots=True)
@@ -637,10 +665,12 @@ class Catalog:
 
     def file_states(self, model_id: int) -> dict[str, FileState]:
         """Every known path with what a scan needs to skip it (one query, fast for 100k files)."""
+        videos = ("OR EXISTS (SELECT 1 FROM video_codes v WHERE v.model_id = ? AND v.file_id = f.id)"
+                  if self._has_videos() else "")
         rows = self._read(
             "SELECT f.path, f.id, f.size, f.mtime_ns, f.error IS NOT NULL, f.missing_since IS NOT NULL, "
-            "c.file_id IS NOT NULL FROM files f LEFT JOIN codes c ON c.file_id = f.id AND c.model_id = ?",
-            (model_id,),
+            f"c.file_id IS NOT NULL {videos} FROM files f LEFT JOIN codes c ON c.file_id = f.id AND c.model_id = ?",
+            (model_id, model_id) if videos else (model_id,),
         )
         return {from_db(r[0]): FileState(r[1], r[2], r[3], bool(r[6]), bool(r[4]), bool(r[5])) for r in rows}
 
@@ -671,6 +701,8 @@ class Catalog:
                     file_id = old[0]
                     if (old[1], old[2]) != (rec.size, rec.mtime_ns) or rec.code is None:
                         conn.execute("DELETE FROM codes WHERE file_id = ?", (file_id,))
+                    if (old[1], old[2]) != (rec.size, rec.mtime_ns) or rec.video is None:
+                        conn.execute("DELETE FROM video_codes WHERE file_id = ?", (file_id,))
                     conn.execute(
                         "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, width = ?, height = ?, "
                         "format = ?, captured_at = ?, error = ?, camera = ?, has_gps = ?, scanned_at = ?, "
@@ -682,6 +714,12 @@ class Catalog:
                     if code is not None and row_id is not None:
                         conn.execute("INSERT OR REPLACE INTO codes (model_id, file_id, code) VALUES (?, ?, ?)",
                                      (row_id, file_id, code))
+                if rec.video is not None:
+                    v = rec.video
+                    conn.execute("INSERT OR REPLACE INTO video_codes (model_id, file_id, duration, step, times, codes) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", (model_id, file_id, v.duration, v.step,
+                                                               np.asarray(v.times, np.float64).tobytes(),
+                                                               np.ascontiguousarray(v.codes, np.uint8).tobytes()))
                 count += 1
         return count
 
@@ -712,6 +750,22 @@ class Catalog:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         packed = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(len(rows), nbytes)
         return ids, packed
+
+    def _has_videos(self) -> bool:
+        """False only for a read-only catalog of an older schema (READ_ONLY_MAY_LACK), which has no videos."""
+        return not self.read_only or VIDEO_MIGRATION in self.applied()
+
+    def video_codes(self, model_id: int) -> dict[int, VideoCodes]:
+        """Every present video's frame codes for one model, by file id."""
+        if not self._has_videos():
+            return {}
+        rows = self._read(
+            "SELECT v.file_id, v.duration, v.step, v.times, v.codes, m.bits FROM video_codes v "
+            "JOIN files f ON f.id = v.file_id JOIN models m ON m.id = v.model_id "
+            "WHERE v.model_id = ? AND f.missing_since IS NULL ORDER BY v.file_id", (model_id,))
+        return {file_id: VideoCodes(duration, step, np.frombuffer(times, np.float64),
+                                    np.frombuffer(codes, np.uint8).reshape(-1, bits // 8))
+                for file_id, duration, step, times, codes, bits in rows}
 
     def files(self, ids: Iterable[int]) -> dict[int, FileRow]:
         ids = list(ids)
@@ -746,9 +800,10 @@ class Catalog:
         return [(from_db(p), e) for p, e in rows]
 
     def exact_copy_groups(self) -> list[list[int]]:
-        """Files present on disk that share a content hash, as lists of file ids."""
+        """Photos present on disk that share a content hash, as lists of file ids (videos are grouped apart)."""
+        videos = " AND id NOT IN (SELECT file_id FROM video_codes)" if self._has_videos() else ""  # engine.videos' own
         rows = self._read(
-            "SELECT content_hash, id FROM files WHERE missing_since IS NULL AND content_hash IN ("
+            f"SELECT content_hash, id FROM files WHERE missing_since IS NULL{videos} AND content_hash IN ("
             " SELECT content_hash FROM files WHERE missing_since IS NULL AND content_hash IS NOT NULL"
             " GROUP BY content_hash HAVING COUNT(*) > 1) ORDER BY content_hash, id"
         )

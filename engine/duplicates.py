@@ -34,6 +34,7 @@ from .model import HashModel
 from .stacks import Stacks, catalog_stacks
 from .verification import Verifier
 from .verify import Verdict
+from .videos import VideoSignature, compare_videos, video_groups
 
 
 
@@ -49,6 +50,7 @@ class Member:
     via: str = ""  # a copy verified against another member, not the keeper: that member's path
     saved: str = ""  # how its file differs from the keeper's: "re-encoded", "saved as PNG" ("": same format or exact)
     stack: tuple[FileRow, ...] = ()  # the other photos of its stack (the RAW beside its JPEG): shown and moved with it
+    described: str = ""  # how it compares with the keeper where no verdict says: a video's ("trimmed: 18 s of 1 min")
 
     @property
     def bytes(self) -> int:
@@ -62,6 +64,8 @@ class Member:
             return ""
         if self.exact:
             return "same bytes"
+        if self.described:
+            return self.described
         if self.verdict is None:
             return ""
         if self.verdict.kind == "unverified":
@@ -86,7 +90,8 @@ class Member:
 class Group:
     members: list[Member]  # keeper first, then by distance and path
     kind: str  # "exact": all the others have the keeper's bytes; "similar": all the others are similar; "copy": verified
-    # copies (and exact ones); "series": the same scene a moment apart, never removable; else "near" (not verified)
+    # copies (and exact ones); "series": the same scene a moment apart, never removable; "video": videos whose frames
+    # match (engine.videos); else "near" (not verified)
     decided_by: str = ""  # why the keeper was chosen, in plain words: "more pixels (4000×3000 vs 2000×1500)"
     keeper_rule: str = ""  # the rule that decided: a KEEPER_RULES name, "reference", or "" (nothing to decide)
 
@@ -638,3 +643,42 @@ def _saved(keeper: FileRow, f: FileRow) -> str:
 
 def _distance(a: np.ndarray | None, b: np.ndarray | None) -> int:
     return -1 if a is None or b is None else int(np.bitwise_count(np.bitwise_xor(a, b)).sum())
+
+
+def video_duplicates(catalog: Catalog, model: HashModel, *, reference_folders: Iterable[str] = (),
+                     keeper_rules: Sequence[str] = KEEPER_RULES) -> list[Group]:
+    """Groups of videos that are copies (re-encoded, resized, trimmed: engine.videos matches their frames in order),
+    largest saving first; a photo is never in one. A Live Photo's video is left out: it goes with its still."""
+    rules, references = check_rules(keeper_rules), [os.fspath(f) for f in reference_folders]
+    info = model.info
+    stored = catalog.video_codes(model_row_id(catalog, model))
+    rows = catalog.files(stored)
+    stills = {(os.path.dirname(f.path), os.path.splitext(os.path.basename(f.path))[0].casefold())
+              for f in catalog.all_files() if f.id not in stored}
+    signatures = {}
+    for file_id, v in stored.items():
+        f = rows.get(file_id)
+        if f is None or (os.path.dirname(f.path), os.path.splitext(os.path.basename(f.path))[0].casefold()) in stills:
+            continue
+        signatures[f.path] = (f, VideoSignature(f.path, v.duration, f.width or 0, f.height or 0, v.step, v.times,
+                                                v.codes))
+    radius, gates = info.radius_duplicate, info.gates_for(info.radius_duplicate)
+    groups = []
+    for paths in video_groups([s for _, s in signatures.values()], radius, gates):
+        files = [signatures[p][0] for p in paths]
+        keeper, rule, reason, protected = keeper_among(files, rules, references)
+        longest = signatures[paths[0]][1]  # every member is a copy of it (engine.videos.video_groups)
+        members = [Member(keeper, 0, True, keeper.id in protected, False)]
+        for f in sorted(files, key=lambda f: f.path):
+            if f.id == keeper.id:
+                continue
+            exact = bool(f.content_hash and f.content_hash == keeper.content_hash)
+            if paths[0] in (keeper.path, f.path):
+                said = compare_videos(signatures[keeper.path][1], signatures[f.path][1], radius, gates).reason
+            else:
+                said = (f"a copy of {os.path.basename(longest.path)}: "
+                        f"{compare_videos(longest, signatures[f.path][1], radius, gates).reason}")
+            members.append(Member(f, 0, False, f.id in protected, exact, described=said))
+        groups.append(Group(members, "video", reason, rule))
+    groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
+    return groups

@@ -38,6 +38,13 @@ try:
 except ImportError:  # pragma: no cover - rawpy is a dependency; without it RAW files are skipped as before
     RAW_AVAILABLE = False
 
+try:  # videos (engine.videos): FFmpeg in PyAV's wheel
+    import av  # noqa: F401  (only whether it is there)
+
+    VIDEO_AVAILABLE = True
+except ImportError:  # pragma: no cover - av is a dependency; without it videos are skipped as before
+    VIDEO_AVAILABLE = False
+
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "HEIF", "MPO"})
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff",
@@ -52,7 +59,8 @@ RAW_PREVIEW_MIN_SIDE = 1024
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".m4v", ".3gp", ".mts", ".m2ts", ".webm", ".wmv"})
 # Names skipped without being opened. Every other name that is not an image's is sniffed (16 bytes): a photo saved
 # as "x.svg" or "x.txt" is still a photo. A .thm is a camera's JPEG thumbnail of a video, not a photo of its own.
-# Videos are large and, in a cloud folder (OneDrive, iCloud), opening an online-only one downloads all of it.
+# Videos are found by their names alone (and left out when a scan is asked to): they are large and, in a cloud folder
+# (OneDrive, iCloud), opening an online-only one downloads all of it.
 UNSNIFFED_EXTENSIONS = VIDEO_EXTENSIONS | {".thm"}
 MAX_FILE_BYTES = 2 << 30  # 2 GiB: beyond any photo within MAX_PIXELS; a bound on what one read may hold
 _OPEN_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -121,10 +129,17 @@ def looks_like_image(head: bytes) -> bool:
     )
 
 
-def _is_candidate(path: str, name: str) -> bool:
+def is_video(path: str) -> bool:
+    """Named as a video (engine.videos reads it, never as a photo)."""
+    return os.path.splitext(path)[1].lower() in VIDEO_EXTENSIONS
+
+
+def _is_candidate(path: str, name: str, videos: bool = True) -> bool:
     ext = os.path.splitext(name)[1].lower()
     if ext in IMAGE_EXTENSIONS or (ext in RAW_EXTENSIONS and RAW_AVAILABLE):
         return True
+    if ext in VIDEO_EXTENSIONS:
+        return videos and VIDEO_AVAILABLE
     if ext in UNSNIFFED_EXTENSIONS:
         return False
     return _sniff(path)
@@ -155,8 +170,10 @@ def _skip_folder(name: str, include_hidden: bool) -> bool:
     return name.startswith(".") or name in SYSTEM_FOLDERS or name.startswith(".Trash-")
 
 
-def walk(roots: Iterable[str | os.PathLike[str]], *, include_hidden: bool = False) -> Iterator[FileEntry | FileError]:
-    """Yield candidate photos under the roots (a root may be a single file), in name order.
+def walk(roots: Iterable[str | os.PathLike[str]], *, include_hidden: bool = False,
+         videos: bool = True) -> Iterator[FileEntry | FileError]:
+    """Yield candidate photos (and, with ``videos``, videos) under the roots (a root may be a single file), in name
+    order.
 
     Symbolic links are followed, but every folder is entered once (by device and inode), so link
     loops end. Hidden entries and system folders (thumbnail caches, recycle bins) are skipped
@@ -175,14 +192,15 @@ def walk(roots: Iterable[str | os.PathLike[str]], *, include_hidden: bool = Fals
             yield FileError(root, f"cannot read ({exc.strerror})")
             continue
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk_folder(root, st, include_hidden, visited)
+            yield from _walk_folder(root, st, include_hidden, visited, videos)
         elif not stat.S_ISREG(st.st_mode):
             yield FileError(root, f"not a regular file ({_kind(st.st_mode)})")  # asked for by name: say why not
-        elif _is_candidate(root, os.path.basename(root)):
+        elif _is_candidate(root, os.path.basename(root), videos):
             yield FileEntry(root, st.st_size, st.st_mtime_ns)
 
 
-def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited: set) -> Iterator[FileEntry | FileError]:
+def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited: set,
+                 videos: bool) -> Iterator[FileEntry | FileError]:
     key = (st.st_dev, st.st_ino)
     if key in visited:
         return
@@ -215,9 +233,9 @@ def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited:
             except OSError as exc:
                 yield FileError(entry.path, f"cannot read folder ({exc.strerror})")
                 continue
-            yield from _walk_folder(entry.path, sub, include_hidden, visited)
+            yield from _walk_folder(entry.path, sub, include_hidden, visited, videos)
         elif is_file:
-            if not _is_candidate(entry.path, entry.name):
+            if not _is_candidate(entry.path, entry.name, videos):
                 continue
             try:
                 est = entry.stat()
@@ -259,6 +277,18 @@ def open_regular_file(path: str | os.PathLike[str]) -> io.BufferedReader:
             raise FileError(path, "is a folder, not a file")
         raise FileError(path, f"not a regular file ({_kind(st.st_mode)})")
     return os.fdopen(fd, "rb")
+
+
+def hash_file(path: str | os.PathLike[str]) -> str:
+    """:func:`content_hash` of a file of any size, read a piece at a time (a video may be larger than memory)."""
+    digest = hashlib.blake2b(digest_size=16)
+    with open_regular_file(path) as fh:
+        try:
+            while piece := fh.read(1 << 22):
+                digest.update(piece)
+        except OSError as exc:
+            raise FileError(os.fspath(path), f"cannot read ({exc.strerror or exc})") from None
+    return digest.hexdigest()
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:

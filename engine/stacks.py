@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from .catalog import Catalog, FileRow
-from .images import IMAGE_EXTENSIONS, RAW_EXTENSIONS
+from .images import IMAGE_EXTENSIONS, RAW_EXTENSIONS, is_video
 
 SIDECAR_EXTENSIONS = frozenset({".xmp", ".aae", ".pp3", ".dop", ".on1"})
 LIVE_VIDEO_EXTENSIONS = frozenset({".mov", ".mp4"})  # a Live Photo's (iPhone) or Motion Photo's clip beside its still
@@ -51,7 +51,8 @@ def find_stacks(photos: Mapping[str, str | None], folder_names: Mapping[str, Ite
     from disk, and only stacks of two photos or more are found (what grouping needs)."""
     by_key: dict[tuple[str, str], list[str]] = {}
     for path in photos:
-        by_key.setdefault(_key(path), []).append(path)
+        if not is_video(path):  # a video beside a photo of its name is a Live Photo's: a companion, found on disk
+            by_key.setdefault(_key(path), []).append(path)
     listed: dict[str, list[str]] = {}
 
     def names_in(folder: str) -> list[str]:

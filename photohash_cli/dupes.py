@@ -9,7 +9,8 @@ import shlex
 import sys
 from dataclasses import asdict
 
-from engine.duplicates import STRICTNESS, Group, candidate_search, model_groups, similar_groups, verified_groups
+from engine.duplicates import (STRICTNESS, Group, candidate_search, model_groups, similar_groups, verified_groups,
+                               video_duplicates)
 from engine.keepers import KEEPER_RULES
 from engine.errors import UsageError, printable
 from engine.bulk import carry_pair
@@ -38,6 +39,9 @@ def _group_options(p) -> None:
         help=f"ordered rules that pick the copy to keep (default: {','.join(KEEPER_RULES)})",
     )
     p.add_argument("--model", metavar="MODEL.onnx", help="hash model (default: the active model)")
+    p.add_argument("--videos", action="store_true",
+                   help="videos instead of photos: re-encoded, resized and trimmed copies, found by frames sampled "
+                        "across each clip (a photo is never grouped with a video)")
     p.add_argument("--no-verify", action="store_true",
                    help="group by the hash alone, as before verification (faster; look-alikes may be called copies)")
     p.add_argument("--strictness", choices=STRICTNESS, default="normal",
@@ -101,6 +105,11 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
     if radius is None:
         radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
     rules = tuple(r.strip() for r in args.keep_rules.split(",") if r.strip())
+    if args.videos:
+        if hash_only or series or args.strictness != "normal":
+            raise UsageError("--videos finds copies of videos by their frames: leave out --radius, --similar, "
+                             "--no-verify, --series and --strictness")
+        return video_duplicates(catalog, model, reference_folders=args.reference, keeper_rules=rules), model, radius
     if args.similar:  # photos like each other: by the model's similarity code where it has one
         radius = model.info.similar_radius if model.info.similar_bits else radius
         return similar_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules), model, radius
@@ -171,7 +180,8 @@ def run_dupes(args) -> int:
                 writer.writerow([n, *(d[k] for k in columns), g.decided_by if m.keep else ""])
         _write_real(out.getvalue())
     else:
-        _print_groups(groups, radius, verified=not _hash_only(args), series=getattr(args, "series", False))
+        _print_groups(groups, radius, verified=not _hash_only(args), series=getattr(args, "series", False),
+                      videos=args.videos)
     return 0
 
 
@@ -186,7 +196,8 @@ def _write_real(text: str) -> None:
         buffer.flush()
 
 
-def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool = False) -> None:
+def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool = False, videos: bool = False
+                  ) -> None:
     for n, g in enumerate(groups, 1):
         print(f"Group {n}: {plural(len(g.members), 'photo')}, {g.kind}, frees {human_bytes(g.bytes_freed)}; "
               f"kept: {g.decided_by or 'the only candidate'}")
@@ -206,7 +217,8 @@ def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool
         print(f"{plural(len(groups), 'series', 'series')} of shots taken moments apart (candidates within radius "
               f"{radius}); nothing in them is marked for the trash")
         return
-    where = f"of verified copies (candidates within radius {radius})" if verified else f"within radius {radius}"
+    where = ("of videos whose frames match, in order" if videos else
+             f"of verified copies (candidates within radius {radius})" if verified else f"within radius {radius}")
     line = f"{plural(len(groups), 'group')} {where}; {plural(extra, 'extra copy', 'extra copies')}"
     if similar:
         line += f" and {plural(similar, 'similar photo')} (never marked for the trash)"

@@ -6,6 +6,7 @@ FFmpeg) and hashed with the shipped model, as a scan would."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -219,3 +220,64 @@ def test_a_photo_is_never_a_video(model, tmp_path):
     signatures = [video_signature(p, model) for p in (slideshow, copy)]
     groups = video_groups(signatures, *duplicate_search(model))
     assert [sorted(g) for g in groups] == [sorted([str(slideshow), str(copy)])]
+
+
+# -- through a scan: videos in the catalog, grouped apart from photos -------------------------------------------------
+
+def test_a_scan_hashes_videos_and_groups_their_copies_apart_from_photos(tmp_path, capsys):
+    from engine.catalog import Catalog
+    from engine.duplicates import verified_groups, video_duplicates
+    from engine.scan import scan
+    from photohash_cli import main
+
+    library = tmp_path / "library"
+    (library / "phone").mkdir(parents=True)
+    make_clip(0, library / "phone" / "VID_0001.mp4", seconds=4.0, black_s=1.0, fade_s=0.5)
+    reencode(library / "phone" / "VID_0001.mp4", library / "VID_0001-small.mp4", size=(160, 120))
+    make_clip(1, library / "phone" / "VID_0002.mp4", seconds=4.0, black_s=1.0, fade_s=0.5)  # another, on black
+    extract_photos(library / "photos", limit=2)  # photos, one of them the scene of VID_0001: never with a video
+    shared_photo(0).save(library / "photos" / "scene.jpg")
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        events = list(scan(catalog, [library], model, workers=2))
+        assert events[-1].failed == 0 and events[-1].hashed == 6
+        (group,) = video_duplicates(catalog, model)
+        assert [m.file.path for m in group.members] == [str(library / "phone/VID_0001.mp4"),
+                                                        str(library / "VID_0001-small.mp4")]
+        assert group.kind == "video" and group.members[1].reason == "resized copy: 320×240 and 160×120"
+        assert [m.file.path for m in group.removable] == [str(library / "VID_0001-small.mp4")]
+        assert all(not m.file.path.endswith(".mp4") for g in verified_groups(catalog, model) for m in g.members)
+        again = list(scan(catalog, [library], model, workers=0))[-1]
+        assert (again.skipped, again.hashed) == (6, 0)  # a video's frame codes count as its code: not read again
+    catalog_path = str(tmp_path / "c.sqlite")
+    capsys.readouterr()
+    assert main(["dupes", "--catalog", catalog_path, "--videos", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)["groups"]
+    assert listed["kind"] == "video" and len(listed["files"]) == 2
+    assert main(["trash", "--catalog", catalog_path, "--videos", "--yes"]) == 0
+    assert not (library / "VID_0001-small.mp4").exists()
+    assert main(["undo", "--catalog", catalog_path, "--yes"]) == 0
+    assert (library / "VID_0001-small.mp4").exists()
+
+
+def test_a_live_photos_video_goes_with_its_still_and_is_never_grouped_as_a_video(tmp_path):
+    from engine.catalog import Catalog
+    from engine.duplicates import verified_groups, video_duplicates
+    from engine.scan import scan
+    from engine.trash import trash_files, undo
+
+    library = tmp_path / "library"
+    (library / "iphone").mkdir(parents=True)
+    shared_photo(0).save(library / "iphone" / "IMG_0007.JPG")
+    make_clip(0, library / "iphone" / "IMG_0007.MOV", seconds=3.0)  # the Live Photo's few seconds
+    reencode(library / "iphone" / "IMG_0007.MOV", library / "IMG_0007-shared.mov", size=(160, 120))
+    shared_photo(0).reduce(2).save(library / "IMG_0007-small.jpg")
+    model = HashModel.load(default_model_path())
+    with Catalog(tmp_path / "c.sqlite") as catalog:
+        list(scan(catalog, [library], model, workers=0))
+        assert video_duplicates(catalog, model) == []  # the Live Photo's video is its still's, not a video's copy
+        (group,) = verified_groups(catalog, model)
+        assert group.keeper.file.path == str(library / "iphone/IMG_0007.JPG")
+        moved = trash_files(catalog, [group.keeper.file.path], groups=[group]).moved  # the user keeps the small one
+        assert moved == [str(library / "iphone/IMG_0007.JPG"), str(library / "iphone/IMG_0007.MOV")]
+        assert undo(catalog).failed == [] and (library / "iphone/IMG_0007.MOV").exists()
