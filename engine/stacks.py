@@ -154,11 +154,16 @@ class Stacks:
 
 
 def catalog_stacks(catalog: Catalog) -> Stacks:
-    """The stacks of two photos or more among the catalog's present files (nothing is read from disk)."""
-    files = {f.path: f for f in catalog.all_files()}
-    stacks = find_stacks({path: f.captured_at for path, f in files.items()}, companions=False)
+    """The stacks of two photos or more among the catalog's present files (nothing is read from disk). A stack holds
+    a RAW, so only the names beside one are looked at: a library without RAWs costs one query."""
+    present = catalog.capture_times()
+    beside_raw = {_key(path) for _, path, _ in present if is_raw(path)}
+    near = {path: (file_id, when) for file_id, path, when in present if beside_raw and _key(path) in beside_raw}
+    stacks = find_stacks({path: when for path, (_, when) in near.items()}, companions=False)
+    rows = catalog.files(near[path][0] for path in stacks)
+    files = {f.path: f for f in rows.values()}
     others = {stack.lead: tuple(files[p] for p in stack.photos[1:]) for stack in stacks.values()}
-    return Stacks(others, frozenset(f.id for path, f in files.items() if path in stacks and path not in others))
+    return Stacks(others, frozenset(files[path].id for path in stacks if path not in others))
 
 
 def stack_on_disk(catalog: Catalog, path: str) -> Stack:
