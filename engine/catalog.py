@@ -325,6 +325,17 @@ def _sidecar_entry(row: tuple) -> SidecarEntry:
     return SidecarEntry(*values)
 
 
+def _batch_filter(batch: int | None, only_pending: bool) -> tuple[str, list]:
+    """The WHERE clause (and its parameters) that picks a journal's rows of one batch, or its pending ones."""
+    clauses, params = [], []
+    if batch is not None:
+        clauses.append("batch = ?")
+        params.append(batch)
+    if only_pending:
+        clauses.append("restored_at IS NULL")
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
 def _file_row(row: tuple) -> FileRow:
     values = list(row)
     values[1] = from_db(values[1])
@@ -867,13 +878,7 @@ class Catalog:
 
     def journal(self, batch: int | None = None, *, only_pending: bool = False) -> list[JournalEntry]:
         """Journal entries, newest batch first; ``only_pending`` leaves out restored ones."""
-        clauses, params = [], []
-        if batch is not None:
-            clauses.append("batch = ?")
-            params.append(batch)
-        if only_pending:
-            clauses.append("restored_at IS NULL")
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _batch_filter(batch, only_pending)
         rows = self._read(f"SELECT {_JOURNAL_COLUMNS} FROM trash_journal {where} ORDER BY batch DESC, id", params)
         return [_journal_entry(r) for r in rows]
 
@@ -920,12 +925,6 @@ class Catalog:
         leaves out restored ones."""
         if not self._has_sidecar_journal():
             return []
-        clauses, params = [], []
-        if batch is not None:
-            clauses.append("batch = ?")
-            params.append(batch)
-        if only_pending:
-            clauses.append("restored_at IS NULL")
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _batch_filter(batch, only_pending)
         rows = self._read(f"SELECT {_SIDECAR_COLUMNS} FROM sidecar_journal {where} ORDER BY batch DESC, id", params)
         return [_sidecar_entry(r) for r in rows]
