@@ -166,10 +166,21 @@ def catalog_stacks(catalog: Catalog) -> Stacks:
     return Stacks(others, frozenset(files[path].id for path in stacks if path not in others))
 
 
-def stack_on_disk(catalog: Catalog, path: str) -> Stack:
-    """Everything that moves with the photo at ``path`` now: the catalog's photos of its stack and the companions
-    beside it on disk (a photo alone is a stack of one)."""
-    folder = os.path.dirname(path)
-    photos = {f.path: f.captured_at for f in catalog.files_in_folder(folder)}
-    photos.setdefault(path, None)
-    return find_stacks(photos).get(path) or Stack(path, (path,))
+class StacksOnDisk:
+    """Everything that moves with a photo now: the catalog's photos of its stack and the companions beside it on
+    disk (a photo alone is a stack of one). Each folder is queried and listed once, however many of its photos are
+    asked about (a bulk move of thousands)."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.folders: dict[str, tuple[dict[str, str | None], dict[str, Stack]]] = {}
+
+    def of(self, path: str) -> Stack:
+        folder = os.path.dirname(path)
+        if folder not in self.folders:
+            photos = {f.path: f.captured_at for f in self.catalog.files_in_folder(folder)}
+            self.folders[folder] = photos, find_stacks(photos)
+        photos, stacks = self.folders[folder]
+        if path not in photos:  # not in the catalog: its stack as if it were
+            stacks = find_stacks({**photos, path: None})
+        return stacks.get(path) or Stack(path, (path,))

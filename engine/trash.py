@@ -33,7 +33,7 @@ from .duplicates import Group
 from .errors import FileError, TrashError
 from .images import content_hash, read_regular_file
 from .keeper_metadata import Carried, carry_metadata, undo_carried
-from .stacks import stack_on_disk
+from .stacks import StacksOnDisk
 
 
 @dataclass(slots=True)
@@ -155,10 +155,11 @@ def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Grou
     refused = _refusals(catalog, paths, groups)
     sources = _carry(catalog, result, carry, [p for p in paths if p not in refused], refused)
     done: set[str] = set()
+    on_disk = StacksOnDisk(catalog)
     for path in paths:
         if path in done:
             continue  # moved already, with the stack of another photo asked for
-        stack = stack_on_disk(catalog, path) if path not in refused else None
+        stack = on_disk.of(path) if path not in refused else None
         moving = [path, *(p for p in stack.paths if p != path and p not in done)] if stack else [path]
         reason = refused.get(path) or _stack_refusal(catalog, moving)
         if reason:

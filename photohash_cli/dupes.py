@@ -15,7 +15,7 @@ from engine.keepers import KEEPER_RULES
 from engine.errors import UsageError, printable
 from engine.bulk import carry_pair
 from engine.keeper_metadata import carry_preview, sidecar_for
-from engine.stacks import stack_on_disk
+from engine.stacks import StacksOnDisk
 from engine.trash import trash_files, undo
 from engine.units import human_bytes
 from engine.verification import Verifier
@@ -250,7 +250,8 @@ def run_trash(args) -> int:
                  for g in groups] if args.carry else []
         carry = [pair for pair in pairs if pair]
         if not args.yes:
-            going = {p: stack_on_disk(catalog, p).paths for p in paths}  # each photo with what moves with it
+            on_disk = StacksOnDisk(catalog)
+            going = {p: on_disk.of(p).paths for p in paths}  # each photo with what moves with it
             kept = [(keeper, sidecar_for(keeper), fields) for keeper, copies in carry
                     if (fields := carry_preview(keeper, copies))]
             if args.json:
