@@ -151,6 +151,7 @@ def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Grou
     the same batch: undone with it. A copy whose metadata cannot be kept does not move; a carry whose copies all
     stay is taken back."""
     paths = list(dict.fromkeys(os.fspath(p) for p in paths))
+    _take_back_orphans(catalog)
     result = TrashResult(catalog.next_trash_batch())
     refused = _refusals(catalog, paths, groups)
     sources = _carry(catalog, result, carry, [p for p in paths if p not in refused], refused)
@@ -182,6 +183,14 @@ def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Grou
         undo_carried(catalog, result.batch, {made.entry_id for made in stayed})
         result.carried = [made for made in result.carried if made not in stayed]
     return result
+
+
+def _take_back_orphans(catalog: Catalog) -> None:
+    """Take back the carries of a batch that moved nothing: the process died between writing a keeper's sidecar and
+    moving its copies, which are still where they were (as a batch whose copies all stay takes its carries back)."""
+    for batch in sorted({entry.batch for entry in catalog.sidecar_journal(only_pending=True)}):
+        if not catalog.journal(batch):
+            undo_carried(catalog, batch)
 
 
 def _carry(catalog: Catalog, result: TrashResult, carry: Sequence[tuple[str, Sequence[str]]], going: Sequence[str],

@@ -638,3 +638,16 @@ def test_the_cli_says_what_it_would_keep_and_keeps_it_unless_told_not_to(photos,
     assert "kept in IMG_0001.jpg.xmp: capture date 2019-06-01 10:00 from IMG_0001 (1).jpg" in \
         capsys.readouterr().out.splitlines()
     assert read_metadata(keeper).captured_at == "2019-06-01T10:00:00"
+
+
+def test_a_carry_whose_moves_never_happened_is_taken_back_by_the_next_batch(photos, tmp_path, catalog):
+    """Killed after the keeper's sidecar was written and before its copies moved: the copies are still there, so
+    what was carried from them goes back, as when every copy of a batch stays."""
+    from engine.trash import trash_files
+
+    keeper = save_stripped(photos[0], tmp_path / "kept.jpg")
+    copy = save_tagged(photos[0], tmp_path / "copy.jpg", when="2019:06:01 10:00:00")
+    assert carry_metadata(catalog, catalog.next_trash_batch(), keeper, [copy]) is not None  # then the process died
+    assert Path(sidecar_for(keeper)).exists()
+    trash_files(catalog, [])  # the next batch, whatever it moves
+    assert not Path(sidecar_for(keeper)).exists() and copy.exists()
