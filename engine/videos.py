@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 from PIL import Image
 
 from . import codes as codes_mod
@@ -162,12 +163,20 @@ def _shown_size(frame) -> tuple[int, int]:
     return (frame.height, frame.width) if _quarter_turns(frame) % 2 else (frame.width, frame.height)
 
 
-def _picture(frame) -> Image.Image:
+def _picture(frame, scaler: VideoReformatter) -> Image.Image:
     """The frame as RGB, scaled down in FFmpeg's scaler (cheaper than converting all of a 4K frame), turned as the
-    file says."""
+    file says.
+
+    The scaler is the caller's, on one thread: ``frame.to_image`` keeps a scaler per thread for the thread's life,
+    with slice threads of its own, and a process that forks (PyTorch's data loaders) frees the other threads'
+    scalers in the child, which then waits for ever on slice threads it does not have."""
     w, h = frame.width, frame.height
     scale = min(1.0, SAMPLE_SIDE / max(1, min(w, h)))
-    image = frame.to_image(width=max(2, round(w * scale)), height=max(2, round(h * scale)), interpolation="AREA")
+    rgb = scaler.reformat(frame, width=max(2, round(w * scale)), height=max(2, round(h * scale)), format="rgb24",
+                          interpolation="AREA", threads=1)
+    plane = rgb.planes[0]
+    rows = np.frombuffer(plane, np.uint8).reshape(rgb.height, plane.line_size)[:, : rgb.width * 3]
+    image = Image.fromarray(np.ascontiguousarray(rows).reshape(rgb.height, rgb.width, 3), "RGB")
     turn = _quarter_turns(frame)
     return image.rotate(90 * turn, expand=True) if turn else image
 
@@ -238,6 +247,7 @@ def _sample(container, path: str, count: int | None) -> VideoFrames:
     reader = _FrameReader(container, stream, start, fps)
     width, height = stream.codec_context.width, stream.codec_context.height
     skipped, ended_early, first = 0, False, True
+    scaler = VideoReformatter()  # this call's, freed with it (see _picture)
     times: list[float] = []
     images: list[Image.Image] = []
     last_thumb = None
@@ -252,7 +262,7 @@ def _sample(container, path: str, count: int | None) -> VideoFrames:
             break
         if first:
             (width, height), first = _shown_size(frame), False
-        image = _picture(frame)
+        image = _picture(frame, scaler)
         thumb = _thumb(image)
         if shows_nothing(thumb) or frame.is_corrupt:
             skipped += 1

@@ -113,7 +113,7 @@ def decoded(path: Path, start: float = 0.0, end: float | None = None) -> Iterato
         for frame in container.decode(container.streams.video[0]):
             if frame.time < start - 1e-6 or (end is not None and frame.time >= end - 1e-6):
                 continue
-            image = frame.to_image()
+            image = frame.to_image(threads=1)  # no slice threads: a test that forks later must not wait on them
             yield image.rotate(frame.rotation, expand=True) if frame.rotation else image
 
 
