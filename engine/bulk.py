@@ -453,7 +453,10 @@ def trash_plan(catalog: Catalog, plan: Plan, carry_metadata: bool = True) -> Tra
 def carry_pair(group: Group, keep: int, remove: Iterable[int]) -> tuple[str, list[str]] | None:
     """(the photo kept, its copies going) in one group, by file ids: what engine.trash carries metadata between.
     Only copies: a shot of a series or a photo only similar knows nothing true of the one kept (its date, its
-    rating), so None where the photo kept or every one going is only similar."""
+    rating), so None where the photo kept or every one going is only similar. Not videos: their metadata is not read
+    (engine.keeper_metadata reads whole files, and a video may be gigabytes)."""
+    if group.kind == "video":
+        return None
     remove = set(remove)
     kept = next((m for m in group.members if m.file.id == keep), None)
     copies = [m.file.path for m in group.members if m.file.id in remove and not m.similar]

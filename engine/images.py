@@ -623,11 +623,3 @@ def _orient(img: Image.Image, orientation: int) -> Image.Image:
     for op in _TRANSPOSE.get(orientation, ()):
         img = img.transpose(op)
     return img
-
-
-def thumbnail(path: str | os.PathLike[str], size: int) -> Image.Image:
-    """An RGB thumbnail fitting in ``size``×``size`` (decoded at a reduced JPEG scale when possible)."""
-    decoded = read_image(path, min_side=size)
-    img = decoded.image.copy()
-    img.thumbnail((size, size), Image.Resampling.LANCZOS)
-    return img

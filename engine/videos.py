@@ -101,11 +101,12 @@ class VideoMatch:
 # -- reading -------------------------------------------------------------------------------------------------------
 
 
-def sample_frames(path: str | os.PathLike[str], count: int | None = None) -> VideoFrames:
+def sample_frames(path: str | os.PathLike[str], count: int | None = None, *, enough: int | None = None) -> VideoFrames:
     """About ``count`` frames at evenly spaced times across the video (by default one a second, within
     MIN_SAMPLES..MAX_SAMPLES), less those that show nothing. Each is reached by seeking to the keyframe before it
-    and decoding forward, so a long video is never decoded whole. A file that is not a readable video raises
-    :class:`FileError` with the reason."""
+    and decoding forward, so a long video is never decoded whole. ``enough``: stop once that many frames with content
+    are kept (a poster: engine.previews). A file that is not a readable video raises :class:`FileError` with the
+    reason."""
     path = os.fspath(path)
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise UsageError(f"count must be a whole number of frames from 1 up, got {count!r}")
@@ -114,7 +115,7 @@ def sample_frames(path: str | os.PathLike[str], count: int | None = None) -> Vid
             raise FileError(path, "empty file (0 bytes)")
         try:
             with av.open(fh, "r", metadata_errors="replace") as container:
-                return _sample(container, path, count)
+                return _sample(container, path, count, enough)
         except av.FFmpegError as exc:
             raise FileError(path, _ffmpeg_reason(exc)) from None
         except (OSError, MemoryError) as exc:
@@ -237,7 +238,7 @@ class _FrameReader:
         return None
 
 
-def _sample(container, path: str, count: int | None) -> VideoFrames:
+def _sample(container, path: str, count: int | None, enough: int | None = None) -> VideoFrames:
     stream = _video_stream(container, path)
     start, duration = _duration(container, stream, path)
     fps = float(stream.average_rate or stream.guessed_rate or 0)
@@ -275,6 +276,8 @@ def _sample(container, path: str, count: int | None) -> VideoFrames:
         times.append(reader.position)
         images.append(image)
         last_thumb = thumb
+        if enough is not None and len(images) >= enough:
+            break
     for position, image in repeats:  # the picture never changed: the whole clip is one still shot, its content
         times.append(position)
         images.append(image)

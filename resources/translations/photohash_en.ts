@@ -490,6 +490,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Videos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Section</source>
         <translation type="unfinished"></translation>
     </message>
@@ -503,6 +507,14 @@
     </message>
     <message>
         <source>Similar photos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The same video more than once (re-encoded, resized, trimmed), found by its frames: the extra copies are marked for the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copies of videos</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -538,6 +550,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>↑/↓ group · ←/→ video · K keep this · Space mark · Del trash marked · Ctrl+Z undo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>↑/↓ group · ←/→ photo · K keep this · Space mark · C compare with the photo kept · Del trash marked · Ctrl+Z undo</source>
         <translation type="unfinished"></translation>
     </message>
@@ -551,6 +567,10 @@
     </message>
     <message>
         <source>Looser than usual: more photos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copies of videos, frame by frame</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -586,6 +606,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Copies of videos are found by matching their frames in order, not by a radius: choose Copies to slide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Finding duplicates…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -595,6 +619,10 @@
     </message>
     <message>
         <source>Finding similar photos…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finding copies of videos…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -611,6 +639,14 @@
     </message>
     <message>
         <source>Trash marked in all groups…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Trash extra videos in all groups…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move this group&apos;s marked videos to the system trash (Del)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -649,6 +685,14 @@
     </message>
     <message>
         <source>No series: no bursts or re-takes of the same scene.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{groups}&lt;/b&gt; of copies of videos, by their frames · {marked} marked · {size} to free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No copies of videos found.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -716,6 +760,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Compare shows photos: the cards show each video&apos;s frames</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Marked for the trash</source>
         <translation type="unfinished"></translation>
     </message>
@@ -748,6 +796,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Move copies of videos to the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} videos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Move duplicates to the trash</source>
         <translation type="unfinished"></translation>
     </message>
@@ -772,11 +832,21 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Some videos were not moved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Put back {count} files.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Some photos were not moved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move {videos} from {groups} to the trash?
+
+This frees {size}. The video kept in each group stays where it is. You can undo this (Ctrl+Z) or restore the files from the system trash.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -959,10 +1029,6 @@ This frees {size}. The photo kept in each group stays where it is. A photo&apos;
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Exact copies (same bytes), copies checked pixel by pixel, copies by the hash only (not checked), series (bursts and re-takes, never marked) or similar photos (never marked)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>By hash only</source>
         <translation type="unfinished"></translation>
     </message>
@@ -971,7 +1037,39 @@ This frees {size}. The photo kept in each group stays where it is. A photo&apos;
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Exact copies (same bytes), copies checked pixel by pixel, copies by the hash only (not checked), series (bursts and re-takes, never marked), similar photos (never marked) or copies of videos (by their frames)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>When the photo kept was taken (else when its file was last changed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Video kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The name of the video kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Space the videos marked in the group would free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Videos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How many videos the group holds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder of the video kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When the video kept was last changed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1504,6 +1602,10 @@ This frees {size}. The photo kept in each group stays where it is. A photo&apos;
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>length unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{percent} % alike</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1568,11 +1670,19 @@ This frees {size}. The photo kept in each group stays where it is. A photo&apos;
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Keep this video; its copies in the group are marked for the trash (K or Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Keep this photo; its copies in the group are marked for the trash (K or Enter)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Move to trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark or unmark this video (Space)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
