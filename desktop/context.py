@@ -1,4 +1,5 @@
-"""What every screen shares: the catalog's path, the settings, the thumbnails and the active model."""
+"""What every screen shares: the catalog's path, the settings, the thumbnails (and videos' frame strips) and the
+active model."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from engine.model import HashModel
 
 from . import preferences
 from .preferences import Preferences
-from .thumbnails import ThumbnailStore
+from .thumbnails import STRIP_FRAMES, ThumbnailStore, video_strip
 
 
 class AppContext(QObject):
@@ -30,6 +31,9 @@ class AppContext(QObject):
         self.catalog_path = str(self.catalog.path)
         self.prefs = prefs
         self.thumbnails = ThumbnailStore(thumbnails_dir, parent=self)
+        # videos' frame strips (the Duplicates screen's video cards): few at a time, cached and pruned with the rest
+        self.strips = ThumbnailStore(thumbnails_dir, memory_items=200, threads=1, make=video_strip,
+                                     kind=f"strip{STRIP_FRAMES}", parent=self)
         self._model: HashModel | None = None
         self._lock = threading.Lock()
         self.closed = False  # the window closed: a timer or a queued signal firing after it asks nothing more
@@ -85,6 +89,7 @@ class AppContext(QObject):
 
     def close(self) -> None:
         self.closed = True
-        self.thumbnails.pool.clear()
-        self.thumbnails.wait(5000)
+        for store in (self.thumbnails, self.strips):
+            store.pool.clear()
+            store.wait(5000)
         self.catalog.close()

@@ -7,7 +7,10 @@ Precision before recall: only duplicates are marked for the trash by default. Ab
 radius (towards "similar") nothing is pre-marked: the marks there are the user's own. Series (bursts and
 re-takes: the same scene shot moments apart) are a section of their own, and nothing in them is ever marked
 for the user: which shot is best is theirs to say. So are similar photos (the same subject, the same scene), grouped
-by the model's similarity code where it has one, with the slider on that code: for browsing, nothing marked."""
+by the model's similarity code where it has one, with the slider on that code: for browsing, nothing marked. Videos
+are a section of their own too (engine.duplicates.video_duplicates: re-encoded, resized and trimmed copies, found by
+their frames, never with a photo): each card shows a strip of frames across the clip, and the copies are marked as in
+Copies."""
 
 from __future__ import annotations
 
@@ -24,31 +27,37 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QFrame, QHBoxLayout, QLa
                                QRadioButton, QScrollArea, QSlider, QVBoxLayout, QWidget)
 
 from engine.catalog import Catalog
+from engine.catalog_models import model_row_id
 from engine.errors import printable
 from engine.units import alike_percent, human_bytes
 from engine.verification import Verifier
-from engine.bulk import group_id
+from engine.bulk import carry_pair, group_id
 from engine.duplicates import (Group, Member, keeper_distances, model_groups, similar_groups,
-                               verified_groups)
+                               verified_groups, video_duplicates)
+from engine.keeper_metadata import carry_preview
 from engine.trash import TrashResult, last_batch, trash_files, undo
 
 from .compare_view import CompareView
 from .context import AppContext
 from .flow_layout import FlowLayout
 from .groups_table import GroupsTable, PositionRole, short_folder
+from .log import log_line
 from .preferences import STRICTNESS_TEXT
+from .thumbnails import STRIP_FRAMES
 from .widgets import Segments, placeholder, side_by_side
 from .workers import MODEL_UNUSABLE, Latest, release_elsewhere, run_task
 
 REVIEW_THUMB = 280  # three photos side by side in a 1280-pixel window
+STRIP_WIDTH = 2 * REVIEW_THUMB  # a video card's strip of frames: as wide as two photo cards
+STRIP_SIDE = (STRIP_WIDTH - 4 * (STRIP_FRAMES - 1)) // STRIP_FRAMES  # each frame of it fits in this square
 SNAP = 0.03  # a slider released this close to the duplicate radius (share of its range, at least 1) lands on it
 # Marked for translation where they are defined (QT_TRANSLATE_NOOP), translated where they are shown
 SLIDER_TIP = QT_TRANSLATE_NOOP("DuplicatesView", "How alike photos must be to be grouped: left, only the closest; "
                                "right, look-alikes too (nothing marked there). Double-click: back to copies")
 SIMILAR_TIP = QT_TRANSLATE_NOOP("DuplicatesView", "How alike photos must be to be grouped as similar. Double-click: "
                                 "back to Copies")
-SECTIONS = ("copies", "series", "similar")  # the screen's sections, in the order of their buttons
-COPIES, SERIES, SIMILAR = SECTIONS
+SECTIONS = ("copies", "series", "similar", "videos")  # the screen's sections, in the order of their buttons
+COPIES, SERIES, SIMILAR, VIDEOS = SECTIONS
 
 
 @dataclass
@@ -95,7 +104,7 @@ class Choice:
 
     @property
     def bytes(self) -> int:
-        return sum(m.file.size for m in self.group.members if m.file.id in self.remove)
+        return sum(m.bytes for m in self.group.members if m.file.id in self.remove)
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,7 @@ class Answer:
     pending: int | None  # the trash batch an undo would restore (None: nothing to undo)
     radius: int  # on the duplicate code, or in Similar on the code it groups by
     duplicate: int
-    section: str  # COPIES, SERIES or SIMILAR
+    section: str  # COPIES, SERIES, SIMILAR or VIDEOS
     stopped: bool  # reading was cancelled: some pairs were not checked (grouped by their hash, never marked)
     code: str = ""  # Similar: the code the groups are by, as the summary names it (Advanced)
     bits: int = 0  # the length of the code the members' distances are on
@@ -114,6 +123,7 @@ class Answer:
     defaults: list[Choice] = field(default_factory=list)  # the engine's decision on each group (made in the worker)
     freed: list[int] = field(default_factory=list)  # the bytes each default decision frees
     marked: int = 0  # the photos the default decisions mark
+    durations: dict[int, float] = field(default_factory=dict)  # Videos: each video's length in seconds, by file id
 
 
 def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, duplicate: int,
@@ -122,9 +132,17 @@ def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, 
     """The groups at ``radius`` (``duplicate``: the duplicate radius, the user's where set), the series, or the
     similar photos (``radius`` on the code :func:`similar_groups` groups by). ``progress(done, total)``: photos read
     for verification; ``cancel``: stop reading them (the user, or a newer question). Series come from verification
-    only: at another radius there are none to ask for. ``strictness``: what counts as a copy (engine.duplicates)."""
-    code, bits, alike = "", model.info.bits, {}
-    if section == SIMILAR:  # photos like each other: no verification, no copies but exact ones
+    only: at another radius there are none to ask for. ``strictness``: what counts as a copy (engine.duplicates).
+    Videos: copies of videos by their frames (engine.videos, at the model's own duplicate radius), with their lengths."""
+    code, bits, alike, durations = "", model.info.bits, {}, {}
+    if section == VIDEOS:  # no radius to choose: frames match in order or not
+        groups = video_duplicates(catalog, model, reference_folders=references, keeper_rules=rules)
+        if groups:
+            stored = catalog.video_codes(model_row_id(catalog, model))
+            durations = {m.file.id: stored[m.file.id].duration for g in groups for m in g.members
+                         if m.file.id in stored}
+        radius = duplicate
+    elif section == SIMILAR:  # photos like each other: no verification, no copies but exact ones
         groups = similar_groups(catalog, model, radius, reference_folders=references, keeper_rules=rules)
         info = model.info
         # translated in the worker thread: Qt's translators are safe to read from any thread
@@ -143,16 +161,26 @@ def _groups(catalog: Catalog, model, radius: int, references: list[str], rules, 
         section = COPIES
         groups = model_groups(catalog, model, radius, duplicate_radius=duplicate, reference_folders=references,
                               keeper_rules=rules)
-    premark = radius <= duplicate and section == COPIES  # a series or similar photos: never marked for the user
+    # a series or similar photos: never marked for the user; copies of videos are, as copies of photos
+    premark = (radius <= duplicate and section == COPIES) or section == VIDEOS
     defaults = [Choice.default(g, premark) for g in groups]  # 10,000 of them would hold the UI thread ~30 ms
     return Answer(groups, last_batch(catalog), radius, duplicate, section, bool(cancel and cancel.is_set()), code,
                   bits, alike, defaults, [c.bytes for c in defaults],  # the table's order and the totals (~40 ms)
-                  sum(len(c.remove) for c in defaults))
+                  sum(len(c.remove) for c in defaults), durations)
 
 
-def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]]) -> TrashResult:
-    """Several groups' marked files as one batch: one undo brings them all back."""
-    return trash_files(catalog, [p for paths, _ in choices for p in paths], groups=[g for _, g in choices])
+def _trash(catalog: Catalog, choices: list[tuple[list[str], Group]], carry: list[tuple[str, list[str]]]
+           ) -> TrashResult:
+    """Several groups' marked files as one batch: one undo brings them all back (and the metadata carried to the
+    photos kept: ``carry``, engine.bulk.carry_pair)."""
+    return trash_files(catalog, [p for paths, _ in choices for p in paths], groups=[g for _, g in choices],
+                       carry=carry)
+
+
+def _carry_words(catalog: Catalog, keeper: str, copies: list[str]) -> tuple[str, str]:
+    """What ``keeper`` would keep from ``copies``, in words ("" for nothing), read in a worker."""
+    fields = carry_preview(keeper, copies)
+    return keeper, fields.words() if fields else ""
 
 
 class _Reading(QObject):
@@ -162,66 +190,88 @@ class _Reading(QObject):
 
 
 class PhotoCard(QFrame):
-    """One photo of a group, large enough to judge, with its facts and the keep/remove controls."""
+    """One photo of a group, large enough to judge, with its facts and the keep/remove controls. A video's card
+    (``video``) shows a strip of frames across the clip instead, twice as wide, with its length (``duration``)."""
 
     chosen = Signal(object)  # Member: keep this
     toggled = Signal(object)  # Member: mark / unmark for removal
 
     def __init__(self, context: AppContext, member: Member, image_height: int = REVIEW_THUMB, reason: str = "",
-                 series: bool = False, alike: int = 0, parent=None):
+                 series: bool = False, alike: int = 0, parent=None, *, video: bool = False,
+                 duration: float | None = None):
         super().__init__(parent)
-        self.context, self.member = context, member
+        self.context, self.member, self.video = context, member, video
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.role = ""
         f = member.file
+        self.store = context.strips if video else context.thumbnails  # what the picture is made by, off this thread
+        self.side = STRIP_SIDE if video else REVIEW_THUMB
+        width = STRIP_WIDTH if video else REVIEW_THUMB
         self.image = QLabel()
-        self.image.setFixedSize(REVIEW_THUMB, image_height)
+        self.image.setFixedSize(width, image_height)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._show_thumbnail()
-        context.thumbnails.ready.connect(self._ready)
+        self.store.ready.connect(self._ready)
         name = QLabel(f"<b>{escape(printable(os.path.basename(f.path)))}</b>")
         name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         name.setToolTip(printable(f.path))
         facts = [f"{f.width} × {f.height}" if f.width else self.tr("size unknown"), human_bytes(f.size),
                  f.format or "?"]
+        if video:
+            facts.insert(0, _clock(duration) if duration else self.tr("length unknown"))
         alike = self.tr("{percent} % alike").format(percent=alike)  # ``alike``: in per cent, from the screen
         if context.prefs.show_distances and member.distance >= 0:
             alike += self.tr(" (distance {distance})").format(distance=member.distance)
         distance = (self.tr("suggested keeper") if member.keep else
                     self.tr("exact copy (same bytes)") if member.exact else
+                    escape(member.reason) if video else  # "resized copy: 320×240 and 160×120", "trimmed: …"
                     self.tr("series: {reason}").format(reason=escape(member.reason)) if series else
                     self.tr("<span style='color:#b9770e'>only similar</span>: {alike}").format(alike=alike)
                     if member.similar else
                     f"<span style='color:#b9770e'>{escape(member.reason)}</span>" if member.unchecked else
                     self.tr("copy: {reason}").format(reason=escape(member.reason)) if member.verdict is not None else
                     self.tr("copy by its hash, not checked: {alike}").format(alike=alike))
+        stacked = [self.tr("with {name} ({format}, {size})").format(
+            name=escape(printable(os.path.basename(other.path))), format=escape(other.format or "?"),
+            size=human_bytes(other.size)) for other in member.stack]  # its RAW: shown, and moved with it
         details = QLabel("<br>".join([
             " · ".join(facts),
-            escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else self.tr("no capture date"),
+            *stacked,
+            *([] if video else  # a scan reads no capture date from a video
+              [escape(f.captured_at.replace("T", " ")[:19]) if f.captured_at else self.tr("no capture date")]),
             f"<span style='color:gray'>{escape(printable(short_folder(f.path, 48)))}</span>",
             distance,
         ]))
         details.setToolTip(printable(os.path.dirname(f.path)))
         details.setWordWrap(True)  # a copy's reason may be longer than the card is wide
-        details.setMaximumWidth(REVIEW_THUMB)
+        details.setMaximumWidth(width)
         self.details = details
         # why the engine suggests this photo (the keeper rules), beside it
         self.reason = QLabel(self.tr("Kept for: {reason}").format(reason=escape(reason)) if member.keep and reason
                              else "", self)
         self.reason.setWordWrap(True)
-        self.reason.setMaximumWidth(REVIEW_THUMB)
+        self.reason.setMaximumWidth(width)
         self.reason.setHidden(not self.reason.text())
+        self.carry = QLabel("", self)  # what it would keep from the copies marked (engine.keeper_metadata)
+        self.carry.setWordWrap(True)
+        self.carry.setMaximumWidth(width)
+        self.carry.setToolTip(self.tr("Written to its .xmp sidecar when the copies go to the trash; the photo itself "
+                                      "is not changed, and Undo takes it back"))
+        self.carry.hide()
         if series:
             self.setToolTip(self.tr("Another shot of the same scene, not a copy: never marked for you"))
         elif member.similar:
             self.setToolTip(self.tr("Only similar to the suggested keeper, not a copy of it: never marked for you"))
         self.keep = QRadioButton(self.tr("Keep this"))
         self.keep.setToolTip(self.tr("Keep this shot; the others stay as they are (K or Enter)") if series else
+                             self.tr("Keep this video; its copies in the group are marked for the trash (K or Enter)")
+                             if video else
                              self.tr("Keep this photo; its copies in the group are marked for the trash (K or Enter)"))
         self.keep.clicked.connect(lambda: self.chosen.emit(self.member))
         self.remove = QCheckBox(self.tr("Move to trash"))
-        self.remove.setToolTip(self.tr("Mark or unmark this photo (Space)"))
+        self.remove.setToolTip(self.tr("Mark or unmark this video (Space)") if video else
+                               self.tr("Mark or unmark this photo (Space)"))
         self.remove.clicked.connect(lambda: self.toggled.emit(self.member))
         self.badge = QLabel("")
         if member.protected:
@@ -236,20 +286,22 @@ class PhotoCard(QFrame):
         layout.addWidget(name)
         layout.addWidget(details)
         layout.addWidget(self.reason)
+        layout.addWidget(self.carry)
         layout.addWidget(self.badge)
         layout.addLayout(controls)
 
     def _show_thumbnail(self) -> None:
+        """The photo's thumbnail, or the video's strip of frames; a placeholder while it is made."""
         f = self.member.file
-        pixmap = self.context.thumbnails.get(f.path, REVIEW_THUMB, (f.size, f.mtime_ns))
+        pixmap = self.store.get(f.path, self.side, (f.size, f.mtime_ns))
         if pixmap is False:
-            pixmap = placeholder(REVIEW_THUMB, self.tr("loading…"))
+            pixmap = placeholder(min(self.side, self.image.height()), self.tr("loading…"))
         elif pixmap is None:
-            pixmap = placeholder(REVIEW_THUMB, self.tr("cannot read"))
+            pixmap = placeholder(min(self.side, self.image.height()), self.tr("cannot read"))
         self.image.setPixmap(pixmap)
 
     def _ready(self, path: str, size: int) -> None:
-        if path == self.member.file.path and size == REVIEW_THUMB:
+        if path == self.member.file.path and size == self.side:
             self._show_thumbnail()
 
     def show_choice(self, choice: Choice) -> None:
@@ -284,11 +336,18 @@ class PhotoCard(QFrame):
         super().mousePressEvent(event)
 
 
-def _shown_height(width: int | None, height: int | None) -> int:
-    """How tall a photo is once fitted in the review square: landscape photos need less than the square."""
+def _shown_height(width: int | None, height: int | None, side: int = REVIEW_THUMB) -> int:
+    """How tall a photo (or a video's frame) is once fitted in a ``side`` square: landscape ones need less."""
     if not width or not height:
-        return REVIEW_THUMB
-    return min(REVIEW_THUMB, max(REVIEW_THUMB // 3, round(REVIEW_THUMB * height / width)))
+        return side
+    return min(side, max(side // 3, round(side * height / width)))
+
+
+def _clock(seconds: float) -> str:
+    """A video's length as players show it: 0:06, 12:40, 1:02:03."""
+    minutes, second = divmod(max(1, round(seconds)), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -334,17 +393,21 @@ class DuplicatesView(QWidget):
         self.choices: list[Choice] = []
         self.cards: list[PhotoCard] = []
         self.busy = False
+        self.asked: set[str] = set()  # the photos of the move in hand (the files that go with them are not asked)
+        self.asked_videos = False  # the move in hand is of videos
         self.shown_radius = self.shown_duplicate = 0  # the radius of the groups shown, and the duplicate radius then
         self.shown_section = COPIES  # the section the groups shown are for
         self.shown_code = ""  # Similar: the code its groups are by
         self.shown_bits = 0  # the length of the code the shown members' distances are on
         self.shown_alike: dict[int, int] = {}  # Similar: each member's likeness to its keeper, in per cent
+        self.shown_durations: dict[int, float] = {}  # Videos: each video's length in seconds
         self.set_aside: dict[str, list[Choice]] = {}  # the other sections' choices: their user's marks come back
         self.slider_similar = False  # the slider is on Similar's code (else on the duplicate code)
         self.similar_key: tuple[str, int] = ("", 0)  # Similar's model and its similar radius, while it is chosen
         self.similar_radii: dict[tuple[str, int], int] = {}  # the user's last radius in Similar, by similar_key
         self.stopped = False  # the groups shown were found with some pairs left unread (the user cancelled)
         self.questions = Latest(context.catalog_path, self)
+        self.carry_question = Latest(context.catalog_path, self)  # what the photo kept would keep from its copies
         self.reading = _Reading(self)
         self.reading.read.connect(self._read)
         self.reading_cancel: threading.Event | None = None
@@ -392,13 +455,17 @@ class DuplicatesView(QWidget):
         self.list = _TableRows(self.table)
         self.setFocusProxy(self.table.view)  # the review keys work as soon as the tab is shown
         self.list.currentRowChanged.connect(self._show_group)
-        self.sections = Segments([self.tr("Copies"), self.tr("Series"), self.tr("Similar")], name=self.tr("Section"))
-        self.copies_button, self.series_button, self.similar_button = self.sections.buttons
+        self.sections = Segments([self.tr("Copies"), self.tr("Series"), self.tr("Similar"), self.tr("Videos")],
+                                 name=self.tr("Section"))
+        self.copies_button, self.series_button, self.similar_button, self.videos_button = self.sections.buttons
         self.copies_button.setToolTip(self.tr("The same photo more than once (re-saved, resized, edited): the extra "
                                               "copies are marked for the trash"))
         self.similar_button.setToolTip(self.tr("Photos like each other (same subject, same scene), for browsing: "
                                                "nothing in them is marked for the trash"))
         self.similar_button.setAccessibleName(self.tr("Similar photos"))
+        self.videos_button.setToolTip(self.tr("The same video more than once (re-encoded, resized, trimmed), found by "
+                                              "its frames: the extra copies are marked for the trash"))
+        self.videos_button.setAccessibleName(self.tr("Copies of videos"))
         self.sections.chosen.connect(self._section_chosen)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
@@ -438,16 +505,15 @@ class DuplicatesView(QWidget):
         actions.addWidget(self.undo_button)
         actions.addWidget(self.trash_group_button)
         actions.addWidget(self.trash_all_button)
-        hint_text = self.tr("↑/↓ group · ←/→ photo · K keep this · Space mark · C compare with the photo kept "
-                            "· Del trash marked · Ctrl+Z undo")
-        hint = QLabel(f"<span style='color:gray'>{hint_text}</span>")
-        hint.setWordWrap(True)  # a narrow window wraps it rather than growing to fit it
+        self.hint = QLabel("")
+        self.hint.setWordWrap(True)  # a narrow window wraps it rather than growing to fit it
+        self._hint()
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(0, 0, 0, 0)
         rlay.addLayout(actions)
         rlay.addWidget(self.scroll, 1)
-        rlay.addWidget(hint)
+        rlay.addWidget(self.hint)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -469,6 +535,14 @@ class DuplicatesView(QWidget):
         self.undo_button.setEnabled(False)
         self.trash_all_button.setEnabled(False)  # until there are groups with marked photos
         self.reset_radius()
+
+    def _hint(self) -> None:
+        """The review's keys, under the cards (videos have no Compare: it shows photos)."""
+        text = (self.tr("↑/↓ group · ←/→ video · K keep this · Space mark · Del trash marked · Ctrl+Z undo")
+                if self.shown_section == VIDEOS else
+                self.tr("↑/↓ group · ←/→ photo · K keep this · Space mark · C compare with the photo kept "
+                        "· Del trash marked · Ctrl+Z undo"))
+        self.hint.setText(f"<span style='color:gray'>{text}</span>")
 
     # -- radius and groups ----------------------------------------------------------------------
 
@@ -571,6 +645,9 @@ class DuplicatesView(QWidget):
                     self.tr("Closer than usual: fewer photos") if r < usual else
                     self.tr("Looser than usual: more photos"))
             self.reset_button.setEnabled(True)  # back to Copies
+        elif self._chosen() == VIDEOS:
+            bits, text = info.bits, self.tr("Copies of videos, frame by frame")
+            self.reset_button.setEnabled(True)  # back to Copies
         else:
             bits, duplicate = info.bits, self.context.radius("duplicate")
             if r == duplicate:
@@ -618,11 +695,19 @@ class DuplicatesView(QWidget):
         if (self._chosen() == SIMILAR) != self.slider_similar:
             self._range_slider()
         section = self.section()
-        self.slider.setEnabled(section != SERIES)
+        duplicate = self.duplicate_radius()
+        if section == VIDEOS and duplicate is not None and self.radius() != duplicate:
+            self.slider.blockSignals(True)  # no radius to choose: the slider rests at the duplicate radius
+            self.slider.setValue(duplicate)
+            self.slider.blockSignals(False)
+        self._radius_label()
+        self.slider.setEnabled(section not in (SERIES, VIDEOS))
         self.slider.setToolTip(
             self.tr("Series are found by checking the photos, not by a radius: choose Copies to slide")
-            if section == SERIES else QCoreApplication.translate("DuplicatesView",
-                                                                 SIMILAR_TIP if section == SIMILAR else SLIDER_TIP))
+            if section == SERIES else
+            self.tr("Copies of videos are found by matching their frames in order, not by a radius: choose Copies to "
+                    "slide") if section == VIDEOS else
+            QCoreApplication.translate("DuplicatesView", SIMILAR_TIP if section == SIMILAR else SLIDER_TIP))
         self.refresh()
 
     @property
@@ -641,7 +726,8 @@ class DuplicatesView(QWidget):
         self.settle.stop()
         section = self.section()
         self.summary.setText({COPIES: self.tr("Finding duplicates…"), SERIES: self.tr("Finding series…"),
-                              SIMILAR: self.tr("Finding similar photos…")}[section])
+                              SIMILAR: self.tr("Finding similar photos…"),
+                              VIDEOS: self.tr("Finding copies of videos…")}[section])
         self.cancel_button.hide()  # until this question reads photos
         if self.reading_cancel is not None:
             self.reading_cancel.set()  # an older question still reading photos: its answer would not be shown
@@ -698,10 +784,16 @@ class DuplicatesView(QWidget):
         keepers_before = {c.group.keeper.file.path: c for c in self.choices if c.touched}
         self.shown_radius, self.shown_duplicate, self.shown_section = radius, duplicate, section
         self.shown_code, self.shown_bits, self.shown_alike = answer.code, answer.bits, answer.alike
+        self.shown_durations = answer.durations
         self.stopped = answer.stopped
         self.trash_all_button.setText({COPIES: self.tr("Trash extras in all groups…"),
                                        SERIES: self.tr("Trash marked in all series…"),
-                                       SIMILAR: self.tr("Trash marked in all groups…")}[section])
+                                       SIMILAR: self.tr("Trash marked in all groups…"),
+                                       VIDEOS: self.tr("Trash extra videos in all groups…")}[section])
+        self.trash_group_button.setToolTip(self.tr("Move this group's marked videos to the system trash (Del)")
+                                           if section == VIDEOS else
+                                           self.tr("Move this group's marked photos to the system trash (Del)"))
+        self._hint()
         release_elsewhere(self.groups or (), self.choices)  # what the screen showed: freed off the UI thread
         self.groups = groups
         self.choices, freed = list(answer.defaults), list(answer.freed)  # the engine's decisions, made in the worker
@@ -713,6 +805,7 @@ class DuplicatesView(QWidget):
                 self.choices[i] = Choice(g, previous.keep, previous.remove & removable, touched=True)
                 freed[i] = self.choices[i].bytes
         self.list.blockSignals(True)
+        self.table.model.name_videos(section == VIDEOS)
         self.table.set_groups(self.groups, self.choices, freed)
         self.list.blockSignals(False)
         # 10,000 groups are some 300,000 objects that live until the next answer (freed by their counts, no cycles):
@@ -738,6 +831,10 @@ class DuplicatesView(QWidget):
                 series=_count(len(groups), self.tr("{count} series", "one"), self.tr("{count} series", "several")),
                 marks=by_hand or self.tr(" — nothing is marked; keep the best shot"))
                 if groups else self.tr("No series: no bursts or re-takes of the same scene."))
+        elif self.shown_section == VIDEOS:
+            text = (self.tr("<b>{groups}</b> of copies of videos, by their frames · {marked} marked · {size} to free")
+                    .format(groups=groups_text, marked=f"{extra:,}", size=human_bytes(freed))
+                    if groups else self.tr("No copies of videos found."))
         elif self.shown_section == SIMILAR:
             by = (self.tr(" (by {code})").format(code=escape(self.shown_code, quote=False))
                   if self.context.prefs.show_distances else "")
@@ -785,11 +882,13 @@ class DuplicatesView(QWidget):
         if choice is None:
             self.group_title.setText("")
             return
-        height = max(_shown_height(m.file.width, m.file.height) for m in choice.group.members)
+        video = choice.group.kind == "video"
+        side = STRIP_SIDE if video else REVIEW_THUMB
+        height = max(_shown_height(m.file.width, m.file.height, side) for m in choice.group.members)
         for member in choice.group.members:
             alike = self.shown_alike.get(member.file.id, alike_percent(member.distance, self.shown_bits))
             card = PhotoCard(self.context, member, height, choice.group.decided_by, choice.group.kind == "series",
-                             alike)
+                             alike, video=video, duration=self.shown_durations.get(member.file.id))
             card.chosen.connect(self._keep)
             card.toggled.connect(self._toggle)
             self.strip_layout.addWidget(card)
@@ -805,15 +904,40 @@ class DuplicatesView(QWidget):
         for card in self.cards:
             card.show_choice(choice)
         marked = (self.tr("{count} marked, {size}").format(count=len(choice.remove), size=human_bytes(choice.bytes))
-                  if choice.remove or self.shown_section == COPIES else self.tr("nothing marked"))
+                  if choice.remove or self.shown_section in (COPIES, VIDEOS) else self.tr("nothing marked"))
         title = self.tr("Series {number} of {total}: {marked}") if self.shown_series else self.tr(
             "Group {number} of {total}: {marked}")
         self.group_title.setText(title.format(number=self.list.currentRow() + 1, total=len(self.choices),
                                               marked=marked))
         self.trash_group_button.setEnabled(bool(choice.remove))
+        self._ask_carry(choice)
         if changed:
             self.table.changed(self.list.currentRow())
             self._summarize()
+
+    def _ask_carry(self, choice: Choice) -> None:
+        """Say on the kept photo's card what it would keep from the copies marked, read in a worker (it reads the
+        photos' metadata): shown before the move, as the move will write it."""
+        for card in self.cards:
+            card.carry.hide()
+        pair = self._carry_pair(choice)
+        if pair is None:
+            self.carry_question.drop()
+            return
+        self.carry_question.run(_carry_words, *pair, done=self._show_carry, failed=lambda line: None)
+
+    def _carry_pair(self, choice: Choice) -> tuple[str, list[str]] | None:
+        """What the photo kept would keep from the copies marked (engine.bulk.carry_pair), where Preferences say so."""
+        if not self.context.prefs.carry_metadata:
+            return None
+        return carry_pair(choice.group, choice.keep, choice.remove)
+
+    def _show_carry(self, answer: tuple[str, str]) -> None:
+        keeper, words = answer
+        for card in self.cards:
+            if card.member.file.path == keeper and words:
+                card.carry.setText(self.tr("Keeps from the copies marked: {what}").format(what=escape(words)))
+                card.carry.show()
 
     def _keep(self, member: Member) -> None:
         self.current().keep_this(member)
@@ -853,6 +977,9 @@ class DuplicatesView(QWidget):
         """The focused photo (else the group's second) beside the photo kept, in the Compare view."""
         choice = self.current()
         if choice is None or len(choice.group.members) < 2:
+            return None
+        if choice.group.kind == "video":
+            self.context.message.emit(self.tr("Compare shows photos: the cards show each video's frames"))
             return None
         kept = next(m for m in choice.group.members if m.file.id == choice.keep)
         i = self._focused()
@@ -900,12 +1027,27 @@ class DuplicatesView(QWidget):
                 "\n\n" + _count(similar, self.tr("{count} of them is only similar to the photo kept, marked by you."),
                                  self.tr("{count} of them are only similar to the photo kept, marked by you."))
                 if similar else "")
+        if all(c.group.kind == "video" for c in todo):
+            answer = QMessageBox.question(
+                self, self.tr("Move copies of videos to the trash"),
+                self.tr("Move {videos} from {groups} to the trash?\n\nThis frees {size}. The video kept in each "
+                        "group stays where it is. You can undo this (Ctrl+Z) or restore the files from the system "
+                        "trash.").format(
+                    videos=_count(count, self.tr("{count} video"), self.tr("{count} videos")),
+                    groups=_count(len(todo), self.tr("{count} group"), self.tr("{count} groups")),
+                    size=human_bytes(freed)),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+            if answer == QMessageBox.StandardButton.Yes:
+                self._run_trash(todo)
+            return
         answer = QMessageBox.question(
             self, self.tr("Move duplicates to the trash") if self.shown_section == COPIES else
             self.tr("Move photos to the trash"),
             self.tr("Move {photos} from {groups} to the trash?{note}\n\nThis frees {size}. The photo kept in each "
-                    "group stays where it is. You can undo this (Ctrl+Z) or restore the files from the system "
-                    "trash.").format(
+                    "group stays where it is. A photo's RAW, its sidecars (.xmp) and a Live Photo's video go with "
+                    "it.{carry} You can undo this (Ctrl+Z) or restore the files from the system trash.").format(
+                carry=self.tr(" What a copy knows that the photo kept lacks (capture date, place, keywords, rating) "
+                              "is kept in the kept photo's .xmp sidecar.") if self.context.prefs.carry_metadata else "",
                 photos=_count(count, self.tr("{count} photo"), self.tr("{count} photos")),
                 groups=_count(len(todo), self.tr("{count} group"), self.tr("{count} groups")), note=note,
                 size=human_bytes(freed)),
@@ -916,13 +1058,30 @@ class DuplicatesView(QWidget):
     def _run_trash(self, choices: list[Choice]) -> None:
         self.busy = True
         work = [(c.paths, c.group) for c in choices]
-        run_task(self.context.catalog_path, _trash, work, done=self._trashed, failed=self._trash_failed)
+        pairs = [self._carry_pair(c) for c in choices]
+        self.asked = {p for c in choices for p in c.paths}
+        self.asked_videos = all(c.group.kind == "video" for c in choices)  # the message counts videos, not photos
+        run_task(self.context.catalog_path, _trash, work, [p for p in pairs if p], done=self._trashed,
+                 failed=self._trash_failed)
 
     def _trashed(self, result: TrashResult) -> None:
         for path in result.moved:
             self.context.thumbnails.forget(path)
-        self._report(result, self.tr("Moved {count} photos to the trash. Ctrl+Z puts them back.").format(
-            count=f"{len(result.moved):,}"), self.tr("Some photos were not moved"))
+            self.context.strips.forget(path)
+        photos = len(set(result.moved) & self.asked)  # the others went with them: RAWs, sidecars, videos
+        for made in result.carried:  # the app's log says what went where; the message counts them
+            log_line(f"kept in {made.sidecar}: {made.words()}")
+        more = len(result.moved) - photos
+        done = (self.tr("Moved {photos} to the trash. Ctrl+Z puts them back.") if not more else
+                self.tr("Moved {photos} to the trash, with {more} that go with them. Ctrl+Z puts them back.")).format(
+            photos=_count(photos, self.tr("{count} video"), self.tr("{count} videos")) if self.asked_videos else
+            _count(photos, self.tr("{count} photo"), self.tr("{count} photos")),
+            more=_count(more, self.tr("{count} file"), self.tr("{count} files")))
+        if result.carried:
+            done += " " + _count(len(result.carried), self.tr("What the copies knew is kept in {count} sidecar (.xmp)."),
+                                 self.tr("What the copies knew is kept in {count} sidecars (.xmp)."))
+        self._report(result, done, self.tr("Some videos were not moved") if self.asked_videos else
+                     self.tr("Some photos were not moved"))
 
     def _report(self, result: TrashResult, done: str, refused_title: str) -> None:
         self.busy = False
@@ -943,7 +1102,7 @@ class DuplicatesView(QWidget):
         run_task(self.context.catalog_path, undo, done=self._undone, failed=self._undo_failed)
 
     def _undone(self, result: TrashResult) -> None:
-        self._report(result, self.tr("Put back {count} photos.").format(count=f"{len(result.moved):,}"),
+        self._report(result, self.tr("Put back {count} files.").format(count=f"{len(result.moved):,}"),
                      self.tr("Some photos could not be put back"))
 
     def _undo_failed(self, line: str) -> None:

@@ -36,7 +36,7 @@ from .widgets import shown_path
 NAME, SPACE, PHOTOS, KIND, FOLDER, DATE = range(6)
 SortRole = Qt.ItemDataRole.UserRole + 11  # the value a column sorts by: bytes, a count, an ISO date
 PositionRole = Qt.ItemDataRole.UserRole + 12  # the group's place in the list given to set_groups
-KINDS = ("exact", "copy", "near", "series", "similar")  # Group.kind, in the order the Kind column sorts
+KINDS = ("exact", "copy", "near", "series", "similar", "video")  # Group.kind, in the order the Kind column sorts
 FOLDER_WIDTH = 40  # characters of a folder shown before it is shortened from the left
 PREVIEW_SLICE_S = 0.015  # a bulk preview works this long between events
 WARM_SLICE_S = 0.008  # the sort keys are made this long at a time between events
@@ -77,20 +77,37 @@ class GroupsTableModel(QAbstractTableModel):
         self._warming.setSingleShot(True)
         self._warming.setInterval(0)
         self._warming.timeout.connect(self._warm)
-        self.thumbnail: Callable[[FileRow], QPixmap | None] | None = None  # the kept photo's, in the Photo column
-        self.headers = (self.tr("Photo kept"), self.tr("Space to free"), self.tr("Photos"), self.tr("Kind"), self.tr("Folder"), self.tr("Date"))
-        self.header_tips = (
-            self.tr("The name of the photo kept"),
-            self.tr("Space the photos marked in the group would free"),
-            self.tr("How many photos the group holds"),
-            self.tr("Exact copies (same bytes), copies checked pixel by pixel, copies by the hash only (not "
-                    "checked), series (bursts and re-takes, never marked) or similar photos (never marked)"),
-            self.tr("The folder of the photo kept"),
-            self.tr("When the photo kept was taken (else when its file was last changed)"))
+        # the kept photo's (a video's poster frame), in the Photo column
+        self.thumbnail: Callable[[FileRow], QPixmap | None] | None = None
+        kinds = self.tr("Exact copies (same bytes), copies checked pixel by pixel, copies by the hash only (not "
+                        "checked), series (bursts and re-takes, never marked), similar photos (never marked) or "
+                        "copies of videos (by their frames)")
+        self.photo_headers = (
+            (self.tr("Photo kept"), self.tr("The name of the photo kept")),
+            (self.tr("Space to free"), self.tr("Space the photos marked in the group would free")),
+            (self.tr("Photos"), self.tr("How many photos the group holds")),
+            (self.tr("Kind"), kinds),
+            (self.tr("Folder"), self.tr("The folder of the photo kept")),
+            (self.tr("Date"), self.tr("When the photo kept was taken (else when its file was last changed)")))
+        self.video_headers = (
+            (self.tr("Video kept"), self.tr("The name of the video kept")),
+            (self.tr("Space to free"), self.tr("Space the videos marked in the group would free")),
+            (self.tr("Videos"), self.tr("How many videos the group holds")),
+            (self.tr("Kind"), kinds),
+            (self.tr("Folder"), self.tr("The folder of the video kept")),
+            (self.tr("Date"), self.tr("When the video kept was last changed")))
+        self.headers, self.header_tips = zip(*self.photo_headers)
         self.kind_words = {"exact": self.tr("Exact copies"), "copy": self.tr("Copies"), "series": self.tr("Series"),
-                           "similar": self.tr("Similar"), "near": self.tr("By hash only")}
+                           "similar": self.tr("Similar"), "near": self.tr("By hash only"), "video": self.tr("Videos")}
 
     # -- the caller's side ---------------------------------------------------------------------------------------
+
+    def name_videos(self, videos: bool) -> None:
+        """The headers say "videos" (the Duplicates screen's Videos section) or "photos"."""
+        headers, tips = zip(*(self.video_headers if videos else self.photo_headers))
+        if headers != self.headers or tips != self.header_tips:
+            self.headers, self.header_tips = headers, tips
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(headers) - 1)
 
     def set_groups(self, groups: Sequence[Group], decisions: Sequence | None = None,
                    space: Sequence[int] | None = None) -> None:
@@ -263,7 +280,7 @@ class GroupsTableModel(QAbstractTableModel):
             out = []
             for g, d in zip(groups, decisions):
                 remove = d.remove
-                out.append(sum([m.file.size for m in g.members if m.file.id in remove]) if remove else 0)
+                out.append(sum([m.bytes for m in g.members if m.file.id in remove]) if remove else 0)
             return out
         return [self._key(column, p) for p in range(start, end)]
 
@@ -287,7 +304,7 @@ class GroupsTableModel(QAbstractTableModel):
             return os.path.basename(self._kept(position).path).casefold()
         if column == SPACE:
             remove = self.decision(position).remove
-            return sum(m.file.size for m in self.groups[position].members if m.file.id in remove)
+            return sum(m.bytes for m in self.groups[position].members if m.file.id in remove)
         if column == PHOTOS:
             return len(self.groups[position].members)
         if column == KIND:
@@ -369,6 +386,7 @@ class GroupsFilter(QAbstractTableModel):
         model.layoutAboutToBeChanged.connect(self._before_layout)
         model.layoutChanged.connect(self._after_layout)
         model.dataChanged.connect(self._source_data_changed)
+        model.headerDataChanged.connect(self.headerDataChanged)  # "Photos" or "Videos"
         self.beginResetModel()
         self._update_rows()
         self.endResetModel()

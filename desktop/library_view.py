@@ -263,12 +263,13 @@ def read_index(catalog: Catalog, library_folders: Sequence[str]) -> LibraryIndex
 
 def grouped_paths(catalog: Catalog, model, radius: int) -> set[str]:
     """The photos the engine groups as duplicates at ``radius`` by their codes, exact copies included (what
-    Duplicates starts from, before it reads photos to verify each pair). Empty before the first scan."""
+    Duplicates starts from, before it reads photos to verify each pair), with the RAWs stacked with them. Empty before
+    the first scan."""
     try:
         groups = model_groups(catalog, model, radius, duplicate_radius=radius)
     except NoCodesError:
         return set()
-    return {m.file.path for g in groups for m in g.members}
+    return {p for g in groups for m in g.members for p in (m.file.path, *(f.path for f in m.stack))}
 
 
 class ShownRows(Sequence):

@@ -57,21 +57,21 @@ class Preferences:
     def keeper_rules(self) -> tuple[str, ...]:
         value = self.qs.value("duplicates/keeper_rules", ",".join(KEEPER_RULES))
         rules = tuple(r for r in str(value).split(",") if r in KEEPER_RULES)
-        # a rule added since the user ordered them comes before the last resort (path) rather than be lost
-        added = tuple(r for r in KEEPER_RULES if r not in rules)
-        if "path" in rules:
-            rules = rules[:rules.index("path")] + added + rules[rules.index("path"):]
-        else:
-            rules += added
-        return rules
+        # a rule added since the user ordered them takes its default place (as the first, or before the last resort,
+        # path) rather than be lost
+        ordered = list(rules)
+        for added in (r for r in KEEPER_RULES if r not in rules):
+            last = ordered.index("path") if "path" in ordered else len(ordered)
+            ordered.insert(min(KEEPER_RULES.index(added), last), added)
+        return tuple(ordered)
 
     @keeper_rules.setter
     def keeper_rules(self, rules) -> None:
         self.qs.setValue("duplicates/keeper_rules", ",".join(rules))
 
-    def _flag(key: str, doc: str) -> property:  # noqa: N805 (a helper of the class body, not a method)
+    def _flag(key: str, doc: str, default: bool = False) -> property:  # noqa: N805 (a helper of the class body)
         """A yes/no setting, stored as "true" / "false" (what QSettings' INI files read back on every platform)."""
-        return property(lambda self: str(self.qs.value(key, "false")).lower() == "true",
+        return property(lambda self: str(self.qs.value(key, "true" if default else "false")).lower() == "true",
                         lambda self, value: self.qs.setValue(key, "true" if value else "false"), doc=doc)
 
     def _choice(key: str, choices: tuple[str, ...], default: str, doc: str) -> property:  # noqa: N805
@@ -91,6 +91,8 @@ class Preferences:
     show_distances = _flag("advanced/show_distances",
                            "Advanced: show Hamming distances and radii on the screens, beside the plain words.")
     include_hidden = _flag("library/include_hidden", "Scan hidden folders and files too.")
+    carry_metadata = _flag("duplicates/carry_metadata", "Keep what a copy going to the trash knows and the photo kept "
+                           "lacks in the kept photo's .xmp sidecar (engine.keeper_metadata).", default=True)
     del _flag, _choice
 
     @property

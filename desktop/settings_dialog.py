@@ -24,10 +24,12 @@ from .widgets import shown_path
 
 # The keeper rules in words: marked for translation here, translated where shown ({percent}: SIZE_TOLERANCE)
 RULE_TEXT = {
+    "raw": QT_TRANSLATE_NOOP("SettingsDialog", "The camera's RAW, or the photo kept with its RAW"),
     "resolution": QT_TRANSLATE_NOOP("SettingsDialog", "Most pixels"),
     "size": QT_TRANSLATE_NOOP("SettingsDialog", "Larger file, by more than {percent}"),
     "oldest": QT_TRANSLATE_NOOP("SettingsDialog", "Older (capture date, then file date)"),
     "metadata": QT_TRANSLATE_NOOP("SettingsDialog", "Richer metadata (capture date, camera, GPS)"),
+    "original": QT_TRANSLATE_NOOP("SettingsDialog", "The original's name and camera, not a copy's (\"IMG_1 (1).jpg\")"),
     "path": QT_TRANSLATE_NOOP("SettingsDialog", "Alphabetical path (last resort)"),
 }
 
@@ -137,6 +139,11 @@ class SettingsDialog(QDialog):
         self.hidden = QCheckBox(self.tr("Include hidden folders and files when scanning"))
         self.hidden.setToolTip(self.tr("Also scan folders and files whose names start with a dot"))
         self.hidden.setChecked(prefs.include_hidden)
+        self.carry = QCheckBox(self.tr("Keep what a copy knows in the photo kept"))
+        self.carry.setToolTip(self.tr("When copies go to the trash, the capture date, place, camera, keywords, rating "
+                                      "and title that the photo kept lacks are written to its .xmp sidecar (the photo "
+                                      "itself is never changed; Undo takes it back)"))
+        self.carry.setChecked(prefs.carry_metadata)
         self.theme = QComboBox()
         self.theme.setAccessibleName(self.tr("Appearance"))
         self.theme.setToolTip(self.tr("Light or dark colours, or as the system sets them"))
@@ -176,6 +183,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.model_info)
         form.addRow(self.tr("What counts as a copy"), strictness_box)
         form.addRow(self.tr("Copy to keep"), self.rules)
+        form.addRow("", self.carry)
         form.addRow(self.tr("Thumbnail cache"), self.cache)
         form.addRow("", self.hidden)
         form.addRow(self.tr("Appearance"), self.theme)
@@ -273,6 +281,7 @@ class SettingsDialog(QDialog):
         prefs.keeper_rules = [self.rules.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.rules.count())]
         prefs.thumbnail_cache_mb = self.cache.value()
         prefs.include_hidden = self.hidden.isChecked()
+        prefs.carry_metadata = self.carry.isChecked()
         prefs.theme = self.theme.currentData()
         super().accept()
 

@@ -1,4 +1,5 @@
-"""Thumbnails made off the UI thread, kept on disk between runs and in memory while shown.
+"""Thumbnails made off the UI thread, kept on disk between runs and in memory while shown: a photo's, a video's
+poster frame (engine.previews), and, in a store of their own, videos' frame strips.
 
 The newest request runs first (a higher thread-pool priority), so the photos on screen appear
 before those the user has scrolled past, and requests left far behind by fast scrolling are
@@ -11,21 +12,32 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
+from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 
 from engine.errors import FileError
-from engine.images import thumbnail
+from engine.previews import frame_strip, thumbnail
+
+STRIP_FRAMES = 4  # frames in a video's strip (the Duplicates screen's video cards)
 
 
-def cache_key(path: str, size: int, stamp: tuple[int, int]) -> str:
-    return hashlib.blake2b(f"{path}\0{size}\0{stamp[0]}\0{stamp[1]}".encode("utf-8", "surrogatepass"),
+def cache_key(path: str, size: int, stamp: tuple[int, int], kind: str = "") -> str:
+    """The disk cache's name for one picture of a file (``kind``: "" for its thumbnail, else what else it is)."""
+    kind = f"\0{kind}" if kind else ""  # a thumbnail's key is as it always was: the caches made before stay good
+    return hashlib.blake2b(f"{path}\0{size}\0{stamp[0]}\0{stamp[1]}{kind}".encode("utf-8", "surrogatepass"),
                            digest_size=16).hexdigest()
 
 
 STALE_AFTER = 400  # a request this many requests old is for a cell scrolled past: skip it
+
+
+def video_strip(path: str, pixels: int) -> Image.Image:
+    """A video's frame strip, each frame fitting in ``pixels``×``pixels`` (a store's ``make``)."""
+    return frame_strip(path, STRIP_FRAMES, pixels)
 
 
 class _Relay(QObject):
@@ -49,7 +61,7 @@ class _Job(QRunnable):
         if self.store.requests - self.ticket > STALE_AFTER:
             self.relay.skipped.emit(self.path, self.size, self.ticket)
             return
-        key = cache_key(self.path, self.pixels, self.stamp)
+        key = cache_key(self.path, self.pixels, self.stamp, self.store.kind)
         cached = self.folder / key[:2] / f"{key}.jpg"
         image = QImage(str(cached)) if cached.exists() else QImage()
         if image.isNull():
@@ -65,7 +77,7 @@ class _Job(QRunnable):
 
     def _make(self, cached: Path) -> QImage:
         try:
-            img = thumbnail(self.path, self.pixels)
+            img = self.store.make(self.path, self.pixels)
         except FileError:
             return QImage()
         try:
@@ -112,14 +124,19 @@ def prune(folder: Path, limit_bytes: int) -> int:
 
 
 class ThumbnailStore(QObject):
-    """``get`` answers at once from memory or asks for the thumbnail; ``ready`` says when it is there."""
+    """``get`` answers at once from memory or asks for the thumbnail; ``ready`` says when it is there.
+
+    ``make(path, pixels)``: the picture of a file, an RGB PIL image (by default its thumbnail fitting in
+    ``pixels``×``pixels``, engine.previews), run in the store's threads; ``kind`` names what it makes in the disk
+    cache's keys when it is not the thumbnail (a store of strips shares the thumbnails' folder and pruning)."""
 
     ready = Signal(object, int)  # path (a Python str, see _Relay), size
 
     def __init__(self, folder: Path, *, memory_items: int = 3000, threads: int = 2, scale: float | None = None,
-                 parent: QObject | None = None):
+                 make: Callable[[str, int], Image.Image] = thumbnail, kind: str = "", parent: QObject | None = None):
         super().__init__(parent)
         self.folder = Path(folder)
+        self.make, self.kind = make, kind
         screen = QGuiApplication.primaryScreen()
         self.scale = scale or (screen.devicePixelRatio() if screen else 1.0)
         self.pool = QThreadPool(self)

@@ -89,10 +89,11 @@ def _best(members: Sequence[Member], rules: Sequence[str], prefer: Iterable[int]
     among those they leave tied, the first of ``prefer`` (the keeper now, then the engine's) so a rule never moves
     the keeper for nothing, else the first by path."""
     files = [m.file for m in members]
+    stacked = {m.file.path: [f.path for f in m.stack] for m in members}
     for name in rules:
         if len(files) == 1:
             break
-        files, _ = RULES[name](files)
+        files, _ = RULES[name](files, stacked)
     tied = {f.id for f in files}
     for candidate in prefer:
         if candidate in tied:
@@ -324,7 +325,7 @@ class Plan:
 
     @cached_property
     def bytes(self) -> int:
-        return sum(m.file.size for s in self.steps for m in s.marked)
+        return sum(m.bytes for s in self.steps for m in s.marked)
 
     @cached_property
     def unmarked_photos(self) -> int:
@@ -332,7 +333,7 @@ class Plan:
 
     @cached_property
     def unmarked_bytes(self) -> int:
-        return sum(m.file.size for s in self.steps for m in s.unmarked)
+        return sum(m.bytes for s in self.steps for m in s.unmarked)
 
     @cached_property
     def unmarked_groups(self) -> int:
@@ -439,9 +440,24 @@ def _check(group: Group, before: Decision, after: Decision) -> None:
         raise AssertionError(f"a bulk rule marked a photo it may not in the group of {group.keeper.file.path}")
 
 
-def trash_plan(catalog: Catalog, plan: Plan) -> TrashResult:
+def trash_plan(catalog: Catalog, plan: Plan, carry_metadata: bool = True) -> TrashResult:
     """Move what ``plan`` marks to the system trash as one journaled batch (engine.trash): one undo puts it all back.
-    The trash checks each file again (changed since the scan, in a reference folder, the last copy of its group)."""
+    The trash checks each file again (changed since the scan, in a reference folder, the last copy of its group).
+    ``carry_metadata``: what each photo kept lacks that its marked copies had goes to its sidecar first."""
     if not plan.selects:
         raise UsageError("this plan only un-marks photos: it has nothing to move")
-    return trash_files(catalog, plan.paths, groups=[s.group for s in plan.steps])
+    pairs = [carry_pair(s.group, s.after.keep, s.after.remove) for s in plan.steps] if carry_metadata else []
+    return trash_files(catalog, plan.paths, groups=[s.group for s in plan.steps], carry=[p for p in pairs if p])
+
+
+def carry_pair(group: Group, keep: int, remove: Iterable[int]) -> tuple[str, list[str]] | None:
+    """(the photo kept, its copies going) in one group, by file ids: what engine.trash carries metadata between.
+    Only copies: a shot of a series or a photo only similar knows nothing true of the one kept (its date, its
+    rating), so None where the photo kept or every one going is only similar. Not videos: their metadata is not read
+    (engine.keeper_metadata reads whole files, and a video may be gigabytes)."""
+    if group.kind == "video":
+        return None
+    remove = set(remove)
+    kept = next((m for m in group.members if m.file.id == keep), None)
+    copies = [m.file.path for m in group.members if m.file.id in remove and not m.similar]
+    return (kept.file.path, copies) if kept is not None and not kept.similar and copies else None

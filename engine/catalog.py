@@ -119,12 +119,51 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE features ADD COLUMN made_at INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        5,
+        "metadata carried to the keeper: each sidecar write journaled before it happens, with the bytes it replaced",
+        """
+        CREATE TABLE sidecar_journal (
+            id INTEGER PRIMARY KEY,
+            batch INTEGER NOT NULL,
+            photo_path TEXT NOT NULL,
+            sidecar_path TEXT NOT NULL,
+            previous BLOB,
+            written_hash TEXT NOT NULL,
+            intended_at TEXT NOT NULL,
+            written_at TEXT,
+            restored_at TEXT
+        );
+        CREATE INDEX sidecar_journal_by_batch ON sidecar_journal(batch);
+        """,
+    ),
+    (
+        6,
+        "videos: the codes of frames sampled across each video, per model (engine.videos)",
+        """
+        CREATE TABLE video_codes (
+            model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            duration REAL NOT NULL,
+            step REAL NOT NULL,
+            times BLOB NOT NULL,
+            codes BLOB NOT NULL,
+            PRIMARY KEY (model_id, file_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX video_codes_by_file ON video_codes(file_id);
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 VERIFICATION_MIGRATION = 3  # the features and verdicts tables (engine.verification)
 # Migrations that only add caches: a read-only catalog without them is read as it is (and keeps nothing).
 FEATURES_AGE_MIGRATION = 4  # features.made_at
 CACHE_MIGRATIONS = {VERIFICATION_MIGRATION, FEATURES_AGE_MIGRATION}
+SIDECAR_JOURNAL_MIGRATION = 5  # sidecar_journal (engine.keeper_metadata)
+# Migrations a read-only catalog may lack and still be read: caches, and journals that only a write (a trash batch,
+# its undo) fills, which a read-only catalog cannot do anyway.
+VIDEO_MIGRATION = 6  # video_codes: a read-only catalog without it has no videos
+READ_ONLY_MAY_LACK = CACHE_MIGRATIONS | {SIDECAR_JOURNAL_MIGRATION, VIDEO_MIGRATION}
 
 
 def _is_read_only_error(exc: sqlite3.DatabaseError) -> bool:
@@ -211,6 +250,16 @@ class ModelRow:
 
 
 @dataclass(frozen=True, slots=True)
+class VideoCodes:
+    """A video as the catalog keeps it for one model: its length, and the codes of frames sampled across it."""
+
+    duration: float  # seconds
+    step: float  # seconds between the times sampled
+    times: np.ndarray  # float64 [k], seconds from the start
+    codes: np.ndarray  # packed uint8 [k, bits / 8]
+
+
+@dataclass(frozen=True, slots=True)
 class ScanRecord:
     """One scanned file, ready to be committed: either a code or an error."""
 
@@ -227,6 +276,7 @@ class ScanRecord:
     camera: str | None = None
     has_gps: bool | None = None
     similar_code: bytes | None = None  # the model's similarity code, when it has one (kept under its own model row)
+    video: VideoCodes | None = None  # a video's frame codes, in place of a photo's code
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,9 +292,48 @@ class JournalEntry:
     moved_at: str | None  # None: the move was intended and may not have happened (the process died there)
 
 
+@dataclass(frozen=True, slots=True)
+class SidecarEntry:
+    """One write of a photo's XMP sidecar (metadata carried from the copies of a trash batch), with what it
+    replaced, so the batch's undo can put the sidecar back."""
+
+    id: int
+    batch: int  # the trash batch the carry belongs to
+    photo_path: str  # the keeper whose sidecar it is
+    sidecar_path: str
+    previous: bytes | None  # the sidecar's bytes before the write; None: there was no sidecar
+    written_hash: str  # content hash of the bytes written (engine.images.content_hash)
+    intended_at: str
+    written_at: str | None  # None: the write was intended and may not have happened (the process died there)
+    restored_at: str | None
+
+
 _FILE_COLUMNS = ("id, path, size, mtime_ns, content_hash, width, height, format, captured_at, error, missing_since, "
                  "camera, has_gps")
 _JOURNAL_COLUMNS = "id, batch, original_path, trashed_path, content_hash, size, trashed_at, restored_at, moved_at"
+
+
+_SIDECAR_COLUMNS = ("id, batch, photo_path, sidecar_path, previous, written_hash, intended_at, written_at, "
+                    "restored_at")
+
+
+def _sidecar_entry(row: tuple) -> SidecarEntry:
+    values = list(row)
+    values[2], values[3] = from_db(values[2]), from_db(values[3])
+    if values[4] is not None:
+        values[4] = bytes(values[4])
+    return SidecarEntry(*values)
+
+
+def _batch_filter(batch: int | None, only_pending: bool) -> tuple[str, list]:
+    """The WHERE clause (and its parameters) that picks a journal's rows of one batch, or its pending ones."""
+    clauses, params = [], []
+    if batch is not None:
+        clauses.append("batch = ?")
+        params.append(batch)
+    if only_pending:
+        clauses.append("restored_at IS NULL")
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
 def _file_row(row: tuple) -> FileRow:
@@ -318,7 +407,7 @@ class Catalog:
                 self._conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=busy_timeout, isolation_level=None)
                 self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
                 self._refuse_foreign()
-                if [version for version, _ in self.pending() if version not in CACHE_MIGRATIONS]:
+                if [version for version, _ in self.pending() if version not in READ_ONLY_MAY_LACK]:
                     raise CatalogError(
                         f"catalog {printable(self.path)} is read-only and was made by an older PhotoHash; open it once "
                         f"where it can be written, so that it is upgraded")
@@ -587,10 +676,12 @@ class Catalog:
 
     def file_states(self, model_id: int) -> dict[str, FileState]:
         """Every known path with what a scan needs to skip it (one query, fast for 100k files)."""
+        videos = ("OR EXISTS (SELECT 1 FROM video_codes v WHERE v.model_id = ? AND v.file_id = f.id)"
+                  if self._has_videos() else "")
         rows = self._read(
             "SELECT f.path, f.id, f.size, f.mtime_ns, f.error IS NOT NULL, f.missing_since IS NOT NULL, "
-            "c.file_id IS NOT NULL FROM files f LEFT JOIN codes c ON c.file_id = f.id AND c.model_id = ?",
-            (model_id,),
+            f"c.file_id IS NOT NULL {videos} FROM files f LEFT JOIN codes c ON c.file_id = f.id AND c.model_id = ?",
+            (model_id, model_id) if videos else (model_id,),
         )
         return {from_db(r[0]): FileState(r[1], r[2], r[3], bool(r[6]), bool(r[4]), bool(r[5])) for r in rows}
 
@@ -621,6 +712,8 @@ class Catalog:
                     file_id = old[0]
                     if (old[1], old[2]) != (rec.size, rec.mtime_ns) or rec.code is None:
                         conn.execute("DELETE FROM codes WHERE file_id = ?", (file_id,))
+                    if (old[1], old[2]) != (rec.size, rec.mtime_ns) or rec.video is None:
+                        conn.execute("DELETE FROM video_codes WHERE file_id = ?", (file_id,))
                     conn.execute(
                         "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, width = ?, height = ?, "
                         "format = ?, captured_at = ?, error = ?, camera = ?, has_gps = ?, scanned_at = ?, "
@@ -632,6 +725,12 @@ class Catalog:
                     if code is not None and row_id is not None:
                         conn.execute("INSERT OR REPLACE INTO codes (model_id, file_id, code) VALUES (?, ?, ?)",
                                      (row_id, file_id, code))
+                if rec.video is not None:
+                    v = rec.video
+                    conn.execute("INSERT OR REPLACE INTO video_codes (model_id, file_id, duration, step, times, codes) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", (model_id, file_id, v.duration, v.step,
+                                                               np.asarray(v.times, np.float64).tobytes(),
+                                                               np.ascontiguousarray(v.codes, np.uint8).tobytes()))
                 count += 1
         return count
 
@@ -663,6 +762,22 @@ class Catalog:
         packed = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(len(rows), nbytes)
         return ids, packed
 
+    def _has_videos(self) -> bool:
+        """False only for a read-only catalog of an older schema (READ_ONLY_MAY_LACK), which has no videos."""
+        return not self.read_only or VIDEO_MIGRATION in self.applied()
+
+    def video_codes(self, model_id: int) -> dict[int, VideoCodes]:
+        """Every present video's frame codes for one model, by file id."""
+        if not self._has_videos():
+            return {}
+        rows = self._read(
+            "SELECT v.file_id, v.duration, v.step, v.times, v.codes, m.bits FROM video_codes v "
+            "JOIN files f ON f.id = v.file_id JOIN models m ON m.id = v.model_id "
+            "WHERE v.model_id = ? AND f.missing_since IS NULL ORDER BY v.file_id", (model_id,))
+        return {file_id: VideoCodes(duration, step, np.frombuffer(times, np.float64),
+                                    np.frombuffer(codes, np.uint8).reshape(-1, bits // 8))
+                for file_id, duration, step, times, codes, bits in rows}
+
     def files(self, ids: Iterable[int]) -> dict[int, FileRow]:
         ids = list(ids)
         out: dict[int, FileRow] = {}
@@ -677,6 +792,19 @@ class Catalog:
         rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (to_db(path),))
         return _file_row(rows[0]) if rows else None
 
+    def files_in_folder(self, folder: str | os.PathLike[str]) -> list[FileRow]:
+        """The present files directly in ``folder`` (not in its subfolders)."""
+        folder = os.path.normpath(os.fspath(folder))
+        start = folder.rstrip(os.sep) + os.sep
+        rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE path >= ? AND path < ? AND missing_since IS NULL",
+                          (start, start[:-1] + chr(ord(os.sep) + 1)))
+        return [f for f in map(_file_row, rows) if os.path.dirname(f.path) == folder]
+
+    def capture_times(self) -> list[tuple[int, str, str | None]]:
+        """(id, path, capture time) of every present file: what finding stacks needs, without whole rows."""
+        return [(i, from_db(p), t) for i, p, t in
+                self._read("SELECT id, path, captured_at FROM files WHERE missing_since IS NULL")]
+
     def all_files(self, *, include_missing: bool = False) -> list[FileRow]:
         where = "" if include_missing else "WHERE missing_since IS NULL"
         return [_file_row(r) for r in self._read(f"SELECT {_FILE_COLUMNS} FROM files {where} ORDER BY path")]
@@ -688,9 +816,10 @@ class Catalog:
         return [(from_db(p), e) for p, e in rows]
 
     def exact_copy_groups(self) -> list[list[int]]:
-        """Files present on disk that share a content hash, as lists of file ids."""
+        """Photos present on disk that share a content hash, as lists of file ids (videos are grouped apart)."""
+        videos = " AND id NOT IN (SELECT file_id FROM video_codes)" if self._has_videos() else ""  # engine.videos' own
         rows = self._read(
-            "SELECT content_hash, id FROM files WHERE missing_since IS NULL AND content_hash IN ("
+            f"SELECT content_hash, id FROM files WHERE missing_since IS NULL{videos} AND content_hash IN ("
             " SELECT content_hash FROM files WHERE missing_since IS NULL AND content_hash IS NOT NULL"
             " GROUP BY content_hash HAVING COUNT(*) > 1) ORDER BY content_hash, id"
         )
@@ -718,7 +847,11 @@ class Catalog:
     # -- trash journal --------------------------------------------------------------------------
 
     def next_trash_batch(self) -> int:
-        return (self._read("SELECT COALESCE(MAX(batch), 0) FROM trash_journal")[0][0] or 0) + 1
+        """A batch number no journal has used: a batch whose moves were all refused may still have written (and
+        taken back) a keeper's sidecar."""
+        sidecars = " UNION ALL SELECT batch FROM sidecar_journal" if self._has_sidecar_journal() else ""
+        return (self._read(f"SELECT COALESCE(MAX(batch), 0) FROM (SELECT batch FROM trash_journal{sidecars})")[0][0]
+                or 0) + 1
 
     def journal_intend(self, batch: int, original_path: str, content_hash: str | None, size: int | None) -> int:
         """Record a move to the trash *before* it happens: a process killed during the move leaves a row that
@@ -745,13 +878,7 @@ class Catalog:
 
     def journal(self, batch: int | None = None, *, only_pending: bool = False) -> list[JournalEntry]:
         """Journal entries, newest batch first; ``only_pending`` leaves out restored ones."""
-        clauses, params = [], []
-        if batch is not None:
-            clauses.append("batch = ?")
-            params.append(batch)
-        if only_pending:
-            clauses.append("restored_at IS NULL")
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _batch_filter(batch, only_pending)
         rows = self._read(f"SELECT {_JOURNAL_COLUMNS} FROM trash_journal {where} ORDER BY batch DESC, id", params)
         return [_journal_entry(r) for r in rows]
 
@@ -759,3 +886,45 @@ class Catalog:
         with self.transaction() as conn:
             conn.execute("UPDATE trash_journal SET restored_at = ? WHERE id = ?", (now_iso(), entry_id))
 
+    # -- sidecar journal ------------------------------------------------------------------------
+    # Metadata carried to a keeper is written to its XMP sidecar (engine.keeper_metadata); each write is journaled
+    # here before it happens, with the bytes it replaces, so the trash batch's undo can put the sidecar back, also
+    # after a crash between the two.
+
+    def _has_sidecar_journal(self) -> bool:
+        """False only for a read-only catalog of an older schema (READ_ONLY_MAY_LACK), which holds no sidecar writes."""
+        return not self.read_only or SIDECAR_JOURNAL_MIGRATION in self.applied()
+
+    def sidecar_intend(self, batch: int, photo_path: str, sidecar_path: str, previous: bytes | None,
+                       written_hash: str) -> int:
+        """Record a sidecar write *before* it happens: a process killed during the write leaves a row that the undo
+        can finish or drop (:meth:`sidecar_written` completes it, :meth:`sidecar_forget` drops it)."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "INSERT INTO sidecar_journal (batch, photo_path, sidecar_path, previous, written_hash, intended_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (batch, to_db(photo_path), to_db(sidecar_path), previous, written_hash, now_iso()),
+            ).lastrowid
+
+    def sidecar_written(self, entry_id: int) -> None:
+        """The write happened."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE sidecar_journal SET written_at = ? WHERE id = ?", (now_iso(), entry_id))
+
+    def sidecar_forget(self, entry_id: int) -> None:
+        """The intended write did not happen: the sidecar is as it was."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sidecar_journal WHERE id = ?", (entry_id,))
+
+    def sidecar_mark_restored(self, entry_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE sidecar_journal SET restored_at = ? WHERE id = ?", (now_iso(), entry_id))
+
+    def sidecar_journal(self, batch: int | None = None, *, only_pending: bool = False) -> list[SidecarEntry]:
+        """Sidecar writes, newest batch first and in the order they were made within a batch; ``only_pending``
+        leaves out restored ones."""
+        if not self._has_sidecar_journal():
+            return []
+        where, params = _batch_filter(batch, only_pending)
+        rows = self._read(f"SELECT {_SIDECAR_COLUMNS} FROM sidecar_journal {where} ORDER BY batch DESC, id", params)
+        return [_sidecar_entry(r) for r in rows]

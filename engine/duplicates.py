@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,8 +31,10 @@ from .catalog_models import model_row_id, similar_row_id
 from .index import Gate, HammingIndex, gate_mask
 from .keepers import KEEPER_RULES, check_rules, keeper_among
 from .model import HashModel
+from .stacks import Stacks, catalog_stacks
 from .verification import Verifier
 from .verify import Verdict
+from .videos import VideoSignature, compare_videos, video_groups
 
 
 
@@ -47,6 +49,13 @@ class Member:
     verdict: Verdict | None = None  # what verification found against the keeper (None: not verified)
     via: str = ""  # a copy verified against another member, not the keeper: that member's path
     saved: str = ""  # how its file differs from the keeper's: "re-encoded", "saved as PNG" ("": same format or exact)
+    stack: tuple[FileRow, ...] = ()  # the other photos of its stack (the RAW beside its JPEG): shown and moved with it
+    described: str = ""  # how it compares with the keeper where no verdict says: a video's ("trimmed: 18 s of 1 min")
+
+    @property
+    def bytes(self) -> int:
+        """What moving it frees: its file and the other photos of its stack."""
+        return self.file.size + sum(f.size for f in self.stack)
 
     @property
     def reason(self) -> str:
@@ -55,6 +64,8 @@ class Member:
             return ""
         if self.exact:
             return "same bytes"
+        if self.described:
+            return self.described
         if self.verdict is None:
             return ""
         if self.verdict.kind == "unverified":
@@ -79,7 +90,8 @@ class Member:
 class Group:
     members: list[Member]  # keeper first, then by distance and path
     kind: str  # "exact": all the others have the keeper's bytes; "similar": all the others are similar; "copy": verified
-    # copies (and exact ones); "series": the same scene a moment apart, never removable; else "near" (not verified)
+    # copies (and exact ones); "series": the same scene a moment apart, never removable; "video": videos whose frames
+    # match (engine.videos); else "near" (not verified)
     decided_by: str = ""  # why the keeper was chosen, in plain words: "more pixels (4000×3000 vs 2000×1500)"
     keeper_rule: str = ""  # the rule that decided: a KEEPER_RULES name, "reference", or "" (nothing to decide)
 
@@ -99,7 +111,7 @@ class Group:
 
     @property
     def bytes_freed(self) -> int:
-        return sum(m.file.size for m in self.removable)
+        return sum(m.bytes for m in self.removable)
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -138,7 +150,8 @@ def find_groups(
     """
     rules = check_rules(keeper_rules)
     references = [os.fspath(f) for f in reference_folders]
-    ids, packed = catalog.codes(model_id)
+    stacks = catalog_stacks(catalog)
+    ids, packed = stacks.leads_only(*catalog.codes(model_id))
     index = HammingIndex(packed, ids)
     limit = radius if max_diameter is None else max_diameter
     duplicate = _Duplicate(radius if duplicate_radius is None else duplicate_radius,
@@ -146,7 +159,7 @@ def find_groups(
     near_a, near_b, _ = index.pairs(radius, gates)
 
     # Nodes: every file with a code, plus exact copies that have none (e.g. two copies of a broken file).
-    exact_groups = catalog.exact_copy_groups()
+    exact_groups = stacks.exact_copy_groups(catalog)
     node_ids = np.unique(np.concatenate([ids, *[np.asarray(g, np.int64) for g in exact_groups]]))
     position = {int(f): i for i, f in enumerate(node_ids)}
     edge_a = [np.searchsorted(node_ids, near_a)]
@@ -171,7 +184,8 @@ def find_groups(
 
     groups = []
     for files in by_label.values():
-        groups.extend(_split(files, code_of, limit, rules, references, tuple(gates), duplicate))
+        groups.extend(_split(files, code_of, limit, rules, references, tuple(gates), duplicate, stacks))
+    groups = [_stacked(g, stacks) for g in groups]
     groups.sort(key=lambda g: (-g.bytes_freed, g.kind == "similar", g.keeper.file.path))
     return groups
 
@@ -207,7 +221,8 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
                             reference_folders=reference_folders, keeper_rules=keeper_rules)
     radius = info.similar_radius if radius is None else radius
     rules, references = check_rules(keeper_rules), [os.fspath(f) for f in reference_folders]
-    ids, packed = catalog.codes(similar_row_id(catalog, model))
+    stacks = catalog_stacks(catalog)
+    ids, packed = stacks.leads_only(*catalog.codes(similar_row_id(catalog, model)))
     clusters = _clusters(packed, *HammingIndex(packed).pairs(radius), radius)  # pairs of positions
     rows = catalog.files(ids[np.concatenate(clusters)].tolist() if clusters else [])
     groups = []
@@ -215,7 +230,7 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
         files = [rows[f] for f in ids[cluster].tolist() if f in rows]
         if len(files) < 2:
             continue
-        keeper, rule, reason, protected = keeper_among(files, rules, references)
+        keeper, rule, reason, protected = keeper_among(files, rules, references, stacks.other_paths)
         code_of = dict(zip(ids[cluster].tolist(), packed[cluster]))
         members = [Member(keeper, 0, True, keeper.id in protected, False)]
         for f in files:
@@ -226,7 +241,7 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
             members.append(Member(f, distance, False, f.id in protected, exact, similar=not exact))
         members[1:] = sorted(members[1:], key=lambda m: (m.distance, m.file.path))
         kind = "exact" if all(m.exact for m in members[1:]) else "similar"
-        groups.append(Group(members, kind, reason, rule))
+        groups.append(_stacked(Group(members, kind, reason, rule), stacks))
     groups.sort(key=lambda g: (-len(g.members), g.keeper.file.path))
     return groups
 
@@ -300,7 +315,7 @@ def _within(a: np.ndarray | None, b: np.ndarray | None, limit: int, gates: Seque
 
 
 def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ...], references: list[str],
-           gates: tuple[Gate, ...], duplicate: _Duplicate) -> list[Group]:
+           gates: tuple[Gate, ...], duplicate: _Duplicate, stacks: Stacks) -> list[Group]:
     """One component -> groups whose members are all within ``limit`` of their keeper, and of each other where
     ``limit`` is wider than the duplicate radius (there a star around the keeper chains unrelated photos)."""
     twins = {f.content_hash: code_of[f.id] for f in files if f.id in code_of and f.content_hash}
@@ -308,7 +323,7 @@ def _split(files: list[FileRow], code_of: dict, limit: int, rules: tuple[str, ..
     out = []
     remaining = files
     while len(remaining) > 1:
-        keeper, rule, reason, protected = keeper_among(remaining, rules, references)
+        keeper, rule, reason, protected = keeper_among(remaining, rules, references, stacks.other_paths)
         keeper_code = _code(keeper, code_of, twins)
         candidates, rest = [], []  # candidates: (distance, path, row, code, exact, similar)
         for f in remaining:
@@ -456,10 +471,11 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     accepted = _strict if strictness == "strict" else (lambda fa, fb, verdict: verdict.kind == "copy")
     hash_radius = info.radius_duplicate if duplicate_radius is None else duplicate_radius
     duplicate = _Duplicate(hash_radius, tuple(info.gates_for(hash_radius)))
-    ids, packed = catalog.codes(model_row_id(catalog, model))
+    stacks = catalog_stacks(catalog)  # a RAW and its JPEG are one photo here, shown by the JPEG: never each other's copy
+    ids, packed = stacks.leads_only(*catalog.codes(model_row_id(catalog, model)))
     code_of = {int(f): packed[i] for i, f in enumerate(ids)}
     near_a, near_b, near_d = HammingIndex(packed, ids).pairs(radius, gates)
-    exact = catalog.exact_copy_groups()
+    exact = stacks.exact_copy_groups(catalog)
     rows = catalog.files({*near_a.tolist(), *near_b.tolist(), *(f for g in exact for f in g)})
     verifier = verifier or Verifier(catalog)
 
@@ -524,8 +540,8 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
         for a, b in edges:
             linked.setdefault(a, set()).add(b)
             linked.setdefault(b, set()).add(a)
-        groups = [_verified_group(files, rules, references, verifier, code_of, linked, series, accepted)
-                  for files in components]
+        groups = [_stacked(_verified_group(files, rules, references, verifier, code_of, linked, series, accepted,
+                                           stacks), stacks) for files in components]
     finally:
         verifier.close()  # keeps the verdicts made, those against each keeper too
     groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
@@ -582,8 +598,8 @@ def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[l
 
 def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: list[str], verifier: Verifier,
                     code_of: dict, linked: dict[int, set[int]], series: bool,
-                    accepted: Callable[[FileRow, FileRow, Verdict], bool]) -> Group:
-    keeper, rule, reason, protected = keeper_among(files, rules, references)
+                    accepted: Callable[[FileRow, FileRow, Verdict], bool], stacks: Stacks) -> Group:
+    keeper, rule, reason, protected = keeper_among(files, rules, references, stacks.other_paths)
     if series and rule != "reference":  # the shot to keep is the one a photographer would: measured, not by file
         best = best_shot(files)
         if best is not None:
@@ -609,6 +625,13 @@ def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: li
     return Group(members, kind, reason, rule)
 
 
+def _stacked(group: Group, stacks: Stacks) -> Group:
+    """The group with each member's stack: the other photos that are shown, and move, with it."""
+    if not any(m.file.path in stacks.others for m in group.members):
+        return group
+    return replace(group, members=[replace(m, stack=stacks.others.get(m.file.path, ())) for m in group.members])
+
+
 def _saved(keeper: FileRow, f: FileRow) -> str:
     """How a copy's file was written, beside the keeper's: another format, or the same one encoded again."""
     if f.content_hash and f.content_hash == keeper.content_hash:
@@ -620,3 +643,42 @@ def _saved(keeper: FileRow, f: FileRow) -> str:
 
 def _distance(a: np.ndarray | None, b: np.ndarray | None) -> int:
     return -1 if a is None or b is None else int(np.bitwise_count(np.bitwise_xor(a, b)).sum())
+
+
+def video_duplicates(catalog: Catalog, model: HashModel, *, reference_folders: Iterable[str] = (),
+                     keeper_rules: Sequence[str] = KEEPER_RULES) -> list[Group]:
+    """Groups of videos that are copies (re-encoded, resized, trimmed: engine.videos matches their frames in order),
+    largest saving first; a photo is never in one. A Live Photo's video is left out: it goes with its still."""
+    rules, references = check_rules(keeper_rules), [os.fspath(f) for f in reference_folders]
+    info = model.info
+    stored = catalog.video_codes(model_row_id(catalog, model))
+    rows = catalog.files(stored)
+    stills = {(os.path.dirname(f.path), os.path.splitext(os.path.basename(f.path))[0].casefold())
+              for f in catalog.all_files() if f.id not in stored}
+    signatures = {}
+    for file_id, v in stored.items():
+        f = rows.get(file_id)
+        if f is None or (os.path.dirname(f.path), os.path.splitext(os.path.basename(f.path))[0].casefold()) in stills:
+            continue
+        signatures[f.path] = (f, VideoSignature(f.path, v.duration, f.width or 0, f.height or 0, v.step, v.times,
+                                                v.codes))
+    radius, gates = info.radius_duplicate, info.gates_for(info.radius_duplicate)
+    groups = []
+    for paths in video_groups([s for _, s in signatures.values()], radius, gates):
+        files = [signatures[p][0] for p in paths]
+        keeper, rule, reason, protected = keeper_among(files, rules, references)
+        longest = signatures[paths[0]][1]  # every member is a copy of it (engine.videos.video_groups)
+        members = [Member(keeper, 0, True, keeper.id in protected, False)]
+        for f in sorted(files, key=lambda f: f.path):
+            if f.id == keeper.id:
+                continue
+            exact = bool(f.content_hash and f.content_hash == keeper.content_hash)
+            if paths[0] in (keeper.path, f.path):
+                said = compare_videos(signatures[keeper.path][1], signatures[f.path][1], radius, gates).reason
+            else:
+                said = (f"a copy of {os.path.basename(longest.path)}: "
+                        f"{compare_videos(longest, signatures[f.path][1], radius, gates).reason}")
+            members.append(Member(f, 0, False, f.id in protected, exact, described=said))
+        groups.append(Group(members, "video", reason, rule))
+    groups.sort(key=lambda g: (-g.bytes_freed, g.keeper.file.path))
+    return groups

@@ -31,18 +31,37 @@ try:  # HEIC/HEIF from phones; Pillow has no decoder of its own.
 except ImportError:  # pragma: no cover - pillow-heif is a dependency, but keep working without it
     HEIF_AVAILABLE = False
 
+try:
+    import rawpy
+
+    RAW_AVAILABLE = True
+except ImportError:  # pragma: no cover - rawpy is a dependency; without it RAW files are skipped as before
+    RAW_AVAILABLE = False
+
+try:  # videos (engine.videos): FFmpeg in PyAV's wheel
+    import av  # noqa: F401  (only whether it is there)
+
+    VIDEO_AVAILABLE = True
+except ImportError:  # pragma: no cover - av is a dependency; without it videos are skipped as before
+    VIDEO_AVAILABLE = False
+
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "HEIF", "MPO"})
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff",
      ".heic", ".heif", ".hif"}
 )
-# Camera RAW files: most are TIFF inside, so a sniff would take them for images; they are left to their own reader.
-RAW_EXTENSIONS = frozenset({".cr2", ".cr3", ".nef", ".arw", ".dng", ".orf", ".rw2", ".raf", ".raw"})
+# Camera RAW files: most are TIFF inside, so Pillow would take them for TIFFs; LibRaw reads them (decode_raw).
+RAW_EXTENSIONS = frozenset({".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".orf", ".rw2", ".raf",
+                            ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".kdc", ".mos", ".mrw", ".raw"})
+# A RAW's embedded JPEG preview is hashed when its long side is at least this (no demosaic: fast); a smaller one
+# (a 160-px thumbnail) is not enough to tell copies apart, and the RAW is demosaiced at half size instead.
+RAW_PREVIEW_MIN_SIDE = 1024
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".m4v", ".3gp", ".mts", ".m2ts", ".webm", ".wmv"})
 # Names skipped without being opened. Every other name that is not an image's is sniffed (16 bytes): a photo saved
 # as "x.svg" or "x.txt" is still a photo. A .thm is a camera's JPEG thumbnail of a video, not a photo of its own.
-# Videos are large and, in a cloud folder (OneDrive, iCloud), opening an online-only one downloads all of it.
-UNSNIFFED_EXTENSIONS = RAW_EXTENSIONS | VIDEO_EXTENSIONS | {".thm"}
+# Videos are found by their names alone (and left out when a scan is asked to): they are large and, in a cloud folder
+# (OneDrive, iCloud), opening an online-only one downloads all of it.
+UNSNIFFED_EXTENSIONS = VIDEO_EXTENSIONS | {".thm"}
 MAX_FILE_BYTES = 2 << 30  # 2 GiB: beyond any photo within MAX_PIXELS; a bound on what one read may hold
 _OPEN_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
@@ -110,10 +129,17 @@ def looks_like_image(head: bytes) -> bool:
     )
 
 
-def _is_candidate(path: str, name: str) -> bool:
+def is_video(path: str) -> bool:
+    """Named as a video (engine.videos reads it, never as a photo)."""
+    return os.path.splitext(path)[1].lower() in VIDEO_EXTENSIONS
+
+
+def _is_candidate(path: str, name: str, videos: bool = True) -> bool:
     ext = os.path.splitext(name)[1].lower()
-    if ext in IMAGE_EXTENSIONS:
+    if ext in IMAGE_EXTENSIONS or (ext in RAW_EXTENSIONS and RAW_AVAILABLE):
         return True
+    if ext in VIDEO_EXTENSIONS:
+        return videos and VIDEO_AVAILABLE
     if ext in UNSNIFFED_EXTENSIONS:
         return False
     return _sniff(path)
@@ -144,8 +170,10 @@ def _skip_folder(name: str, include_hidden: bool) -> bool:
     return name.startswith(".") or name in SYSTEM_FOLDERS or name.startswith(".Trash-")
 
 
-def walk(roots: Iterable[str | os.PathLike[str]], *, include_hidden: bool = False) -> Iterator[FileEntry | FileError]:
-    """Yield candidate photos under the roots (a root may be a single file), in name order.
+def walk(roots: Iterable[str | os.PathLike[str]], *, include_hidden: bool = False,
+         videos: bool = True) -> Iterator[FileEntry | FileError]:
+    """Yield candidate photos (and, with ``videos``, videos) under the roots (a root may be a single file), in name
+    order.
 
     Symbolic links are followed, but every folder is entered once (by device and inode), so link
     loops end. Hidden entries and system folders (thumbnail caches, recycle bins) are skipped
@@ -164,14 +192,15 @@ def walk(roots: Iterable[str | os.PathLike[str]], *, include_hidden: bool = Fals
             yield FileError(root, f"cannot read ({exc.strerror})")
             continue
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk_folder(root, st, include_hidden, visited)
+            yield from _walk_folder(root, st, include_hidden, visited, videos)
         elif not stat.S_ISREG(st.st_mode):
             yield FileError(root, f"not a regular file ({_kind(st.st_mode)})")  # asked for by name: say why not
-        elif _is_candidate(root, os.path.basename(root)):
+        elif _is_candidate(root, os.path.basename(root), videos):
             yield FileEntry(root, st.st_size, st.st_mtime_ns)
 
 
-def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited: set) -> Iterator[FileEntry | FileError]:
+def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited: set,
+                 videos: bool) -> Iterator[FileEntry | FileError]:
     key = (st.st_dev, st.st_ino)
     if key in visited:
         return
@@ -204,9 +233,9 @@ def _walk_folder(folder: str, st: os.stat_result, include_hidden: bool, visited:
             except OSError as exc:
                 yield FileError(entry.path, f"cannot read folder ({exc.strerror})")
                 continue
-            yield from _walk_folder(entry.path, sub, include_hidden, visited)
+            yield from _walk_folder(entry.path, sub, include_hidden, visited, videos)
         elif is_file:
-            if not _is_candidate(entry.path, entry.name):
+            if not _is_candidate(entry.path, entry.name, videos):
                 continue
             try:
                 est = entry.stat()
@@ -248,6 +277,18 @@ def open_regular_file(path: str | os.PathLike[str]) -> io.BufferedReader:
             raise FileError(path, "is a folder, not a file")
         raise FileError(path, f"not a regular file ({_kind(st.st_mode)})")
     return os.fdopen(fd, "rb")
+
+
+def hash_file(path: str | os.PathLike[str]) -> str:
+    """:func:`content_hash` of a file of any size, read a piece at a time (a video may be larger than memory)."""
+    digest = hashlib.blake2b(digest_size=16)
+    with open_regular_file(path) as fh:
+        try:
+            while piece := fh.read(1 << 22):
+                digest.update(piece)
+        except OSError as exc:
+            raise FileError(os.fspath(path), f"cannot read ({exc.strerror or exc})") from None
+    return digest.hexdigest()
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
@@ -343,6 +384,11 @@ def _capture_time(img: Image.Image) -> str | None:
             value, subsec = exif.get(EXIF_DATETIME), ifd.get(EXIF_SUBSEC)
     except Exception:  # a broken EXIF block must not cost us the picture  # noqa: BLE001
         return None
+    return _iso_time(value, subsec)
+
+
+def _iso_time(value, subsec) -> str | None:
+    """An EXIF date ("2024:06:01 10:00:01") and its fraction of a second as ISO 8601; None if it is not one."""
     if not isinstance(value, str) or len(value) < 19:
         return None
     date, _, time = value.strip("\x00 ")[:19].partition(" ")
@@ -418,6 +464,8 @@ def decode_image(
     path = name
     if not data:
         raise FileError(path, "empty file")
+    if os.path.splitext(name)[1].lower() in RAW_EXTENSIONS:
+        return decode_raw(data, name, min_side=min_side, max_pixels=max_pixels)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -468,6 +516,98 @@ def decode_image(
     return DecodedImage(img, width, height, fmt, content_hash(data), len(data), captured_at, camera, has_gps)
 
 
+# LibRaw's "flip" (the camera's orientation sensor) as an EXIF orientation: 3 half turn, 5 and 6 quarter turns
+_RAW_FLIP = {0: 1, 3: 3, 5: 8, 6: 6}
+
+
+def decode_raw(data: bytes, name: str, *, min_side: int | None = None, max_pixels: int = MAX_PIXELS) -> DecodedImage:
+    """A camera RAW photo as RGB: its embedded JPEG preview where it is large enough (no demosaic; cameras write
+    one of 1,600 px and more), else LibRaw's half-size demosaic; turned as the camera's orientation sensor says. The
+    size reported is the sensor image's (the keeper rules weigh a RAW by its own pixels, not its preview's); the
+    capture time comes from LibRaw, the camera and GPS from the RAW's EXIF. Same errors as :func:`decode_image`."""
+    path = name
+    if not RAW_AVAILABLE:
+        raise FileError(path, "camera RAW photos need rawpy (pip install rawpy)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with rawpy.imread(io.BytesIO(data)) as raw:
+                sizes = raw.sizes
+                width, height = sizes.width, sizes.height
+                if width <= 0 or height <= 0:
+                    raise FileError(path, "image has zero size")
+                if width * height > max_pixels:
+                    raise FileError(path, f"decompression bomb: {width}×{height} = {width * height:,} pixels "
+                                          f"exceeds the limit of {max_pixels:,}")
+                orientation = _RAW_FLIP.get(sizes.flip, 1)
+                preview = _raw_preview(raw, min_side)
+                if preview is None:  # demosaiced: LibRaw turns it itself
+                    img = Image.fromarray(raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8))
+                else:
+                    img = _orient(_to_rgb(preview), orientation)
+            captured_at, camera, has_gps = _raw_exif(data)
+            if preview is not None and (captured_at is None or camera is None):  # a CIFF RAW (.crw): the preview's
+                captured_at = captured_at or _capture_time(preview)
+                camera = camera or _camera_and_gps(preview)[0]
+    except FileError:
+        raise
+    except MemoryError:
+        raise FileError(path, "not enough memory to decode this image") from None
+    except (rawpy.LibRawFileUnsupportedError, rawpy.NotSupportedError):
+        raise FileError(path, "not a RAW photo LibRaw can read (unsupported or unrecognised content)") from None
+    except (rawpy.LibRawError, OSError, ValueError, TypeError, IndexError, KeyError, EOFError) as exc:
+        raise FileError(path, f"truncated or corrupt RAW data ({_short(exc)})") from None
+    except Exception as exc:  # a decoder bug on a hostile file: still one line, never a traceback  # noqa: BLE001
+        raise FileError(path, f"cannot decode ({type(exc).__name__}: {_short(exc)})") from None
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    fmt = os.path.splitext(name)[1].lstrip(".").upper() or "RAW"
+    return DecodedImage(img, width, height, fmt, content_hash(data), len(data), captured_at, camera, has_gps)
+
+
+def _raw_preview(raw, min_side: int | None) -> Image.Image | None:
+    """The RAW's embedded JPEG preview, decoded, when its long side is at least RAW_PREVIEW_MIN_SIDE (and its short
+    side ``min_side``); else None."""
+    try:
+        thumb = raw.extract_thumb()
+    except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
+        return None
+    if thumb.format == rawpy.ThumbFormat.JPEG:
+        preview = Image.open(io.BytesIO(thumb.data))
+    elif thumb.format == rawpy.ThumbFormat.BITMAP:
+        preview = Image.fromarray(thumb.data)
+    else:
+        return None
+    if max(preview.size) < RAW_PREVIEW_MIN_SIDE or (min_side and min(preview.size) < min_side):
+        return None
+    if preview.format == "JPEG" and min_side and min(preview.size) >= 2 * min_side:
+        scale = min(preview.size) / min_side  # decoded at the smallest DCT scale that still gives min_side
+        preview.draft("RGB", (max(1, int(preview.width / scale)), max(1, int(preview.height / scale))))
+    preview.load()
+    return preview
+
+
+def _raw_exif(data: bytes) -> tuple[str | None, str | None, bool]:
+    """The capture time (ISO 8601, with the camera's fraction of a second), the camera (Make + Model) and whether GPS
+    is recorded, from a TIFF-based RAW's EXIF (exifread: LibRaw's own capture time costs an unpack of the sensor
+    data, 70 ms a photo). Unknown where it cannot be read."""
+    try:
+        import exifread
+
+        tags = exifread.process_file(io.BytesIO(data), details=False)  # values as the EXIF writes them
+    except Exception:  # a broken EXIF block must not cost us the picture  # noqa: BLE001
+        return None, None, False
+    make = str(tags.get("Image Make") or "").strip("\x00 ")
+    model = str(tags.get("Image Model") or "").strip("\x00 ")
+    if model.lower().startswith(make.lower()):
+        make = ""
+    camera = " ".join(p for p in (make, model) if p)[:120]
+    original = tags.get("EXIF DateTimeOriginal")
+    captured_at = _iso_time(str(original or tags.get("Image DateTime") or ""),
+                            str(tags.get("EXIF SubSecTimeOriginal" if original else "EXIF SubSecTime") or ""))
+    return captured_at, camera or None, "GPS GPSLatitude" in tags
+
+
 _TRANSPOSE = {
     2: (Image.Transpose.FLIP_LEFT_RIGHT,),
     3: (Image.Transpose.ROTATE_180,),
@@ -482,12 +622,4 @@ _TRANSPOSE = {
 def _orient(img: Image.Image, orientation: int) -> Image.Image:
     for op in _TRANSPOSE.get(orientation, ()):
         img = img.transpose(op)
-    return img
-
-
-def thumbnail(path: str | os.PathLike[str], size: int) -> Image.Image:
-    """An RGB thumbnail fitting in ``size``×``size`` (decoded at a reduced JPEG scale when possible)."""
-    decoded = read_image(path, min_side=size)
-    img = decoded.image.copy()
-    img.thumbnail((size, size), Image.Resampling.LANCZOS)
     return img

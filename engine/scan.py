@@ -20,12 +20,13 @@ from functools import partial
 
 import numpy as np
 
-from .catalog import Catalog, ScanRecord
+from .catalog import Catalog, ScanRecord, VideoCodes
 from .catalog_models import register_model_rows
 from .errors import FileError, printable
-from .images import FileEntry, read_image, walk
+from .images import FileEntry, hash_file, is_video, read_image, walk
 from .model import HashModel, ModelInfo, prepare
 from .file_pool import FilePool
+from .videos import sample_frames
 
 BATCH_SIZE = 32
 PROGRESS_INTERVAL_S = 0.2
@@ -76,8 +77,11 @@ ScanEvent = ScanProgress | ScanFailure | ScanSummary
 
 
 def decode_for_model(path: str, info: ModelInfo) -> tuple[np.ndarray, dict] | str:
-    """Worker side: read one photo and shrink it to the model's input. An error becomes its reason."""
+    """Worker side: read one photo and shrink it to the model's input (a video: frames sampled across it, each
+    shrunk, with ``meta["video"]``). An error becomes its reason."""
     try:
+        if is_video(path):
+            return _frames_for_model(path, info)
         decoded = read_image(path, min_side=info.input_size)
         pixels = prepare(decoded.image, info)
     except FileError as exc:
@@ -99,6 +103,16 @@ def decode_for_model(path: str, info: ModelInfo) -> tuple[np.ndarray, dict] | st
     return pixels, meta
 
 
+def _frames_for_model(path: str, info: ModelInfo) -> tuple[np.ndarray, dict]:
+    """A video's sampled frames (engine.videos), each at the model's input, and what the catalog keeps of it."""
+    frames = sample_frames(path)
+    pixels = np.stack([prepare(image, info) for image in frames.images])
+    meta = {"content_hash": hash_file(path), "width": frames.width, "height": frames.height,
+            "format": os.path.splitext(path)[1].lstrip(".").upper(), "captured_at": None, "camera": None,
+            "has_gps": None, "video": (frames.duration, frames.step, np.asarray(frames.times, np.float64))}
+    return pixels, meta
+
+
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
@@ -111,6 +125,7 @@ def scan(
     workers: int | None = None,
     batch_size: int = BATCH_SIZE,
     include_hidden: bool = False,
+    videos: bool = True,
     retry_errors: bool = False,
     cancel: threading.Event | None = None,
     background: bool = False,
@@ -120,6 +135,7 @@ def scan(
     workers: decode processes (default: one per CPU core; 0 decodes in this process).
     background: run the decode processes at a lower CPU priority (the desktop app's scans).
     retry_errors: read again files that failed before even if unchanged (e.g. after a chmod).
+    videos: videos too (engine.videos: frames sampled across each, hashed), grouped apart from photos.
     """
     cancel = cancel or threading.Event()
     workers = (os.cpu_count() or 1) if workers is None else workers
@@ -134,7 +150,7 @@ def scan(
     seen: set[str] = set()
     returned: list[str] = []
     last_emit = 0.0
-    for item in walk(roots, include_hidden=include_hidden):
+    for item in walk(roots, include_hidden=include_hidden, videos=videos):
         if cancel.is_set():
             break
         if isinstance(item, FileError):
@@ -159,7 +175,8 @@ def scan(
             yield ScanProgress("walking", summary.found, summary.skipped, 0, 0, summary.failed, 0.0, None, item.path)
 
     if not cancel.is_set():
-        gone = [p for p, s in states.items() if not s.missing and p not in seen and _under(p, roots)]
+        gone = [p for p, s in states.items() if not s.missing and p not in seen and _under(p, roots)
+                and (videos or not is_video(p))]  # a scan without videos leaves the videos it did not look for
         summary.missing = catalog.set_missing(gone, True)
         summary.returned = catalog.set_missing(returned, False)
 
@@ -168,10 +185,10 @@ def scan(
     hash_start = time.monotonic()
     batch_pixels: list[np.ndarray] = []
     batch_records: list[ScanRecord] = []
-    pending_errors: list[ScanRecord] = []
+    pending: list[ScanRecord] = []  # records with no photo in the batch to encode: errors, and videos
 
     def commit() -> None:
-        records = list(pending_errors)
+        records = list(pending)
         if batch_pixels:
             packed, similar = model.encode_both(np.stack(batch_pixels))
             records += [replace(rec, code=packed[i].tobytes(), similar_code=None if similar is None else
@@ -181,7 +198,7 @@ def scan(
         summary.hashed += len(batch_records)
         batch_pixels.clear()
         batch_records.clear()
-        pending_errors.clear()
+        pending.clear()
 
     def progress(current: str | None) -> ScanProgress:
         done = summary.hashed + len(batch_records) + (summary.failed - walk_failures)
@@ -200,13 +217,20 @@ def scan(
                 failure = ScanFailure(entry.path, result)
                 summary.failures.append(failure)
                 summary.failed += 1
-                pending_errors.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, error=result))
+                pending.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, error=result))
                 yield failure
+            elif "video" in result[1]:  # its frames are a batch of their own; its record waits for the next commit
+                frames, meta = result
+                duration, step, times = meta.pop("video")
+                codes = model.encode(frames)
+                pending.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, **meta,
+                                                 video=VideoCodes(duration, step, times, codes)))
+                summary.hashed += 1
             else:
                 pixels, meta = result
                 batch_pixels.append(pixels)
                 batch_records.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, **meta))
-            if len(batch_pixels) + len(pending_errors) >= batch_size:
+            if len(batch_pixels) + len(pending) >= batch_size:
                 commit()
                 last_emit = time.monotonic()
                 yield progress(entry.path)

@@ -8,7 +8,8 @@ found (other platforms), the journal says so and ``undo`` asks the user to resto
 
 Safety rules: a file changed since the last scan is refused (it may no longer be a duplicate): its size
 and mtime, and then its bytes, must be the ones scanned; so is a protected file (reference folder) and
-any request that would leave a group with no copy.
+any request that would leave a group with no copy. A photo moves with its stack (its RAW, its sidecars), and
+undo puts the stack back whole: they are journaled in one batch.
 
 Crash safety: each move is journaled as an intent *before* it happens and marked done after, so a
 process killed between the two leaves a row that :func:`undo` finishes: the file is put back from the
@@ -31,6 +32,8 @@ from .catalog import Catalog
 from .duplicates import Group
 from .errors import FileError, TrashError
 from .images import content_hash, read_regular_file
+from .keeper_metadata import Carried, carry_metadata, undo_carried
+from .stacks import StacksOnDisk
 
 
 @dataclass(slots=True)
@@ -38,6 +41,7 @@ class TrashResult:
     batch: int | None
     moved: list[str] = field(default_factory=list)  # moved to the trash, or restored by undo
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+    carried: list[Carried] = field(default_factory=list)  # metadata kept in the keepers' sidecars (trash only)
 
 
 def _trash_dirs(path: str) -> list[Path]:
@@ -134,27 +138,124 @@ def _unchanged(row) -> bool:
     return (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns)
 
 
-def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Group] | None = None) -> TrashResult:
-    """Move ``paths`` to the system trash, journaling each move; refused ones say why."""
+def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Group] | None = None,
+                carry: Sequence[tuple[str, Sequence[str]]] = ()) -> TrashResult:
+    """Move ``paths`` to the system trash, journaling each move; refused ones say why.
+
+    Each photo moves with its stack (engine.stacks): the RAW beside a JPEG, a Live Photo's video, the sidecars. A
+    stack moves whole or not at all: one of its files refused refuses it, and one the trash refuses puts back the
+    files of its stack already moved.
+
+    ``carry``: (keeper, its copies) pairs. Before its copies move, what the keeper lacks that they had (capture
+    date, GPS, camera, keywords, rating, title) is written to the keeper's XMP sidecar (engine.keeper_metadata), in
+    the same batch: undone with it. A copy whose metadata cannot be kept does not move; a carry whose copies all
+    stay is taken back."""
     paths = list(dict.fromkeys(os.fspath(p) for p in paths))
+    _take_back_orphans(catalog)
     result = TrashResult(catalog.next_trash_batch())
     refused = _refusals(catalog, paths, groups)
+    sources = _carry(catalog, result, carry, [p for p in paths if p not in refused], refused)
+    done: set[str] = set()
+    on_disk = StacksOnDisk(catalog)
     for path in paths:
-        row = catalog.file_by_path(path)
-        reason = refused.get(path) or _bytes_unchanged(row)
+        if path in done:
+            continue  # moved already, with the stack of another photo asked for
+        stack = on_disk.of(path) if path not in refused else None
+        moving = [path, *(p for p in stack.paths if p != path and p not in done)] if stack else [path]
+        reason = refused.get(path) or _stack_refusal(catalog, moving)
         if reason:
             result.failed.append((path, reason))
             continue
-        entry = catalog.journal_intend(result.batch, path, row.content_hash, row.size)
-        try:
-            send2trash(path)
-        except Exception as exc:  # send2trash raises OSError subclasses and its own TrashPermissionError  # noqa: BLE001
-            catalog.journal_forget(entry)
-            result.failed.append((path, f"the system trash refused it ({' '.join(str(exc).split())[:120]})"))
-            continue
-        catalog.journal_moved(entry, _find_in_trash(path))
-        result.moved.append(path)
+        entries = []
+        for member in moving:
+            entry, why = _move(catalog, result.batch, member)
+            if why:
+                result.failed.append((path, why if member == path else f"{os.path.basename(member)}, which goes "
+                                                                        f"with it: {why}"))
+                _put_back(catalog, entries)
+                break
+            entries.append(entry)
+        else:
+            result.moved.extend(moving)
+            done.update(moving)
+    stayed = [made for made in result.carried if not done & set(sources[made.entry_id])]
+    if stayed:  # none of its copies moved: the keeper's sidecar goes back as it was
+        undo_carried(catalog, result.batch, {made.entry_id for made in stayed})
+        result.carried = [made for made in result.carried if made not in stayed]
     return result
+
+
+def _take_back_orphans(catalog: Catalog) -> None:
+    """Take back the carries of a batch that moved nothing: the process died between writing a keeper's sidecar and
+    moving its copies, which are still where they were (as a batch whose copies all stay takes its carries back)."""
+    for batch in sorted({entry.batch for entry in catalog.sidecar_journal(only_pending=True)}):
+        if not catalog.journal(batch):
+            undo_carried(catalog, batch)
+
+
+def _carry(catalog: Catalog, result: TrashResult, carry: Sequence[tuple[str, Sequence[str]]], going: Sequence[str],
+           refused: dict[str, str]) -> dict[int, list[str]]:
+    """Keep what each keeper lacks from its copies that are going; returns each carry's copies by journal entry."""
+    going = set(going)
+    sources: dict[int, list[str]] = {}
+    for keeper, copies in carry:
+        copies = [os.fspath(c) for c in copies if os.fspath(c) in going]
+        if not copies:
+            continue
+        try:
+            made = carry_metadata(catalog, result.batch, keeper, copies)
+        except FileError as exc:
+            for copy in copies:
+                refused[copy] = (f"what it knows that {os.path.basename(keeper)} lacks could not be kept "
+                                 f"({exc.reason})")
+            continue
+        if made is not None:
+            result.carried.append(made)
+            sources[made.entry_id] = copies
+    return sources
+
+
+def _stack_refusal(catalog: Catalog, moving: Sequence[str]) -> str | None:
+    """Why the files of one stack may not move (the photo asked for first), or None. Its photos must be the ones
+    scanned; its companions (sidecars, a Live Photo's video) are not in the catalog and move as they are."""
+    for member in moving:
+        row = catalog.file_by_path(member)
+        if row is None:
+            continue
+        reason = None if _unchanged(row) else "changed since the last scan (scan again first)"
+        reason = reason or _bytes_unchanged(row)
+        if reason:
+            return reason if member == moving[0] else f"{os.path.basename(member)}, which goes with it: {reason}"
+    return None
+
+
+def _move(catalog: Catalog, batch: int, path: str) -> tuple[int | None, str | None]:
+    """Journal the move of one file, then move it: (journal entry, None), or (None, why not)."""
+    row = catalog.file_by_path(path)
+    if row is not None:
+        digest, size = row.content_hash, row.size
+    else:  # a companion: journal what it holds now, so that undo puts back these bytes
+        try:
+            data = read_regular_file(path)
+        except FileError as exc:
+            return None, exc.reason
+        digest, size = content_hash(data), len(data)
+    entry = catalog.journal_intend(batch, path, digest, size)
+    try:
+        send2trash(path)
+    except Exception as exc:  # send2trash raises OSError subclasses and its own TrashPermissionError  # noqa: BLE001
+        catalog.journal_forget(entry)
+        return None, f"the system trash refused it ({' '.join(str(exc).split())[:120]})"
+    catalog.journal_moved(entry, _find_in_trash(path))
+    return entry, None
+
+
+def _put_back(catalog: Catalog, entries: Sequence[int]) -> None:
+    """Undo the moves of a stack that could not move whole."""
+    for entry in catalog.journal(only_pending=True):
+        if entry.id in entries and _restore(entry) is None:
+            catalog.journal_mark_restored(entry.id)
+            catalog.set_missing([entry.original_path], False)
 
 
 def last_batch(catalog: Catalog) -> int | None:
@@ -190,6 +291,7 @@ def undo(catalog: Catalog, batch: int | None = None) -> TrashResult:
         catalog.journal_mark_restored(entry.id)
         catalog.set_missing([entry.original_path], False)
         result.moved.append(entry.original_path)
+    result.failed += undo_carried(catalog, batch)  # the keepers' sidecars as they were before the batch
     return result
 
 

@@ -9,9 +9,13 @@ import shlex
 import sys
 from dataclasses import asdict
 
-from engine.duplicates import STRICTNESS, Group, candidate_search, model_groups, similar_groups, verified_groups
+from engine.duplicates import (STRICTNESS, Group, candidate_search, model_groups, similar_groups, verified_groups,
+                               video_duplicates)
 from engine.keepers import KEEPER_RULES
 from engine.errors import UsageError, printable
+from engine.bulk import carry_pair
+from engine.keeper_metadata import carry_preview, sidecar_for
+from engine.stacks import StacksOnDisk
 from engine.trash import trash_files, undo
 from engine.units import human_bytes
 from engine.verification import Verifier
@@ -35,6 +39,9 @@ def _group_options(p) -> None:
         help=f"ordered rules that pick the copy to keep (default: {','.join(KEEPER_RULES)})",
     )
     p.add_argument("--model", metavar="MODEL.onnx", help="hash model (default: the active model)")
+    p.add_argument("--videos", action="store_true",
+                   help="videos instead of photos: re-encoded, resized and trimmed copies, found by frames sampled "
+                        "across each clip (a photo is never grouped with a video)")
     p.add_argument("--no-verify", action="store_true",
                    help="group by the hash alone, as before verification (faster; look-alikes may be called copies)")
     p.add_argument("--strictness", choices=STRICTNESS, default="normal",
@@ -65,6 +72,11 @@ def register(sub, common) -> None:
         help="with --similar or a --radius above the model's duplicate radius: also move the photos that are only "
              "similar to the one kept (never without this flag)",
     )
+    p.add_argument(
+        "--no-carry-metadata", dest="carry", action="store_false",
+        help="do not keep what a copy knows and the photo kept lacks (capture date, GPS, camera, keywords, rating, "
+             "title) in the kept photo's .xmp sidecar (kept by default; undone with the batch)",
+    )
     p.set_defaults(run=run_trash)
 
     p = sub.add_parser("undo", parents=[common], help="put back the files of the last trash command")
@@ -93,6 +105,11 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
     if radius is None:
         radius = model.info.radius_similar if args.similar else model.info.radius_duplicate
     rules = tuple(r.strip() for r in args.keep_rules.split(",") if r.strip())
+    if args.videos:
+        if hash_only or series or args.strictness != "normal":
+            raise UsageError("--videos finds copies of videos by their frames: leave out --radius, --similar, "
+                             "--no-verify, --series and --strictness")
+        return video_duplicates(catalog, model, reference_folders=args.reference, keeper_rules=rules), model, radius
     if args.similar:  # photos like each other: by the model's similarity code where it has one
         radius = model.info.similar_radius if model.info.similar_bits else radius
         return similar_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules), model, radius
@@ -129,6 +146,7 @@ def _member_dict(m) -> dict:
         "captured_at": f.captured_at,
         "content_hash": f.content_hash,
         "reason": m.reason,
+        "stack": [s.path for s in m.stack],
         "verdict": None if m.verdict is None else {**asdict(m.verdict), "via": m.via or None},
     }
 
@@ -162,7 +180,8 @@ def run_dupes(args) -> int:
                 writer.writerow([n, *(d[k] for k in columns), g.decided_by if m.keep else ""])
         _write_real(out.getvalue())
     else:
-        _print_groups(groups, radius, verified=not _hash_only(args), series=getattr(args, "series", False))
+        _print_groups(groups, radius, verified=not _hash_only(args), series=getattr(args, "series", False),
+                      videos=args.videos)
     return 0
 
 
@@ -177,7 +196,8 @@ def _write_real(text: str) -> None:
         buffer.flush()
 
 
-def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool = False) -> None:
+def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool = False, videos: bool = False
+                  ) -> None:
     for n, g in enumerate(groups, 1):
         print(f"Group {n}: {plural(len(g.members), 'photo')}, {g.kind}, frees {human_bytes(g.bytes_freed)}; "
               f"kept: {g.decided_by or 'the only candidate'}")
@@ -188,7 +208,7 @@ def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool
             dims = f"{f.width or '?'}×{f.height or '?'}"
             print(
                 f"  {_action(m):7} d={m.distance:<3} {dims:>11} {human_bytes(f.size):>9}  "
-                f"{(f.captured_at or '')[:10]:10}  {why:{width}}  {printable(f.path)}"
+                f"{(f.captured_at or '')[:10]:10}  {why:{width}}  {printable(f.path)}{_with(m.stack)}"
             )
     freed = sum(g.bytes_freed for g in groups)
     extra = sum(len(g.removable) for g in groups)
@@ -197,11 +217,18 @@ def _print_groups(groups: list[Group], radius: int, verified: bool, series: bool
         print(f"{plural(len(groups), 'series', 'series')} of shots taken moments apart (candidates within radius "
               f"{radius}); nothing in them is marked for the trash")
         return
-    where = f"of verified copies (candidates within radius {radius})" if verified else f"within radius {radius}"
+    where = ("of videos whose frames match, in order" if videos else
+             f"of verified copies (candidates within radius {radius})" if verified else f"within radius {radius}")
     line = f"{plural(len(groups), 'group')} {where}; {plural(extra, 'extra copy', 'extra copies')}"
     if similar:
         line += f" and {plural(similar, 'similar photo')} (never marked for the trash)"
     print(f"{line}, {human_bytes(freed)} to free")
+
+
+def _with(stack) -> str:
+    """The other files that go with a photo, after its path: " (with IMG_1.CR2, IMG_1.xmp)"."""
+    names = [printable(os.path.basename(getattr(f, "path", f))) for f in stack]
+    return f" (with {', '.join(names)})" if names else ""
 
 
 def run_trash(args) -> int:
@@ -218,17 +245,28 @@ def run_trash(args) -> int:
         if args.trash_similar:
             paths += [m.file.path for g in groups for m in g.similar]
         chosen = set(paths)
-        freed = sum(m.file.size for g in groups for m in g.members if m.file.path in chosen)
+        freed = sum(m.bytes for g in groups for m in g.members if m.file.path in chosen)
+        pairs = [carry_pair(g, g.keeper.file.id, [m.file.id for m in g.members if m.file.path in chosen])
+                 for g in groups] if args.carry else []
+        carry = [pair for pair in pairs if pair]
         if not args.yes:
+            on_disk = StacksOnDisk(catalog)
+            going = {p: on_disk.of(p).paths for p in paths}  # each photo with what moves with it
+            kept = [(keeper, sidecar_for(keeper), fields) for keeper, copies in carry
+                    if (fields := carry_preview(keeper, copies))]
             if args.json:
-                print_json({"dry_run": True, "radius": radius, "would_move": paths, "bytes": freed})
+                print_json({"dry_run": True, "radius": radius, "would_move": [q for p in paths for q in going[p]],
+                            "bytes": freed, "would_carry": [{"keeper": k, "sidecar": s, "what": f.words()}
+                                                            for k, s, f in kept]})
             else:
                 for p in paths:
-                    print(f"would move to trash: {printable(p)}")
-                print(f"{plural(len(paths), 'file')} ({human_bytes(freed)}) would go to the trash; "
+                    print(f"would move to trash: {printable(p)}{_with(q for q in going[p] if q != p)}")
+                for keeper, sidecar, fields in kept:
+                    print(f"would keep in {printable(os.path.basename(sidecar))}: {fields.words()}")
+                print(f"{plural(sum(map(len, going.values())), 'file')} ({human_bytes(freed)}) would go to the trash; "
                       f"add --yes to move them")
             return 0
-        result = trash_files(catalog, paths, groups=groups)
+        result = trash_files(catalog, paths, groups=groups, carry=carry)
     # the undo must reach the same catalog, from any folder: the one given, absolute and shell-quoted
     where = f" --catalog {shlex.quote(os.path.abspath(args.catalog))}" if args.catalog else ""
     return _report(args, result, verb="moved to the trash",
@@ -259,11 +297,14 @@ def _report(args, result, verb: str, hint: str | None) -> int:
                 "batch": result.batch,
                 "done": result.moved,
                 "failed": [{"path": p, "reason": r} for p, r in result.failed],
+                "carried": [{"keeper": c.keeper, "sidecar": c.sidecar, "what": c.words()} for c in result.carried],
             }
         )
     else:
         for path, reason in result.failed:
             print(f"not {verb}: {printable(path)}: {reason}", file=sys.stderr)
+        for made in result.carried:
+            print(f"kept in {printable(os.path.basename(made.sidecar))}: {made.words()}")
         print(f"{plural(len(result.moved), 'file')} {verb}, {len(result.failed)} refused")
         if hint and result.moved:
             print(hint)

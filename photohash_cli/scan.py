@@ -19,6 +19,8 @@ def register(sub, common) -> None:
     p.add_argument("--workers", type=int, default=None, help="decoding processes (default: one per CPU core)")
     p.add_argument("--batch-size", type=int, default=32, help="photos encoded and committed together (default 32)")
     p.add_argument("--include-hidden", action="store_true", help="also scan hidden and system folders")
+    p.add_argument("--no-videos", dest="videos", action="store_false",
+                   help="leave videos out (they are found by name and their frames sampled: slower than photos)")
     p.add_argument("--retry-errors", action="store_true", help="read again files that failed before")
     p.set_defaults(run=run)
 
@@ -33,6 +35,7 @@ def run(args) -> int:
             for event in scan(
                 catalog, args.paths, model,
                 workers=args.workers, batch_size=args.batch_size, include_hidden=args.include_hidden, retry_errors=args.retry_errors,
+                videos=args.videos,
             ):
                 if isinstance(event, ScanProgress):
                     if event.phase == "walking":

@@ -6,6 +6,8 @@ synthetic pictures, so ``make run`` works on any fresh machine. Seeded: the same
 ``write_library`` (for tools/screenshots.py) writes a larger one shaped like a real person's ~/Pictures: the
 shared free photos and a few hundred Imagenette photos in dated event folders, most with copies made the ways
 real copies are made (a phone backup, a laptop backup, WhatsApp, an editor), several hundred duplicate groups.
+``write_videos`` adds a few phone clips and copies of them made the same ways (made with PyAV, as tests/clips.py
+makes the tests' clips: tools do not import the tests).
 """
 
 from __future__ import annotations
@@ -182,6 +184,154 @@ def write_library(dest: Path, extra: int = 300, copied: float = 0.75, seed: int 
                 counts["copies"] += 1
     counts["files"] = counts["originals"] + counts["copies"]
     return counts
+
+
+# -- videos and their copies (tools/screenshots.py) --------------------------------------------------------------------
+
+
+def _panning(photo: Image.Image, seconds: float, fps: int, size: tuple[int, int]):
+    """Frames of a slow pan from left to right over ``photo`` while zooming in from 75 % to 55 % of its width, as a
+    hand-held phone films a scene (tests/clips.py makes the tests' clips the same way)."""
+    import math
+
+    w, h = photo.size
+    aspect = size[0] / size[1]
+    count = round(seconds * fps)
+    for i in range(count):
+        p = i / max(1, count - 1)
+        crop_h = min(h, w * (0.75 - 0.20 * p) / aspect)
+        crop_w = crop_h * aspect
+        left = (w - crop_w) * (0.1 + 0.8 * p)
+        top = (h - crop_h) * (0.5 + 0.3 * math.sin(math.pi * p))
+        yield photo.resize(size, Image.BILINEAR, box=(left, top, left + crop_w, top + crop_h))
+
+
+def _opening(frames, fps: int, black_s: float, fade_s: float):
+    """``black_s`` seconds of black, then ``frames`` fading in from black over ``fade_s`` seconds."""
+    frames = iter(frames)
+    first = next(frames)
+    for _ in range(round(black_s * fps)):
+        yield Image.new("RGB", first.size)
+    fade = round(fade_s * fps)
+    for i, frame in enumerate([first, *frames]):
+        yield Image.eval(frame, lambda v, a=(i + 1) / (fade + 1): round(v * a)) if i < fade else frame
+
+
+def _write_clip(frames, out: Path, fps: int, bit_rate: int | None = None) -> Path:
+    """``frames`` (RGB, even sizes) as an MP4: H.264 where PyAV's FFmpeg has it (at constant quality, as a phone or a
+    converter's default, unless ``bit_rate``), else MPEG-4 part 2."""
+    from fractions import Fraction
+
+    import av
+
+    codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
+    frames = iter(frames)
+    first = next(frames)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(out), "w") as container:
+        options = {"preset": "veryfast"} if codec == "libx264" else {}
+        if codec == "libx264" and not bit_rate:
+            options["crf"] = "23"
+        stream = container.add_stream(codec, rate=fps, options=options)
+        stream.width, stream.height = first.size
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        if bit_rate:
+            stream.bit_rate = bit_rate
+        for i, image in enumerate([first, *frames]):
+            frame = av.VideoFrame.from_image(image)
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out
+
+
+def _decoded(path: Path, start: float = 0.0, end: float | None = None):
+    """A clip's frames between ``start`` and ``end`` seconds, one at a time, as a converter or an editor reads them."""
+    import av
+
+    with av.open(str(path)) as container:
+        for frame in container.decode(container.streams.video[0]):
+            if start - 1e-6 <= frame.time and (end is None or frame.time < end - 1e-6):
+                yield frame.to_image(threads=1)
+
+
+def write_videos(dest: Path, fps: int = 25) -> dict[str, int]:
+    """Phone clips (a slow pan and zoom over a shared photo, 640×360, two opening on a second of black that fades in)
+    in ``dest/<year>/<date> <event>/``, and copies of them made as real ones are: a WhatsApp re-encode at 480×270 in
+    "WhatsApp Video", a cut of a few seconds in "edited", a byte-exact copy in "Phone backup"; one clip has none.
+    Needs PyAV (a dependency of the app). Returns counts: clips, copies."""
+    photos = originals(40)
+    shots = (  # (photo, when, seconds, opens on black)
+        (photos[23][1], dt.datetime(2024, 8, 3, 15, 30, 12), 8.0, True),  # tea gardens
+        (photos[13][1], dt.datetime(2024, 8, 3, 16, 5, 44), 6.0, False),  # otters
+        (photos[21][1], dt.datetime(2024, 12, 24, 19, 10, 3), 5.0, True),  # a firework
+    )
+    clips = []
+    for photo, when, seconds, black in shots:
+        event = "Lake trip" if when.month == 8 else "Christmas"
+        out = dest / str(when.year) / f"{when:%Y-%m-%d} {event}" / f"VID_{when:%Y%m%d_%H%M%S}.mp4"
+        frames = _panning(photo, seconds, fps, (640, 360))
+        _write_clip(_opening(frames, fps, 1.0, 0.6) if black else frames, out, fps, bit_rate=2_000_000)  # a phone's
+        _stamp(out, when)
+        clips.append((out, when))
+    (first, when), (second, _) = clips[0], clips[1]
+    later = when + dt.timedelta(days=2)
+    copies = [
+        _write_clip((f.resize((480, 270), Image.BICUBIC) for f in _decoded(first)),
+                    dest / "WhatsApp Video" / f"VID-{later:%Y%m%d}-WA0007.mp4", fps, bit_rate=300_000),
+        _write_clip(_decoded(first, 3.0, 7.0), dest / "edited" / f"{first.stem}-cut.mp4", fps),
+    ]
+    backup = dest / "Phone backup" / second.name
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    backup.write_bytes(second.read_bytes())
+    copies.append(backup)
+    for copy in copies:
+        _stamp(copy, later)
+    return {"clips": len(clips), "copies": len(copies)}
+
+
+# -- a RAW+JPEG shot (tools/screenshots.py) ---------------------------------------------------------------------------
+
+
+def write_raw_shot(folder: Path, image: Image.Image, stem: str, when: dt.datetime) -> list[Path]:
+    """What a camera set to RAW+JPEG writes for one shot: ``stem.JPG`` and ``stem.dng`` (a Bayer mosaic of the
+    scene in 12 bits, no preview, as tests/integration/test_raw.py's make_dng writes it; needs pidng, the dev extra).
+    The engine stacks the two: one shot, shown and moved as one."""
+    import numpy as np
+    from pidng.core import RAW2DNG, DNGTags, Tag
+    from pidng.defs import CalibrationIlluminant, CFAPattern, DNGVersion, PhotometricInterpretation
+
+    folder.mkdir(parents=True, exist_ok=True)
+    jpeg, raw = folder / f"{stem}.JPG", folder / f"{stem}.dng"
+    camera = ("PhotoHash", "Synthetic Bayer")
+    image.save(jpeg, quality=92, exif=_exif(when, camera))
+    linear = (np.asarray(image.convert("RGB"), np.float64) / 255.0) ** 2.2
+    h, w = linear.shape[0] // 2 * 2, linear.shape[1] // 2 * 2
+    mosaic = np.empty((h, w))
+    mosaic[0::2, 0::2], mosaic[0::2, 1::2] = linear[0:h:2, 0:w:2, 0], linear[0:h:2, 1:w:2, 1]
+    mosaic[1::2, 0::2], mosaic[1::2, 1::2] = linear[1:h:2, 0:w:2, 1], linear[1:h:2, 1:w:2, 2]
+    black, white = 256, 4095
+    stamp = when.strftime("%Y:%m:%d %H:%M:%S")
+    tags = DNGTags()
+    for tag, value in ((Tag.ImageWidth, w), (Tag.ImageLength, h), (Tag.TileWidth, w), (Tag.TileLength, h),
+                       (Tag.Orientation, 1), (Tag.PhotometricInterpretation,
+                                             PhotometricInterpretation.Color_Filter_Array),
+                       (Tag.SamplesPerPixel, 1), (Tag.BitsPerSample, 16), (Tag.CFARepeatPatternDim, [2, 2]),
+                       (Tag.CFAPattern, CFAPattern.RGGB), (Tag.BlackLevel, black), (Tag.WhiteLevel, white),
+                       (Tag.ColorMatrix1, [[1, 1], [0, 1], [0, 1], [0, 1], [1, 1], [0, 1], [0, 1], [0, 1], [1, 1]]),
+                       (Tag.CalibrationIlluminant1, CalibrationIlluminant.D65),
+                       (Tag.AsShotNeutral, [[1, 1], [1, 1], [1, 1]]), (Tag.Make, camera[0]), (Tag.Model, camera[1]),
+                       (Tag.DateTime, stamp), (Tag.DateTimeOriginal, stamp), (Tag.DNGVersion, DNGVersion.V1_4)):
+        tags.set(tag, value)
+    writer = RAW2DNG()
+    writer.options(tags, path="", compress=False)
+    writer.convert((black + mosaic * (white - black)).round().astype(np.uint16), filename=str(raw.with_suffix("")))
+    for path in (jpeg, raw):
+        _stamp(path, when)
+    return [jpeg, raw]
 
 
 def main() -> None:

@@ -3,8 +3,10 @@
 Run under a real X server (``make screenshots`` uses ``xvfb-run``): in a throw-away home folder (what the screens
 show is what a user sees: ``~/Pictures``, the catalog in the usual data folder, torchvision's cache in
 ``~/.cache``, never this checkout's paths), builds a library of several hundred groups of copies from the shared
-photos (tools/make_sample_photos.py's write_library), an exposure bracket (three shots a second apart, for the
-Series section), a broken file and a non-image, scans it, and saves ``<screen>-<theme>.png`` into the folder given.
+photos (tools/make_sample_photos.py's write_library), phone clips and copies of them (write_videos, for the Videos
+section), an exposure bracket (three shots a second apart, for the Series section), a RAW+JPEG shot and its backup
+(a group of two stacks, with pidng), a broken file and a non-image, scans it, and saves ``<screen>-<theme>.png`` into
+the folder given.
 With the ``[train]`` extra and the shared MobileNetV2 weights (copied to ~/Downloads, as a user who has them would
 choose them with Browse…), the retrain dialog is also caught in the middle of a real training run.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import datetime
 import os
 import shutil
 import sys
@@ -28,20 +31,38 @@ SIZE = (1440, 900)
 def build_library(root: Path) -> Path:
     """A ~/Pictures like a real person's, with several hundred groups of copies (make_sample_photos.write_library:
     the shared free photos and 300 Imagenette photos in dated event folders, most copied by a phone backup, a
-    laptop backup, WhatsApp or an editor), and in camera-import an exposure bracket, a file cut short and a
-    non-image."""
+    laptop backup, WhatsApp or an editor), three phone clips and copies of two of them (make_sample_photos.write_videos:
+    re-encoded smaller by WhatsApp, cut in an editor, backed up byte for byte), and in camera-import an exposure
+    bracket, a RAW+JPEG shot (also in the laptop backup: a group of two stacks; with pidng, the dev extra), a file
+    cut short and a non-image."""
     sys.path.insert(0, str(REPO / "tools"))
     import make_sample_photos
 
-    bracket = make_sample_photos.originals(10_000)[-1][1]  # a scene held back from the library: only the bracket
-    counts = make_sample_photos.write_library(root, extra=300, hold_back=1)
+    held = make_sample_photos.originals(10_000)[-2:]  # scenes held back from the library: the bracket, the RAW shot
+    bracket = held[-1][1]
+    counts = make_sample_photos.write_library(root, extra=300, hold_back=2)
+    videos = make_sample_photos.write_videos(root)
     first = min(root.glob("20*/*/*.jpg"))
     (root / "camera-import").mkdir()
     write_bracket(root / "camera-import", bracket)
     (root / "camera-import" / "IMG_2041.jpg").write_bytes(first.read_bytes()[:30_000])  # cut short by a bad card
     (root / "camera-import" / "notes.jpg").write_text("not a photo", encoding="utf-8")
+    raw = 0
+    try:
+        import pidng  # noqa: F401  (the dev extra)
+    except ImportError:
+        print("no pidng (the dev extra): no RAW+JPEG shot", flush=True)
+    else:
+        shot = datetime.datetime(2024, 6, 1, 18, 45, 2)
+        raw += len(make_sample_photos.write_raw_shot(root / "camera-import", held[-2][1], "IMG_2050", shot))
+        backed_up = (shot + datetime.timedelta(days=200)).timestamp()  # copied later: the shot itself is kept
+        for path in make_sample_photos.write_raw_shot(root / "Backup old laptop" / "camera-import", held[-2][1],
+                                                      "IMG_2050", shot):
+            os.utime(path, (backed_up, backed_up))
+            raw += 1
     print(f"library: {counts['originals'] + 3} photos, {counts['copies']} copies of {counts['copied']} of them, "
-          "an exposure bracket of 3, a broken file and a non-image", flush=True)
+          f"{videos['clips']} videos and {videos['copies']} copies of them, an exposure bracket of 3, "
+          f"{'a RAW+JPEG shot and its backup, ' if raw else ''}a broken file and a non-image", flush=True)
     return root
 
 
@@ -109,6 +130,7 @@ def main() -> None:
     def shoot(widget, name: str, theme: str) -> None:
         settle(1.5)
         window.context.thumbnails.wait()
+        window.context.strips.wait()  # videos' strips of frames (the Videos section's cards)
         settle(0.5)
         path = args.out / f"{name}-{theme}.png"
         widget.grab().save(str(path))
@@ -151,6 +173,12 @@ def main() -> None:
         bulk.close()
         bulk.deleteLater()
 
+        stacked = [i for i, c in enumerate(dupes.choices) if any(m.stack for m in c.group.members)]
+        if stacked:  # the RAW+JPEG shot and its backup: each card names its RAW, which moves with it
+            dupes.list.setCurrentRow(stacked[0])
+            window.activateWindow()
+            shoot(window, "stack", theme)
+
         dupes.groups = None
         dupes.series_button.click()
         deadline = time.monotonic() + 60
@@ -167,6 +195,14 @@ def main() -> None:
         print(f"{len(dupes.choices)} groups of similar photos at {time.monotonic() - started:.0f} s", flush=True)
         dupes.list.setCurrentRow(0)
         shoot(window, "similar", theme)
+        dupes.groups = None
+        dupes.videos_button.click()
+        deadline = time.monotonic() + 60
+        while not (dupes.groups is not None and dupes.shown_section == "videos") and time.monotonic() < deadline:
+            settle(0.2)
+        print(f"{len(dupes.choices)} groups of copies of videos at {time.monotonic() - started:.0f} s", flush=True)
+        dupes.list.setCurrentRow(max(range(len(dupes.choices)), key=lambda i: len(dupes.choices[i].group.members)))
+        shoot(window, "videos", theme)
         dupes.copies_button.click()
         settle(2)
 

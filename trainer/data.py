@@ -27,7 +27,7 @@ from torchvision.transforms import v2 as T
 
 from engine.catalog import Catalog
 from engine.errors import FileError
-from engine.images import FileEntry, decode_image, read_image, walk
+from engine.images import FileEntry, decode_image, is_video, read_image, walk
 
 from .backbones import IMAGENET_MEAN, IMAGENET_STD
 from .edits import random_edit
@@ -208,15 +208,16 @@ class UnlabeledPhotos(Dataset):
         folder = Path(folder)
         if not folder.is_dir():
             raise TrainerError(f"{folder}: not a folder")
-        paths = [e.path for e in walk([folder], include_hidden=include_hidden) if isinstance(e, FileEntry)]
+        paths = [e.path for e in walk([folder], include_hidden=include_hidden, videos=False)
+                 if isinstance(e, FileEntry)]
         if not paths:
             raise TrainerError(f"{folder}: no photos found (JPEG, PNG, WebP, HEIC, TIFF, BMP or GIF)")
         return cls(paths, transform)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, transform: Callable):
-        """The files the catalog knows as present and readable (what the last scan hashed)."""
-        paths = [f.path for f in catalog.all_files() if f.error is None]
+        """The photos the catalog knows as present and readable (what the last scan hashed; not its videos)."""
+        paths = [f.path for f in catalog.all_files() if f.error is None and not is_video(f.path)]
         if not paths:
             raise TrainerError(f"the catalog {catalog.path} has no readable photos; scan a folder first")
         return cls(paths, transform)

@@ -490,6 +490,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Videos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Section</source>
         <translation type="unfinished"></translation>
     </message>
@@ -503,6 +507,14 @@
     </message>
     <message>
         <source>Similar photos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The same video more than once (re-encoded, resized, trimmed), found by its frames: the extra copies are marked for the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copies of videos</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -538,6 +550,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>↑/↓ group · ←/→ video · K keep this · Space mark · Del trash marked · Ctrl+Z undo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>↑/↓ group · ←/→ photo · K keep this · Space mark · C compare with the photo kept · Del trash marked · Ctrl+Z undo</source>
         <translation type="unfinished"></translation>
     </message>
@@ -551,6 +567,10 @@
     </message>
     <message>
         <source>Looser than usual: more photos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copies of videos, frame by frame</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -586,6 +606,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Copies of videos are found by matching their frames in order, not by a radius: choose Copies to slide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Finding duplicates…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -595,6 +619,10 @@
     </message>
     <message>
         <source>Finding similar photos…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finding copies of videos…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -611,6 +639,14 @@
     </message>
     <message>
         <source>Trash marked in all groups…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Trash extra videos in all groups…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move this group&apos;s marked videos to the system trash (Del)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -649,6 +685,14 @@
     </message>
     <message>
         <source>No series: no bursts or re-takes of the same scene.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{groups}&lt;/b&gt; of copies of videos, by their frames · {marked} marked · {size} to free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No copies of videos found.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -712,6 +756,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Keeps from the copies marked: {what}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compare shows photos: the cards show each video&apos;s frames</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Marked for the trash</source>
         <translation type="unfinished"></translation>
     </message>
@@ -744,6 +796,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Move copies of videos to the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} videos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Move duplicates to the trash</source>
         <translation type="unfinished"></translation>
     </message>
@@ -752,13 +816,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Move {photos} from {groups} to the trash?{note}
-
-This frees {size}. The photo kept in each group stays where it is. You can undo this (Ctrl+Z) or restore the files from the system trash.</source>
+        <source>Moved {photos} to the trash. Ctrl+Z puts them back.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Moved {count} photos to the trash. Ctrl+Z puts them back.</source>
+        <source>Moved {photos} to the trash, with {more} that go with them. Ctrl+Z puts them back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Some videos were not moved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put back {count} files.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -766,11 +844,31 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Nothing was moved</source>
+        <source>Move {videos} from {groups} to the trash?
+
+This frees {size}. The video kept in each group stays where it is. You can undo this (Ctrl+Z) or restore the files from the system trash.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Put back {count} photos.</source>
+        <source>Move {photos} from {groups} to the trash?{note}
+
+This frees {size}. The photo kept in each group stays where it is. A photo&apos;s RAW, its sidecars (.xmp) and a Live Photo&apos;s video go with it.{carry} You can undo this (Ctrl+Z) or restore the files from the system trash.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> What a copy knows that the photo kept lacks (capture date, place, keywords, rating) is kept in the kept photo&apos;s .xmp sidecar.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the copies knew is kept in {count} sidecar (.xmp).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the copies knew is kept in {count} sidecars (.xmp).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing was moved</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -931,10 +1029,6 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Exact copies (same bytes), copies checked pixel by pixel, copies by the hash only (not checked), series (bursts and re-takes, never marked) or similar photos (never marked)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>By hash only</source>
         <translation type="unfinished"></translation>
     </message>
@@ -943,7 +1037,39 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Exact copies (same bytes), copies checked pixel by pixel, copies by the hash only (not checked), series (bursts and re-takes, never marked), similar photos (never marked) or copies of videos (by their frames)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>When the photo kept was taken (else when its file was last changed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Video kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The name of the video kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Space the videos marked in the group would free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Videos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How many videos the group holds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder of the video kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When the video kept was last changed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1476,6 +1602,10 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>length unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{percent} % alike</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1508,11 +1638,19 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>with {name} ({format}, {size})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>no capture date</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Kept for: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Written to its .xmp sidecar when the copies go to the trash; the photo itself is not changed, and Undo takes it back</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1532,11 +1670,19 @@ This frees {size}. The photo kept in each group stays where it is. You can undo 
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Keep this video; its copies in the group are marked for the trash (K or Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Keep this photo; its copies in the group are marked for the trash (K or Enter)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Move to trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark or unmark this video (Space)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2116,6 +2262,10 @@ To enable it, install PhotoHash with its training extra:
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The camera&apos;s RAW, or the photo kept with its RAW</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Larger file, by more than {percent}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2125,6 +2275,10 @@ To enable it, install PhotoHash with its training extra:
     </message>
     <message>
         <source>Richer metadata (capture date, camera, GPS)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The original&apos;s name and camera, not a copy&apos;s (&quot;IMG_1 (1).jpg&quot;)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2149,6 +2303,14 @@ To enable it, install PhotoHash with its training extra:
     </message>
     <message>
         <source> MB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep what a copy knows in the photo kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When copies go to the trash, the capture date, place, camera, keywords, rating and title that the photo kept lacks are written to its .xmp sidecar (the photo itself is never changed; Undo takes it back)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -539,7 +539,8 @@ def test_settings_change_radius_rules_and_model(make_window, qtbot, tmp_path):
     dialog.duplicate_own.setChecked(False)
     dialog.duplicate.setValue(3)
     rules = dialog.rules
-    rules.insertItem(0, rules.takeItem(2))  # drag "oldest" to the top
+    oldest = next(i for i in range(rules.count()) if rules.item(i).data(Qt.ItemDataRole.UserRole) == "oldest")
+    rules.insertItem(0, rules.takeItem(oldest))  # drag "oldest" to the top
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     assert dialog.chosen_strictness() == "normal" and not dialog.advanced.isVisibleTo(dialog)  # radii fold away
     strict = next(b for b in dialog.strictness.buttons() if b.property("strictness") == "strict")
@@ -550,6 +551,9 @@ def test_settings_change_radius_rules_and_model(make_window, qtbot, tmp_path):
     assert prefs.radius_duplicate == 3 and prefs.keeper_rules[0] == "oldest" and prefs.theme == "dark"
     assert prefs.strictness == "strict"
     assert window.context.radius("duplicate") == 3
+    # an order saved before the RAW and original rules came: each new rule takes its default place
+    prefs.keeper_rules = ("size", "resolution", "oldest", "metadata", "path")
+    assert prefs.keeper_rules == ("raw", "size", "resolution", "oldest", "metadata", "original", "path")
     # stored in the settings file: a new window reads them back
     prefs.qs.sync()
     again = QSettings(prefs.qs.fileName(), QSettings.Format.IniFormat)

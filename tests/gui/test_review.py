@@ -103,3 +103,70 @@ def test_compare_opens_on_the_focused_card_with_one_key(make_window, qtbot, tmp_
     qtbot.waitUntil(lambda: view.previews_loaded, timeout=30_000)
     assert view.errors == [None, None]
     view.close()
+
+
+def test_a_stack_shows_its_raw_and_moves_to_the_trash_and_back_whole(make_window, qtbot, tmp_path):
+    """A RAW+JPEG shot copied to a backup folder: one group of two stacks, each card naming its RAW; moving the copy
+    moves its RAW and sidecars too, and one undo puts them all back byte-identical."""
+    from ..conftest import extract_photos
+    from ..integration.test_raw import _shoot
+
+    jpeg = extract_photos(tmp_path / "source", limit=1)[0]
+    _shoot(tmp_path / "library" / "card", jpeg, "IMG_0042")
+    backup = _shoot(tmp_path / "library" / "backup", jpeg, "IMG_0042")
+    window = make_window()
+    scan(qtbot, window, tmp_path / "library")
+    dupes = window.duplicates
+    window.tabs.setCurrentWidget(dupes)
+    wait_for_groups(qtbot, dupes)
+    assert len(dupes.groups) == 1  # not the RAW against its JPEG: the two shots
+    dupes.list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: len(dupes.cards) == 2)
+    texts = [card.details.text() for card in dupes.cards]
+    assert all("with IMG_0042.dng (DNG, " in text for text in texts), texts
+    choice = dupes.current()
+    assert choice.paths == [str(tmp_path / "library/backup/IMG_0042.JPG")]
+    messages = []
+    window.context.message.connect(messages.append)
+    dupes.trash_current()
+    qtbot.waitUntil(lambda: not dupes.busy, timeout=60_000)
+    assert not any(Path(p).exists() for p in backup)
+    assert messages[-1] == "Moved 1 photo to the trash, with 3 files that go with them. Ctrl+Z puts them back."
+    dupes.undo()
+    qtbot.waitUntil(lambda: not dupes.busy, timeout=60_000)
+    assert {p: Path(p).read_bytes() for p in backup} == backup
+
+
+def test_the_kept_card_says_what_it_keeps_from_its_copies_and_the_move_keeps_it(make_window, qtbot, tmp_path):
+    """A copy that knows the capture date and the camera, beside a kept photo that does not: the kept card says so
+    before the move, and the move writes it to the kept photo's sidecar (undone with the batch)."""
+    from PIL import Image
+
+    from engine.keeper_metadata import read_metadata, sidecar_for
+
+    from ..conftest import extract_photos
+    from ..integration.test_keeper_metadata import save_stripped, save_tagged
+
+    photo = extract_photos(tmp_path / "source", limit=1)[0]
+    library = tmp_path / "library"
+    library.mkdir()
+    kept = save_stripped(photo, library / "IMG_0001.jpg")
+    Image.open(kept).reduce(2).save(tmp_path / "small.jpg")
+    save_tagged(tmp_path / "small.jpg", library / "IMG_0001 (1).jpg", when="2019:06:01 10:00:00", make="Canon",
+                model="Canon EOS R6")
+    window = make_window()
+    scan(qtbot, window, library)
+    dupes = window.duplicates
+    window.tabs.setCurrentWidget(dupes)
+    wait_for_groups(qtbot, dupes)
+    dupes.list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: len(dupes.cards) == 2 and dupes.cards[0].carry.isVisibleTo(dupes.cards[0]))
+    assert dupes.cards[0].member.file.path == str(kept)
+    assert dupes.cards[0].carry.text() == ("Keeps from the copies marked: capture date 2019-06-01 10:00, camera "
+                                           "Canon EOS R6 from IMG_0001 (1).jpg")
+    dupes.trash_current()
+    qtbot.waitUntil(lambda: not dupes.busy, timeout=60_000)
+    assert read_metadata(kept).captured_at == "2019-06-01T10:00:00"
+    dupes.undo()
+    qtbot.waitUntil(lambda: not dupes.busy, timeout=60_000)
+    assert not Path(sidecar_for(kept)).exists() and (library / "IMG_0001 (1).jpg").exists()

@@ -21,7 +21,8 @@ import pytest
 from PIL import Image
 
 from engine.errors import FileError
-from engine.images import FileEntry, content_hash, read_image, thumbnail, walk
+from engine.images import FileEntry, content_hash, read_image, walk
+from engine.previews import thumbnail
 
 from ..conftest import REPO, extract_photos
 

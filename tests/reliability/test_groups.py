@@ -162,7 +162,7 @@ def test_each_rule_decides_and_says_why(cat, files, keeper, rule, reason):
 
 def test_old_rule_names_still_work_and_metadata_is_new(cat):
     c, m = cat
-    assert KEEPER_RULES == ("resolution", "size", "oldest", "metadata", "path")
+    assert KEEPER_RULES == ("raw", "resolution", "size", "oldest", "metadata", "original", "path")
     add(c, m, "/o/rich.jpg", code(1), camera="Pixel 8", mtime=2)
     add(c, m, "/o/bare.jpg", code(1), mtime=1)
     (group,) = find_groups(c, m, 0, keeper_rules=["resolution", "size", "oldest", "path"])

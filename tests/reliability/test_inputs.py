@@ -276,16 +276,20 @@ def test_the_flattest_real_jpegs_still_decode(tmp_path, mode, options):
 
 # -- 5. JPEG bytes behind a name that is usually not an image ----------------------------------------------------------
 
-def test_image_bytes_behind_a_non_image_name_are_found_but_raw_files_are_left_alone(tmp_path, photos_dir):
+def test_image_bytes_behind_a_non_image_name_are_found_and_raw_names_go_to_libraw(tmp_path, photos_dir):
     data = sorted(photos_dir.iterdir())[0].read_bytes()
     (tmp_path / "renamed.svg").write_bytes(data)
     (tmp_path / "renamed.txt").write_bytes(data)
     (tmp_path / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
-    (tmp_path / "camera.cr2").write_bytes(b"II*\x00\x10\x00\x00\x00CR\x02\x00" + data)  # a TIFF-based RAW
+    (tmp_path / "camera.cr2").write_bytes(b"II*\x00\x10\x00\x00\x00CR\x02\x00" + data)  # a TIFF-based RAW's head
     (tmp_path / "camera.nef").write_bytes(data)
     found = sorted(Path(e.path).name for e in walk([tmp_path]))
-    assert found == ["renamed.svg", "renamed.txt"]
+    assert found == ["camera.cr2", "camera.nef", "renamed.svg", "renamed.txt"]
     assert read_image(tmp_path / "renamed.svg").format == "JPEG"
+    for name in ("camera.cr2", "camera.nef"):  # not RAW inside: LibRaw's refusal in one line, never Pillow's TIFF
+        with pytest.raises(FileError, match=rf"{name}: not a RAW photo LibRaw can read") as caught:
+            read_image(tmp_path / name)
+        assert "\n" not in str(caught.value)
 
 
 def test_reading_a_photo_asks_for_its_size_not_the_limit(tmp_path):

@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from engine.catalog import MIGRATIONS, SCHEMA_VERSION, Catalog, ScanRecord
+from engine.catalog import MIGRATIONS, SCHEMA_VERSION, SIDECAR_JOURNAL_MIGRATION, Catalog, ScanRecord
 from engine.errors import CatalogError
 
 
@@ -157,3 +157,46 @@ def test_programs_creating_one_catalog_together_all_open_it(tmp_path):
         for t in threads:
             t.join()
     assert failures == []
+
+
+def v4_catalog(path) -> None:
+    """A catalog as PhotoHash left it before the sidecar journal (schema version 4), with a trashed file."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                 "applied_at TEXT NOT NULL)")
+    for version, name, sql in MIGRATIONS[:4]:
+        conn.executescript(sql)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name))
+    conn.execute("INSERT INTO trash_journal (batch, original_path, trashed_at, moved_at) VALUES (3, '/a.jpg', 't', 't')")
+    conn.commit()
+    conn.close()
+
+
+def test_a_v4_catalog_gets_the_sidecar_journal_and_keeps_its_trash_journal(tmp_path):
+    path = tmp_path / "v4.sqlite"
+    v4_catalog(path)
+    with Catalog(path) as cat:
+        assert cat.applied() == [v for v, _, _ in MIGRATIONS] and SIDECAR_JOURNAL_MIGRATION in cat.applied()
+        assert [e.original_path for e in cat.journal(3)] == ["/a.jpg"] and cat.next_trash_batch() == 4
+        assert cat.sidecar_journal() == []
+        done = cat.sidecar_intend(4, "/k.jpg", "/k.jpg.xmp", None, "h1")
+        cat.sidecar_written(done)
+        crashed = cat.sidecar_intend(4, "/k.jpg", "/k.jpg.xmp", b"", "h2")  # b"": an empty sidecar, not none
+        gone = cat.sidecar_intend(4, "/m.jpg", "/m.xmp", b"<x/>", "h3")
+        cat.sidecar_forget(gone)
+        entries = cat.sidecar_journal(4, only_pending=True)
+        assert [(e.id, e.previous, e.written_at is None) for e in entries] == [(done, None, False), (crashed, b"", True)]
+        cat.sidecar_mark_restored(done)
+        assert [e.id for e in cat.sidecar_journal(4, only_pending=True)] == [crashed]
+        assert cat.integrity_check() == "ok"
+
+
+def test_a_read_only_v4_catalog_is_still_read(tmp_path, monkeypatch):
+    """The sidecar journal only fills when copies go to the trash, which a read-only catalog cannot do: an older
+    one is read as it is, with no sidecar writes."""
+    path = tmp_path / "v4.sqlite"
+    v4_catalog(path)
+    monkeypatch.setattr(Catalog, "_writable", lambda self: False)  # as for a file its user may not write
+    with Catalog(path, write=False) as cat:
+        assert cat.read_only and cat.applied() == [1, 2, 3, 4]
+        assert cat.sidecar_journal(3) == [] and [e.batch for e in cat.journal()] == [3]

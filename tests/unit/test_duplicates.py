@@ -40,8 +40,9 @@ def test_near_and_exact_grouped_far_not(cat):
     add(c, m, "/p/b-copy.jpg", code(*range(10, 40)), content="/p/b.jpg")
     add(c, m, "/p/lonely.jpg", code(*range(40, 64)))
     groups = find_groups(c, m, 4)
-    assert [paths(g) for g in groups] == [["/p/a.jpg", "/p/a-small.jpg"], ["/p/b-copy.jpg", "/p/b.jpg"]]
+    assert [paths(g) for g in groups] == [["/p/a.jpg", "/p/a-small.jpg"], ["/p/b.jpg", "/p/b-copy.jpg"]]
     assert groups[0].kind == "near" and groups[1].kind == "exact"
+    assert groups[1].keeper_rule == "original"  # the same bytes: the name a copy was given says which came first
     assert groups[0].members[1].distance == 2 and not groups[0].members[1].keep
     assert groups[0].bytes_freed == 1000
     assert find_groups(c, m, 1)[0].kind == "exact"  # a-small is 2 bits away: not within radius 1
@@ -116,7 +117,7 @@ def test_each_keeper_rule_decides(cat, rule, files, keeper):
 
 def test_default_rule_order(cat):
     c, m = cat
-    assert KEEPER_RULES == ("resolution", "size", "oldest", "metadata", "path")
+    assert KEEPER_RULES == ("raw", "resolution", "size", "oldest", "metadata", "original", "path")
     add(c, m, "/d/big-old.jpg", code(1), w=400, h=300, size=10, captured="2001-01-01T00:00:00")
     add(c, m, "/d/bigger-file.jpg", code(1), w=400, h=300, size=99)
     add(c, m, "/d/small.jpg", code(1), w=40, h=30, size=500)
@@ -124,7 +125,7 @@ def test_default_rule_order(cat):
     assert group.keeper.file.path == "/d/bigger-file.jpg"
     (group,) = find_groups(c, m, 0, keeper_rules=["oldest", "resolution"])
     assert group.keeper.file.path == "/d/big-old.jpg"
-    known = "resolution, size, oldest, metadata, path"
+    known = "raw, resolution, size, oldest, metadata, original, path"
     with pytest.raises(UsageError, match=f"unknown keeper rule newest; known rules: {known}"):
         find_groups(c, m, 0, keeper_rules=["newest"])
 
@@ -192,3 +193,42 @@ def test_similar_clusters_start_where_photos_crowd_and_never_chain():
     many = np.repeat(code(5)[None], MAX_SIMILAR_GROUP + 30, axis=0)
     big = _clusters(many, *HammingIndex(many, np.arange(len(many))).pairs(0 + 1), 1)
     assert [len(c) for c in big] == [MAX_SIMILAR_GROUP, 30]
+
+
+# -- stacks (engine.stacks): a RAW and its JPEG are one photo to grouping ----------------------------------------------
+
+SHOT = "2024-06-01T10:00:01"
+
+
+def test_a_raw_and_its_jpeg_are_never_a_group_but_a_copy_elsewhere_is_a_copy_of_the_stack(cat):
+    c, m = cat
+    add(c, m, "/s/IMG_1.CR2", code(1), w=6000, h=4000, size=25_000_000, captured=SHOT)
+    add(c, m, "/s/IMG_1.JPG", code(1), w=6000, h=4000, size=8_000_000, captured=SHOT)
+    assert find_groups(c, m, 4) == []  # alike, and one shot: a stack, not a duplicate group
+    add(c, m, "/backup/IMG_1.JPG", code(1, 2), w=6000, h=4000, size=8_000_000, captured=SHOT)
+    (group,) = find_groups(c, m, 4)
+    assert paths(group) == ["/s/IMG_1.JPG", "/backup/IMG_1.JPG"]  # the stack, by its JPEG, kept for its RAW
+    assert [f.path for f in group.keeper.stack] == ["/s/IMG_1.CR2"] and group.members[1].stack == ()
+    assert group.keeper.bytes == 33_000_000  # moving it would move its RAW too
+    assert group.keeper_rule == "raw" and group.decided_by == "kept with its RAW (IMG_1.CR2)"
+    assert [x.file.path for x in group.removable] == ["/backup/IMG_1.JPG"]
+
+
+def test_two_stacks_that_are_copies_are_one_group_of_two_stacks(cat):
+    c, m = cat
+    for folder in ("/a", "/b"):
+        add(c, m, f"{folder}/IMG_2.NEF", code(7), size=20_000_000, captured=SHOT, content="raw-bytes")
+        add(c, m, f"{folder}/IMG_2.jpg", code(7), size=5_000_000, captured=SHOT, content="jpeg-bytes")
+    (group,) = find_groups(c, m, 4)
+    assert paths(group) == ["/a/IMG_2.jpg", "/b/IMG_2.jpg"] and group.kind == "exact"
+    assert [[f.path for f in x.stack] for x in group.members] == [["/a/IMG_2.NEF"], ["/b/IMG_2.NEF"]]
+    assert group.bytes_freed == 25_000_000  # the JPEG and its RAW
+
+
+def test_the_original_name_is_kept_over_a_copy_name_when_the_files_tie(cat):
+    c, m = cat
+    add(c, m, "/o/IMG_5 (1).jpg", code(3), content="same")
+    add(c, m, "/o/IMG_5.jpg", code(3), content="same")
+    (group,) = find_groups(c, m, 0)
+    assert group.keeper.file.path == "/o/IMG_5.jpg" and group.keeper_rule == "original"
+    assert group.decided_by == "the original's name (IMG_5.jpg vs IMG_5 (1).jpg)"
