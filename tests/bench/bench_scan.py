@@ -98,7 +98,7 @@ def bench_full_scan(args) -> None:
             rates.append(len(files) / seconds)
         print(f"  {label:32s} median {statistics.median(rates):6.1f} photos/s   "
               f"(runs: {', '.join(f'{r:.1f}' for r in rates)})")
-        if label.startswith("perceptual"):
+        if label.startswith("default"):
             ours = statistics.median(rates)
     import imagehash
     from PIL import Image
