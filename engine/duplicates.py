@@ -31,7 +31,7 @@ from .catalog_models import model_row_id, similar_row_id
 from .index import Gate, HammingIndex, gate_mask
 from .keepers import KEEPER_RULES, check_rules, keeper_among
 from .model import HashModel
-from .stacks import Stacks, catalog_stacks
+from .stacks import Stacks, catalog_stacks, live_photo_videos
 from .verification import Verifier
 from .verify import Verdict
 from .videos import VideoSignature, compare_videos, video_groups
@@ -653,12 +653,11 @@ def video_duplicates(catalog: Catalog, model: HashModel, *, reference_folders: I
     info = model.info
     stored = catalog.video_codes(model_row_id(catalog, model))
     rows = catalog.files(stored)
-    stills = {(os.path.dirname(f.path), os.path.splitext(os.path.basename(f.path))[0].casefold())
-              for f in catalog.all_files() if f.id not in stored}
+    live = live_photo_videos(path for _, path, _ in catalog.capture_times())
     signatures = {}
     for file_id, v in stored.items():
         f = rows.get(file_id)
-        if f is None or (os.path.dirname(f.path), os.path.splitext(os.path.basename(f.path))[0].casefold()) in stills:
+        if f is None or f.path in live:
             continue
         signatures[f.path] = (f, VideoSignature(f.path, v.duration, f.width or 0, f.height or 0, v.step, v.times,
                                                 v.codes))

@@ -129,6 +129,11 @@ def looks_like_image(head: bytes) -> bool:
     )
 
 
+def is_raw(path: str) -> bool:
+    """Named as a camera RAW (LibRaw reads it, never Pillow)."""
+    return os.path.splitext(path)[1].lower() in RAW_EXTENSIONS
+
+
 def is_video(path: str) -> bool:
     """Named as a video (engine.videos reads it, never as a photo)."""
     return os.path.splitext(path)[1].lower() in VIDEO_EXTENSIONS
@@ -464,7 +469,7 @@ def decode_image(
     path = name
     if not data:
         raise FileError(path, "empty file")
-    if os.path.splitext(name)[1].lower() in RAW_EXTENSIONS:
+    if is_raw(name):
         return decode_raw(data, name, min_side=min_side, max_pixels=max_pixels)
     try:
         with warnings.catch_warnings():

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from .catalog import Catalog
 from .errors import FileError, printable
-from .images import EXIF_IFD, RAW_EXTENSIONS, _iso_time, content_hash, read_regular_file
+from .images import EXIF_IFD, _iso_time, content_hash, is_raw, read_regular_file
 
 # -- namespaces -----------------------------------------------------------------------------------------------------
 
@@ -174,7 +174,7 @@ def _file_parts(path: str) -> dict[str, dict]:
     data = read_regular_file(path)
     parts: dict[str, dict] = {}
     packets: list[bytes] = []
-    if os.path.splitext(path)[1].lower() in RAW_EXTENSIONS:
+    if is_raw(path):
         parts["exif"] = _exifread_fields(data)  # Pillow would take a TIFF-based RAW for a TIFF (engine.images)
     else:
         from PIL import Image, IptcImagePlugin
@@ -634,7 +634,7 @@ def sidecar_for(photo_path: str | os.PathLike[str]) -> str:
     if ext:
         for candidate in (f"{stem}.xmp", f"{stem}.XMP", f"{stem}.Xmp"):
             if found := _existing(folder, candidate):
-                if ext.lower() in RAW_EXTENSIONS or not _raw_sibling(folder, stem, name):
+                if is_raw(name) or not _raw_sibling(folder, stem, name):
                     return found
                 break
     return os.path.join(folder, f"{name}.xmp")
@@ -647,8 +647,7 @@ def _raw_sibling(folder: str, stem: str, name: str) -> bool:
     except OSError:
         return False
     prefix = f"{stem}.".casefold()
-    return any(n != name and n.casefold().startswith(prefix) and os.path.splitext(n)[1].lower() in RAW_EXTENSIONS
-               for n in names)
+    return any(n != name and n.casefold().startswith(prefix) and is_raw(n) for n in names)
 
 
 @dataclass(frozen=True, slots=True)

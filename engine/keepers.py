@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from .catalog import FileRow
 from .errors import UsageError
-from .stacks import is_raw
+from .images import is_raw
 from .units import human_bytes
 
 KEEPER_RULES = ("raw", "resolution", "size", "oldest", "metadata", "original", "path")

@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from .catalog import Catalog, FileRow
-from .images import IMAGE_EXTENSIONS, RAW_EXTENSIONS, is_video
+from .images import IMAGE_EXTENSIONS, is_raw, is_video
 
 SIDECAR_EXTENSIONS = frozenset({".xmp", ".aae", ".pp3", ".dop", ".on1"})
 LIVE_VIDEO_EXTENSIONS = frozenset({".mov", ".mp4"})  # a Live Photo's (iPhone) or Motion Photo's clip beside its still
@@ -37,10 +37,6 @@ class Stack:
 def _key(path: str) -> tuple[str, str]:
     folder, name = os.path.split(path)
     return os.path.normcase(folder), os.path.splitext(name)[0].casefold()
-
-
-def is_raw(path: str) -> bool:
-    return os.path.splitext(path)[1].lower() in RAW_EXTENSIONS
 
 
 def find_stacks(photos: Mapping[str, str | None], folder_names: Mapping[str, Iterable[str]] | None = None, *,
@@ -126,6 +122,14 @@ def _companions(stack: list[str], names: list[str], folder: str, by_stem: bool =
               and not all(is_raw(p) for p in stack)):
             found.append(os.path.join(folder, name))
     return tuple(sorted(found))
+
+
+def live_photo_videos(paths: Iterable[str]) -> set[str]:
+    """The videos among ``paths`` that are a Live Photo's clip, as :func:`find_stacks` takes them for companions: named
+    by the stem of a still beside them that is not a RAW (a camera's clip of a RAW's number is a clip of its own)."""
+    paths = list(paths)
+    stills = {_key(p) for p in paths if not is_video(p) and not is_raw(p)}
+    return {p for p in paths if os.path.splitext(p)[1].lower() in LIVE_VIDEO_EXTENSIONS and _key(p) in stills}
 
 
 @dataclass(frozen=True)

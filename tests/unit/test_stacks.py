@@ -43,3 +43,12 @@ def test_photos_of_one_name_without_one_raw_are_not_a_stack_and_a_name_they_shar
     # IMG_3.xmp may be either's: it moves with neither; the PNG's own sidecar goes with it
     assert stacks["/p/IMG_3.png"] == Stack("/p/IMG_3.png", ("/p/IMG_3.png",), ("/p/IMG_3.png.xmp",))
     assert find_stacks(photos, names, companions=False) == {}
+
+
+def test_the_live_photo_videos_are_the_ones_find_stacks_takes_for_companions():
+    from engine.stacks import live_photo_videos
+
+    paths = ["/i/IMG_7.HEIC", "/i/IMG_7.MOV", "/i/DSC_9.ARW", "/i/DSC_9.MOV", "/i/IMG_77.MOV", "/i/VID_1.mp4"]
+    assert live_photo_videos(paths) == {"/i/IMG_7.MOV"}
+    stacks = find_stacks({p: SHOT for p in paths}, {"/i": [p.rsplit("/", 1)[1] for p in paths]})
+    assert {c for s in stacks.values() for c in s.companions} == {"/i/IMG_7.MOV"}
