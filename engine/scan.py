@@ -224,7 +224,7 @@ def scan(
                 duration, step, times = meta.pop("video")
                 codes = model.encode(frames)
                 pending.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, **meta,
-                                                 video=VideoCodes(duration, step, times, codes)))
+                                          video=VideoCodes(duration, step, times, codes)))
                 summary.hashed += 1
             else:
                 pixels, meta = result

@@ -31,7 +31,7 @@ from send2trash import send2trash
 from .catalog import Catalog
 from .duplicates import Group
 from .errors import FileError, TrashError
-from .images import content_hash, read_regular_file
+from .images import hash_file
 from .keeper_metadata import Carried, carry_metadata, undo_carried
 from .stacks import StacksOnDisk
 
@@ -121,10 +121,10 @@ def _bytes_unchanged(row) -> str | None:
     if not row.content_hash:
         return None
     try:
-        data = read_regular_file(row.path)
+        digest = hash_file(row.path)  # a piece at a time: a video may be larger than memory
     except FileError as exc:
         return exc.reason
-    if content_hash(data) != row.content_hash:
+    if digest != row.content_hash:
         return "its contents changed since the last scan, though its size and date did not (scan again first)"
     return None
 
@@ -172,7 +172,7 @@ def trash_files(catalog: Catalog, paths: Sequence[str], *, groups: Sequence[Grou
             if why:
                 result.failed.append((path, why if member == path else f"{os.path.basename(member)}, which goes "
                                                                         f"with it: {why}"))
-                _put_back(catalog, entries)
+                _put_back(catalog, result.batch, entries)
                 break
             entries.append(entry)
         else:
@@ -236,10 +236,11 @@ def _move(catalog: Catalog, batch: int, path: str) -> tuple[int | None, str | No
         digest, size = row.content_hash, row.size
     else:  # a companion: journal what it holds now, so that undo puts back these bytes
         try:
-            data = read_regular_file(path)
+            digest, size = hash_file(path), os.path.getsize(path)
         except FileError as exc:
             return None, exc.reason
-        digest, size = content_hash(data), len(data)
+        except OSError as exc:  # gone between the two
+            return None, f"cannot read ({exc.strerror or exc})"
     entry = catalog.journal_intend(batch, path, digest, size)
     try:
         send2trash(path)
@@ -250,9 +251,9 @@ def _move(catalog: Catalog, batch: int, path: str) -> tuple[int | None, str | No
     return entry, None
 
 
-def _put_back(catalog: Catalog, entries: Sequence[int]) -> None:
+def _put_back(catalog: Catalog, batch: int, entries: Sequence[int]) -> None:
     """Undo the moves of a stack that could not move whole."""
-    for entry in catalog.journal(only_pending=True):
+    for entry in catalog.journal(batch, only_pending=True):
         if entry.id in entries and _restore(entry) is None:
             catalog.journal_mark_restored(entry.id)
             catalog.set_missing([entry.original_path], False)
@@ -305,10 +306,10 @@ def _restore(entry) -> str | None:
     if not trashed.exists():
         return "no longer in the trash (was the trash emptied?)"
     try:
-        moved = read_regular_file(trashed)
+        moved = hash_file(trashed)
     except FileError as exc:
         return f"cannot read it in the trash ({exc.reason})"
-    if entry.content_hash and content_hash(moved) != entry.content_hash:
+    if entry.content_hash and moved != entry.content_hash:
         return "the file in the trash is not the one that was moved (contents differ)"
     try:
         os.makedirs(os.path.dirname(entry.original_path), exist_ok=True)
