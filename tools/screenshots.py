@@ -115,6 +115,14 @@ def main() -> None:
             app.processEvents()
             time.sleep(0.02)
 
+    def open_section(dupes, button, section: str) -> None:
+        """Click a section of the Duplicates screen and wait (a minute at most) for its groups."""
+        dupes.groups = None
+        button.click()
+        deadline = time.monotonic() + 60
+        while not (dupes.groups is not None and dupes.shown_section == section) and time.monotonic() < deadline:
+            settle(0.2)
+
     settings = QSettings(str(home / ".config" / "PhotoHash" / "PhotoHash.conf"), QSettings.Format.IniFormat)
     window = build_window(None, settings)  # the catalog in the usual data folder, ~/.local/share/PhotoHash
     window.resize(*SIZE)
@@ -179,27 +187,15 @@ def main() -> None:
             window.activateWindow()
             shoot(window, "stack", theme)
 
-        dupes.groups = None
-        dupes.series_button.click()
-        deadline = time.monotonic() + 60
-        while not (dupes.groups is not None and dupes.shown_series) and time.monotonic() < deadline:
-            settle(0.2)
+        open_section(dupes, dupes.series_button, "series")
         print(f"{len(dupes.choices)} series at {time.monotonic() - started:.0f} s", flush=True)
         dupes.list.setCurrentRow(max(range(len(dupes.choices)), key=lambda i: len(dupes.choices[i].group.members)))
         shoot(window, "series", theme)
-        dupes.groups = None
-        dupes.similar_button.click()
-        deadline = time.monotonic() + 60
-        while not (dupes.groups is not None and dupes.shown_section == "similar") and time.monotonic() < deadline:
-            settle(0.2)
+        open_section(dupes, dupes.similar_button, "similar")
         print(f"{len(dupes.choices)} groups of similar photos at {time.monotonic() - started:.0f} s", flush=True)
         dupes.list.setCurrentRow(0)
         shoot(window, "similar", theme)
-        dupes.groups = None
-        dupes.videos_button.click()
-        deadline = time.monotonic() + 60
-        while not (dupes.groups is not None and dupes.shown_section == "videos") and time.monotonic() < deadline:
-            settle(0.2)
+        open_section(dupes, dupes.videos_button, "videos")
         print(f"{len(dupes.choices)} groups of copies of videos at {time.monotonic() - started:.0f} s", flush=True)
         dupes.list.setCurrentRow(max(range(len(dupes.choices)), key=lambda i: len(dupes.choices[i].group.members)))
         shoot(window, "videos", theme)
