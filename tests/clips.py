@@ -8,20 +8,21 @@ bitrate, a smaller size, a cut) is made here with the same FFmpeg a converter wo
 from __future__ import annotations
 
 import io
-import itertools
 import zipfile
-from collections.abc import Iterable, Iterator
-from fractions import Fraction
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
 import numpy as np
 from PIL import Image
 
+from tools.make_sample_photos import video_codec, write_clip  # the sample library's clips and the tests': one way
+
 from .conftest import PHOTOS_ZIP, photo_names, require
 
-# H.264 where PyAV's FFmpeg has it (the wheels do), else MPEG-4 part 2, which every FFmpeg build encodes.
-VIDEO_CODEC = "libx264" if "libx264" in av.codecs_available else "mpeg4"
+VIDEO_CODEC = video_codec()
+
+
 
 
 def shared_photo(index: int) -> Image.Image:
@@ -67,39 +68,6 @@ def with_intro(frames: list[Image.Image], intro: Image.Image, seconds: float, fp
     """``seconds`` of one still picture (a channel's title card) before ``frames``."""
     card = intro.resize(frames[0].size, Image.BILINEAR)
     return [card] * round(seconds * fps) + frames
-
-
-def write_clip(frames: Iterable[Image.Image], out: Path, fps: int, *, bit_rate: int | None = None,
-               rotation: int = 0, faststart: bool = False, keyframe_every: int | None = None) -> Path:
-    """Encode ``frames`` (RGB, even sizes) as an MP4. ``bit_rate`` None: constant quality (CRF 23, as a phone
-    app or a converter's default). ``rotation``: the display matrix a phone writes for a portrait shot, turning
-    the stored frames counterclockwise by that many degrees. ``faststart``: the index first, as web videos are
-    (a cut-off download then still opens). ``keyframe_every``: frames between keyframes (None: the encoder's
-    default, 250 for x264, as converters leave it; a phone camera writes one a second or so)."""
-    frames = iter(frames)
-    first = next(frames)
-    with av.open(str(out), "w", options={"movflags": "faststart"} if faststart else {}) as container:
-        options = {"preset": "veryfast"} if VIDEO_CODEC == "libx264" else {}
-        if VIDEO_CODEC == "libx264" and not bit_rate:
-            options["crf"] = "23"
-        stream = container.add_stream(VIDEO_CODEC, rate=fps, options=options)
-        stream.width, stream.height = first.size
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, fps)
-        if bit_rate:
-            stream.bit_rate = bit_rate
-        if keyframe_every:
-            stream.codec_context.gop_size = keyframe_every
-        if rotation:
-            stream.set_display_rotation(rotation)
-        for i, image in enumerate(itertools.chain([first], frames)):
-            frame = av.VideoFrame.from_image(image)
-            frame.pts = i
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return out
 
 
 def clip_fps(path: Path) -> int:

@@ -6,8 +6,8 @@ synthetic pictures, so ``make run`` works on any fresh machine. Seeded: the same
 ``write_library`` (for tools/screenshots.py) writes a larger one shaped like a real person's ~/Pictures: the
 shared free photos and a few hundred Imagenette photos in dated event folders, most with copies made the ways
 real copies are made (a phone backup, a laptop backup, WhatsApp, an editor), several hundred duplicate groups.
-``write_videos`` adds a few phone clips and copies of them made the same ways (made with PyAV, as tests/clips.py
-makes the tests' clips: tools do not import the tests).
+``write_videos`` adds a few phone clips and copies of them made the same ways (with PyAV; ``write_clip`` encodes
+the tests' clips too).
 """
 
 from __future__ import annotations
@@ -217,18 +217,31 @@ def _opening(frames, fps: int, black_s: float, fade_s: float):
         yield Image.eval(frame, lambda v, a=(i + 1) / (fade + 1): round(v * a)) if i < fade else frame
 
 
-def _write_clip(frames, out: Path, fps: int, bit_rate: int | None = None) -> Path:
-    """``frames`` (RGB, even sizes) as an MP4: H.264 where PyAV's FFmpeg has it (at constant quality, as a phone or a
-    converter's default, unless ``bit_rate``), else MPEG-4 part 2."""
+def video_codec() -> str:
+    """H.264 where PyAV's FFmpeg has it (the wheels do), else MPEG-4 part 2, which every FFmpeg build encodes."""
+    import av
+
+    return "libx264" if "libx264" in av.codecs_available else "mpeg4"
+
+
+def write_clip(frames, out: Path, fps: int, *, bit_rate: int | None = None, rotation: int = 0,
+               faststart: bool = False, keyframe_every: int | None = None) -> Path:
+    """Encode ``frames`` (RGB, even sizes) as an MP4 in :func:`video_codec` (the tests' clips are made with it too:
+    tests/clips.py). ``bit_rate`` None: constant quality (CRF 23, as a phone app or a
+    converter's default). ``rotation``: the display matrix a phone writes for a portrait shot, turning the stored
+    frames counterclockwise by that many degrees. ``faststart``: the index first, as web videos are (a cut-off
+    download then still opens). ``keyframe_every``: frames between keyframes (None: the encoder's default, 250 for
+    x264, as converters leave it; a phone camera writes one a second or so)."""
+    import itertools
     from fractions import Fraction
 
     import av
 
-    codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
+    codec = video_codec()
     frames = iter(frames)
     first = next(frames)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(out), "w") as container:
+    with av.open(str(out), "w", options={"movflags": "faststart"} if faststart else {}) as container:
         options = {"preset": "veryfast"} if codec == "libx264" else {}
         if codec == "libx264" and not bit_rate:
             options["crf"] = "23"
@@ -238,7 +251,11 @@ def _write_clip(frames, out: Path, fps: int, bit_rate: int | None = None) -> Pat
         stream.time_base = Fraction(1, fps)
         if bit_rate:
             stream.bit_rate = bit_rate
-        for i, image in enumerate([first, *frames]):
+        if keyframe_every:
+            stream.codec_context.gop_size = keyframe_every
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for i, image in enumerate(itertools.chain([first], frames)):
             frame = av.VideoFrame.from_image(image)
             frame.pts = i
             for packet in stream.encode(frame):
@@ -274,15 +291,15 @@ def write_videos(dest: Path, fps: int = 25) -> dict[str, int]:
         event = "Lake trip" if when.month == 8 else "Christmas"
         out = dest / str(when.year) / f"{when:%Y-%m-%d} {event}" / f"VID_{when:%Y%m%d_%H%M%S}.mp4"
         frames = _panning(photo, seconds, fps, (640, 360))
-        _write_clip(_opening(frames, fps, 1.0, 0.6) if black else frames, out, fps, bit_rate=2_000_000)  # a phone's
+        write_clip(_opening(frames, fps, 1.0, 0.6) if black else frames, out, fps, bit_rate=2_000_000)  # a phone's
         _stamp(out, when)
         clips.append((out, when))
     (first, when), (second, _) = clips[0], clips[1]
     later = when + dt.timedelta(days=2)
     copies = [
-        _write_clip((f.resize((480, 270), Image.BICUBIC) for f in _decoded(first)),
+        write_clip((f.resize((480, 270), Image.BICUBIC) for f in _decoded(first)),
                     dest / "WhatsApp Video" / f"VID-{later:%Y%m%d}-WA0007.mp4", fps, bit_rate=300_000),
-        _write_clip(_decoded(first, 3.0, 7.0), dest / "edited" / f"{first.stem}-cut.mp4", fps),
+        write_clip(_decoded(first, 3.0, 7.0), dest / "edited" / f"{first.stem}-cut.mp4", fps),
     ]
     backup = dest / "Phone backup" / second.name
     backup.parent.mkdir(parents=True, exist_ok=True)
@@ -297,41 +314,48 @@ def write_videos(dest: Path, fps: int = 25) -> dict[str, int]:
 
 
 def write_raw_shot(folder: Path, image: Image.Image, stem: str, when: dt.datetime) -> list[Path]:
-    """What a camera set to RAW+JPEG writes for one shot: ``stem.JPG`` and ``stem.dng`` (a Bayer mosaic of the
-    scene in 12 bits, no preview, as tests/integration/test_raw.py's make_dng writes it; needs pidng, the dev extra).
-    The engine stacks the two: one shot, shown and moved as one."""
+    """What a camera set to RAW+JPEG writes for one shot: ``stem.JPG`` and ``stem.dng`` (:func:`write_dng`). The
+    engine stacks the two: one shot, shown and moved as one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    jpeg = folder / f"{stem}.JPG"
+    camera = ("PhotoHash", "Synthetic Bayer")
+    image.save(jpeg, quality=92, exif=_exif(when, camera))
+    raw = write_dng(image, folder / f"{stem}.dng", when.strftime("%Y:%m:%d %H:%M:%S"), camera=camera)
+    for path in (jpeg, raw):
+        _stamp(path, when)
+    return [jpeg, raw]
+
+
+def write_dng(image: Image.Image, out: Path, when: str, orientation: int = 1,
+              camera: tuple[str, str] = ("PhotoHash", "Synthetic Bayer")) -> Path:
+    """A DNG a camera could have written of ``image``'s scene (``out``, named ``.dng``): its pixels back to linear
+    light, an RGGB mosaic of them in 12 bits, no preview (so LibRaw demosaics it), taken at ``when`` ("YYYY:MM:DD
+    HH:MM:SS") and turned as ``orientation`` says. Needs pidng (the dev extra); the RAW tests write theirs with it."""
     import numpy as np
     from pidng.core import RAW2DNG, DNGTags, Tag
     from pidng.defs import CalibrationIlluminant, CFAPattern, DNGVersion, PhotometricInterpretation
 
-    folder.mkdir(parents=True, exist_ok=True)
-    jpeg, raw = folder / f"{stem}.JPG", folder / f"{stem}.dng"
-    camera = ("PhotoHash", "Synthetic Bayer")
-    image.save(jpeg, quality=92, exif=_exif(when, camera))
     linear = (np.asarray(image.convert("RGB"), np.float64) / 255.0) ** 2.2
     h, w = linear.shape[0] // 2 * 2, linear.shape[1] // 2 * 2
     mosaic = np.empty((h, w))
     mosaic[0::2, 0::2], mosaic[0::2, 1::2] = linear[0:h:2, 0:w:2, 0], linear[0:h:2, 1:w:2, 1]
     mosaic[1::2, 0::2], mosaic[1::2, 1::2] = linear[1:h:2, 0:w:2, 1], linear[1:h:2, 1:w:2, 2]
     black, white = 256, 4095
-    stamp = when.strftime("%Y:%m:%d %H:%M:%S")
     tags = DNGTags()
     for tag, value in ((Tag.ImageWidth, w), (Tag.ImageLength, h), (Tag.TileWidth, w), (Tag.TileLength, h),
-                       (Tag.Orientation, 1), (Tag.PhotometricInterpretation,
-                                             PhotometricInterpretation.Color_Filter_Array),
+                       (Tag.Orientation, orientation),
+                       (Tag.PhotometricInterpretation, PhotometricInterpretation.Color_Filter_Array),
                        (Tag.SamplesPerPixel, 1), (Tag.BitsPerSample, 16), (Tag.CFARepeatPatternDim, [2, 2]),
                        (Tag.CFAPattern, CFAPattern.RGGB), (Tag.BlackLevel, black), (Tag.WhiteLevel, white),
                        (Tag.ColorMatrix1, [[1, 1], [0, 1], [0, 1], [0, 1], [1, 1], [0, 1], [0, 1], [0, 1], [1, 1]]),
                        (Tag.CalibrationIlluminant1, CalibrationIlluminant.D65),
                        (Tag.AsShotNeutral, [[1, 1], [1, 1], [1, 1]]), (Tag.Make, camera[0]), (Tag.Model, camera[1]),
-                       (Tag.DateTime, stamp), (Tag.DateTimeOriginal, stamp), (Tag.DNGVersion, DNGVersion.V1_4)):
+                       (Tag.DateTime, when), (Tag.DateTimeOriginal, when), (Tag.DNGVersion, DNGVersion.V1_4)):
         tags.set(tag, value)
     writer = RAW2DNG()
     writer.options(tags, path="", compress=False)
-    writer.convert((black + mosaic * (white - black)).round().astype(np.uint16), filename=str(raw.with_suffix("")))
-    for path in (jpeg, raw):
-        _stamp(path, when)
-    return [jpeg, raw]
+    writer.convert((black + mosaic * (white - black)).round().astype(np.uint16), filename=str(out.with_suffix("")))
+    return out
 
 
 def main() -> None:

@@ -33,36 +33,13 @@ def sample(name: str):
 
 
 def make_dng(jpeg, out, orientation: int = 1, when: str = "2021:05:01 10:00:00"):
-    """A DNG a camera could have written of ``jpeg``'s scene: its pixels back to linear light, an RGGB mosaic of
-    them in 12 bits, no preview (so LibRaw demosaics it)."""
-    pidng = pytest.importorskip("pidng.core", reason="needs pidng (the dev extra) to write DNGs")
-    from pidng.defs import CalibrationIlluminant, CFAPattern, DNGVersion, PhotometricInterpretation
+    """A DNG a camera could have written of ``jpeg``'s scene, with no preview (so LibRaw demosaics it):
+    tools/make_sample_photos.py's ``write_dng``, which the screenshots' library uses too."""
+    pytest.importorskip("pidng.core", reason="needs pidng (the dev extra) to write DNGs")
+    from tools.make_sample_photos import write_dng
 
     with Image.open(jpeg) as img:
-        linear = (np.asarray(img.convert("RGB"), np.float64) / 255.0) ** 2.2
-    h, w = linear.shape[0] // 2 * 2, linear.shape[1] // 2 * 2
-    mosaic = np.empty((h, w))
-    mosaic[0::2, 0::2], mosaic[0::2, 1::2] = linear[0:h:2, 0:w:2, 0], linear[0:h:2, 1:w:2, 1]
-    mosaic[1::2, 0::2], mosaic[1::2, 1::2] = linear[1:h:2, 0:w:2, 1], linear[1:h:2, 1:w:2, 2]
-    black, white = 256, 4095
-    tags = pidng.DNGTags()
-    for tag, value in ((pidng.Tag.ImageWidth, w), (pidng.Tag.ImageLength, h), (pidng.Tag.TileWidth, w),
-                       (pidng.Tag.TileLength, h), (pidng.Tag.Orientation, orientation),
-                       (pidng.Tag.PhotometricInterpretation, PhotometricInterpretation.Color_Filter_Array),
-                       (pidng.Tag.SamplesPerPixel, 1), (pidng.Tag.BitsPerSample, 16),
-                       (pidng.Tag.CFARepeatPatternDim, [2, 2]), (pidng.Tag.CFAPattern, CFAPattern.RGGB),
-                       (pidng.Tag.BlackLevel, black), (pidng.Tag.WhiteLevel, white),
-                       (pidng.Tag.ColorMatrix1, [[1, 1], [0, 1], [0, 1], [0, 1], [1, 1], [0, 1], [0, 1], [0, 1],
-                                                 [1, 1]]),
-                       (pidng.Tag.CalibrationIlluminant1, CalibrationIlluminant.D65),
-                       (pidng.Tag.AsShotNeutral, [[1, 1], [1, 1], [1, 1]]), (pidng.Tag.Make, "PhotoHash"),
-                       (pidng.Tag.Model, "Synthetic Bayer"), (pidng.Tag.DateTime, when),
-                       (pidng.Tag.DateTimeOriginal, when), (pidng.Tag.DNGVersion, DNGVersion.V1_4)):
-        tags.set(tag, value)
-    writer = pidng.RAW2DNG()
-    writer.options(tags, path="", compress=False)
-    writer.convert((black + mosaic * (white - black)).round().astype(np.uint16), filename=str(out.with_suffix("")))
-    return out
+        return write_dng(img, out, when, orientation)
 
 
 def test_real_raws_are_read_from_their_preview_with_the_sensor_size_date_and_camera():
