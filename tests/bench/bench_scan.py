@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from engine.catalog import Catalog, ScanRecord  # noqa: E402
 from engine.model import HashModel, default_model_path  # noqa: E402
-from engine.scan import ScanSummary, scan  # noqa: E402
+from engine.scan import BATCH_SIZE, ScanSummary, scan  # noqa: E402
 
 PHOTOS_ZIP = REPO.parent / "shared" / "data" / "photos-free-1024.zip"
 WORK = REPO / "build" / "bench"
@@ -78,6 +79,63 @@ def timed_scan(folder: Path, model: HashModel, workers: int | None) -> tuple[flo
         return time.perf_counter() - start, summary
 
 
+def decode_rate(files: list[Path], model: HashModel, workers: int | None) -> tuple[float, list]:
+    """Photos a second of the scan's decode alone (read, BLAKE2, draft decode, resize), in its own worker pool."""
+    import threading
+
+    from engine.file_pool import FilePool
+    from engine.images import FileEntry
+    from engine.scan import decode_for_model
+
+    entries = [FileEntry(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    workers = os.cpu_count() if workers is None else workers
+    with FilePool(partial(decode_for_model, info=model.info), workers) as pool:
+        start = time.perf_counter()
+        pixels = [result[0] for _, result in pool.run(entries, threading.Event())]
+        return len(files) / (time.perf_counter() - start), pixels
+
+
+def jpeg_decoders(files: list[Path], min_side: int) -> None:
+    """The same draft decode through Pillow and through OpenCV (both libjpeg-turbo's scaled IDCT), one process,
+    so the scan's choice of decoder rests on a figure."""
+    import io
+
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    cv2.setNumThreads(1)
+    data = [p.read_bytes() for p in files]
+
+    def pillow(blob: bytes) -> None:
+        image = Image.open(io.BytesIO(blob))
+        scale = min(image.size) / min_side
+        image.draft("RGB", (int(image.width / scale), int(image.height / scale)))
+        image.load()
+
+    def opencv(blob: bytes) -> None:
+        cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_REDUCED_COLOR_8 | cv2.IMREAD_IGNORE_ORIENTATION)
+
+    for label, decode in (("Pillow draft", pillow), ("OpenCV IMREAD_REDUCED_COLOR_8", opencv)):
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            for blob in data:
+                decode(blob)
+            times.append((time.perf_counter() - start) / len(data))
+        print(f"  JPEG decode at 1/8, one process, {label:30s} median {statistics.median(times) * 1000:5.1f} ms a photo")
+
+
+def encode_rate(model: HashModel, pixels: list, batch_size: int) -> float:
+    """Photos a second of the model alone on the scan's batches, on every core (ONNX Runtime's own threads)."""
+    import numpy as np
+
+    start = time.perf_counter()
+    for i in range(0, len(pixels), batch_size):
+        model.encode_both(np.stack(pixels[i:i + batch_size]))
+    return len(pixels) / (time.perf_counter() - start)
+
+
 def bench_full_scan(args) -> None:
     folder_name = (f"photos-12mp-grain{args.grain:g}" if args.grain else "photos-12mp") + ("-turned" if args.turned else "")
     files = make_12mp(WORK / folder_name, args.photos, args.grain, args.turned)
@@ -88,6 +146,7 @@ def bench_full_scan(args) -> None:
     print(f"\nFull scan of {len(files)} 12 MP JPEGs (4000×3000{', turned a quarter' if args.turned else ''}, q90, "
           f"grain σ={args.grain:g}, mean {mean_mb:.1f} MB), "
           f"{os.cpu_count()} cores")
+    jpeg_decoders(files[:30], HashModel.inspect(default_model_path()).info.input_size)
     for label, path in models:
         model = HashModel.load(path)
         timed_scan(folder, model, args.workers)  # warm the page cache
@@ -98,6 +157,15 @@ def bench_full_scan(args) -> None:
             rates.append(len(files) / seconds)
         print(f"  {label:32s} median {statistics.median(rates):6.1f} photos/s   "
               f"(runs: {', '.join(f'{r:.1f}' for r in rates)})")
+        decodes, encodes = [], []
+        for _ in range(args.repeats):
+            rate, pixels = decode_rate(files, model, args.workers)
+            decodes.append(rate)
+            encodes.append(encode_rate(model, pixels, BATCH_SIZE))
+        decode, encode = statistics.median(decodes), statistics.median(encodes)
+        limit = 1 / (1 / decode + 1 / encode)  # both on the same cores, one after the other
+        print(f"  {'':32s} decode alone {decode:.1f}/s, encode alone {encode:.1f}/s: limit {limit:.1f}/s, "
+              f"the scan reaches {statistics.median(rates) / limit:.0%} of it")
         if label.startswith("default"):
             ours = statistics.median(rates)
     import imagehash
