@@ -788,6 +788,14 @@ class Catalog:
                 out[row[0]] = _file_row(row)
         return out
 
+    def stored_code(self, model_id: int, path: str | os.PathLike[str], size: int, mtime_ns: int) -> np.ndarray | None:
+        """The packed code kept under ``model_id`` for the file at ``path`` if it is the file scanned (the same size
+        and mtime, as a rescan skips it), else None."""
+        rows = self._read(
+            "SELECT c.code FROM files f JOIN codes c ON c.file_id = f.id AND c.model_id = ? "
+            "WHERE f.path = ? AND f.size = ? AND f.mtime_ns = ?", (model_id, to_db(path), size, mtime_ns))
+        return np.frombuffer(rows[0][0], dtype=np.uint8) if rows else None
+
     def file_by_path(self, path: str | os.PathLike[str]) -> FileRow | None:
         rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (to_db(path),))
         return _file_row(rows[0]) if rows else None

@@ -22,19 +22,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .best_shot import best_shot
 from .catalog import Catalog, FileRow
 from .catalog_models import model_row_id, similar_row_id
 from .index import Gate, HammingIndex, gate_mask
 from .keepers import KEEPER_RULES, check_rules, keeper_among
-from .model import HashModel
+from .model import HashModel, ModelFile
 from .stacks import Stacks, catalog_stacks, live_photo_videos
-from .verification import Verifier
-from .verify import Verdict
-from .videos import VideoSignature, compare_videos, video_groups
+
+if TYPE_CHECKING:  # verification and best shots need OpenCV, videos PyAV: imported by the functions that use them,
+    # so that listing groups by the hash alone (and importing this module) loads neither
+    from .verification import Verifier
+    from .verify import Verdict
 
 
 
@@ -190,7 +192,7 @@ def find_groups(
     return groups
 
 
-def model_groups(catalog: Catalog, model: HashModel, radius: int | None = None, *,
+def model_groups(catalog: Catalog, model: HashModel | ModelFile, radius: int | None = None, *,
                  duplicate_radius: int | None = None, **options) -> list[Group]:
     """:func:`find_groups` over a model's codes at ``radius`` (default: the duplicate radius), with the gates the
     model applies there (``ModelInfo.gates_for``), and the duplicate radius (default: the model's; the app passes
@@ -205,7 +207,7 @@ def model_groups(catalog: Catalog, model: HashModel, radius: int | None = None, 
 MAX_SIMILAR_GROUP = 100  # photos in one similar group: a group is browsed, and its clique check stays cheap
 
 
-def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None, *,
+def similar_groups(catalog: Catalog, model: HashModel | ModelFile, radius: int | None = None, *,
                    reference_folders: Iterable[str] = (), keeper_rules: Sequence[str] = KEEPER_RULES) -> list[Group]:
     """Groups of photos like each other, for browsing: by the model's similarity code where it has one (format
     version 4), at ``radius`` on it (default: its similar radius). Each group is a cluster around a photo: every
@@ -246,7 +248,7 @@ def similar_groups(catalog: Catalog, model: HashModel, radius: int | None = None
     return groups
 
 
-def keeper_distances(catalog: Catalog, model: HashModel, groups: Iterable[Group]) -> dict[int, int]:
+def keeper_distances(catalog: Catalog, model: HashModel | ModelFile, groups: Iterable[Group]) -> dict[int, int]:
     """Each member's Hamming distance to its group's keeper on the model's own code (file id -> distance; -1 where a
     code is missing): how alike the two photos look. Similar groups' members carry their distance on the similarity
     code, which says "the same kind of subject": two photos of one subject can be 0 apart there and look different."""
@@ -445,7 +447,7 @@ def _taken_apart(a: FileRow, b: FileRow) -> bool:
     return bool(fraction_a and fraction_b) and float(f"0.{fraction_a}") != float(f"0.{fraction_b}")
 
 
-def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: Iterable[str] = (),
+def verified_groups(catalog: Catalog, model: HashModel | ModelFile, *, reference_folders: Iterable[str] = (),
                     keeper_rules: Sequence[str] = KEEPER_RULES, verifier: Verifier | None = None,
                     series: bool = False, duplicate_radius: int | None = None,
                     strictness: str = "normal") -> list[Group]:
@@ -462,6 +464,8 @@ def verified_groups(catalog: Catalog, model: HashModel, *, reference_folders: It
     apart, and nothing in them is ever removable. ``strictness`` (:data:`STRICTNESS`): "strict" calls a pair a copy
     only when it shows the whole frame, at most resized; "loose" looks further for heavily edited copies.
     """
+    from .verification import Verifier
+
     if strictness not in CANDIDATE_SHARES:
         raise ValueError(f"strictness must be one of {', '.join(STRICTNESS)}, not {strictness!r}")
     rules = check_rules(keeper_rules)
@@ -599,6 +603,9 @@ def _connected(rows: dict[int, FileRow], edges: list[tuple[int, int]]) -> list[l
 def _verified_group(files: list[FileRow], rules: tuple[str, ...], references: list[str], verifier: Verifier,
                     code_of: dict, linked: dict[int, set[int]], series: bool,
                     accepted: Callable[[FileRow, FileRow, Verdict], bool], stacks: Stacks) -> Group:
+    from .best_shot import best_shot
+    from .verify import Verdict
+
     keeper, rule, reason, protected = keeper_among(files, rules, references, stacks.other_paths)
     if series and rule != "reference":  # the shot to keep is the one a photographer would: measured, not by file
         best = best_shot(files)
@@ -645,10 +652,12 @@ def _distance(a: np.ndarray | None, b: np.ndarray | None) -> int:
     return -1 if a is None or b is None else int(np.bitwise_count(np.bitwise_xor(a, b)).sum())
 
 
-def video_duplicates(catalog: Catalog, model: HashModel, *, reference_folders: Iterable[str] = (),
+def video_duplicates(catalog: Catalog, model: HashModel | ModelFile, *, reference_folders: Iterable[str] = (),
                      keeper_rules: Sequence[str] = KEEPER_RULES) -> list[Group]:
     """Groups of videos that are copies (re-encoded, resized, trimmed: engine.videos matches their frames in order),
     largest saving first; a photo is never in one. A Live Photo's video is left out: it goes with its still."""
+    from .videos import VideoSignature, compare_videos, video_groups
+
     rules, references = check_rules(keeper_rules), [os.fspath(f) for f in reference_folders]
     info = model.info
     stored = catalog.video_codes(model_row_id(catalog, model))

@@ -18,9 +18,8 @@ from engine.keeper_metadata import carry_preview, sidecar_for
 from engine.stacks import StacksOnDisk
 from engine.trash import trash_files, undo
 from engine.units import human_bytes
-from engine.verification import Verifier
 
-from .common import counting_bar, load_model, open_catalog, print_json
+from .common import counting_bar, known_model, open_catalog, print_json
 
 
 def _group_options(p) -> None:
@@ -91,8 +90,8 @@ def _hash_only(args) -> bool:
 
 def _groups(args, catalog) -> tuple[list[Group], object, int]:
     """The groups a command shows: verified copies (or series), unless a radius, --similar or --no-verify asks for
-    the hash's own groups."""
-    model = load_model(catalog, args.model)
+    the hash's own groups. Codes are read, never made: the model is not loaded (``known_model``)."""
+    model = known_model(catalog, args.model)
     if args.radius is not None and args.similar:
         raise UsageError("give either --radius or --similar, not both")
     series = getattr(args, "series", False)
@@ -115,6 +114,8 @@ def _groups(args, catalog) -> tuple[list[Group], object, int]:
         return similar_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules), model, radius
     if hash_only:
         return model_groups(catalog, model, radius, reference_folders=args.reference, keeper_rules=rules), model, radius
+    from engine.verification import Verifier  # OpenCV: loaded only to verify
+
     with counting_bar("Verifying candidate pairs (photos read)", "photo") as progress:
         verifier = Verifier(catalog, progress=progress)
         groups = verified_groups(catalog, model, reference_folders=args.reference, keeper_rules=rules,

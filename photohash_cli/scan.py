@@ -5,10 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-from tqdm import tqdm
-
-from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
-
 from .common import load_model, open_catalog, print_json
 
 
@@ -26,6 +22,12 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    # the scan pipeline (PyAV for videos, the worker pool) and the bar are imported by the command that uses them,
+    # not by every command's start-up
+    from tqdm import tqdm
+
+    from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
+
     roots = {os.path.abspath(p) for p in args.paths}
     with open_catalog(args) as catalog:
         model = load_model(catalog, args.model)

@@ -9,7 +9,7 @@ from engine.errors import printable
 from engine.search import search
 from engine.units import human_bytes
 
-from .common import load_model, open_catalog, print_json, print_table
+from .common import known_model, open_catalog, print_json, print_table
 
 
 def register(sub, common) -> None:
@@ -29,7 +29,7 @@ def register(sub, common) -> None:
 def run(args) -> int:
     query = os.path.abspath(args.image)
     with open_catalog(args, write=False) as catalog:
-        model = load_model(catalog, args.model)
+        model = known_model(catalog, args.model)  # loaded only if the photo must be encoded (engine.search)
         info = model.info
         code = "duplicate" if args.duplicates else "similar"
         radius = args.radius
