@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -117,35 +117,20 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
-def scan(
+def find_work(
     catalog: Catalog,
-    roots: Iterable[str | os.PathLike[str]],
-    model: HashModel,
+    roots: list[str],
+    states: dict,
+    summary: ScanSummary,
     *,
-    workers: int | None = None,
-    batch_size: int = BATCH_SIZE,
     include_hidden: bool = False,
     videos: bool = True,
     retry_errors: bool = False,
-    cancel: threading.Event | None = None,
-    background: bool = False,
-) -> Iterator[ScanEvent]:
-    """Bring the catalog up to date with the photos under ``roots``; yields progress events.
-
-    workers: decode processes (default: one per CPU core; 0 decodes in this process).
-    background: run the decode processes at a lower CPU priority (the desktop app's scans).
-    retry_errors: read again files that failed before even if unchanged (e.g. after a chmod).
-    videos: videos too (engine.videos: frames sampled across each, hashed), grouped apart from photos.
-    """
-    cancel = cancel or threading.Event()
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    roots = [os.path.abspath(os.fspath(r)) for r in roots]
-    started = time.monotonic()
-    summary = ScanSummary()
-    model_id, similar_id = register_model_rows(catalog, model)
-    states = catalog.file_states(model_id)
-
-    # 1. Walk and decide what needs work.
+    cancel: threading.Event,
+) -> Generator[ScanEvent, None, list[FileEntry]]:
+    """Step 1 of a scan, shared by :func:`scan` and the Ray scan (engine.cluster) so both skip exactly the same files:
+    walk ``roots`` (absolute), count into ``summary``, yield walking progress and unreadable folders, mark files gone
+    or back, and return the files that need hashing (new, changed, or failed before with ``retry_errors``)."""
     todo: list[FileEntry] = []
     seen: set[str] = set()
     returned: list[str] = []
@@ -179,6 +164,41 @@ def scan(
                 and (videos or not is_video(p))]  # a scan without videos leaves the videos it did not look for
         summary.missing = catalog.set_missing(gone, True)
         summary.returned = catalog.set_missing(returned, False)
+    return todo
+
+
+def scan(
+    catalog: Catalog,
+    roots: Iterable[str | os.PathLike[str]],
+    model: HashModel,
+    *,
+    workers: int | None = None,
+    batch_size: int = BATCH_SIZE,
+    include_hidden: bool = False,
+    videos: bool = True,
+    retry_errors: bool = False,
+    cancel: threading.Event | None = None,
+    background: bool = False,
+) -> Iterator[ScanEvent]:
+    """Bring the catalog up to date with the photos under ``roots``; yields progress events.
+
+    workers: decode processes (default: one per CPU core; 0 decodes in this process).
+    background: run the decode processes at a lower CPU priority (the desktop app's scans).
+    retry_errors: read again files that failed before even if unchanged (e.g. after a chmod).
+    videos: videos too (engine.videos: frames sampled across each, hashed), grouped apart from photos.
+    """
+    cancel = cancel or threading.Event()
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    roots = [os.path.abspath(os.fspath(r)) for r in roots]
+    started = time.monotonic()
+    summary = ScanSummary()
+    model_id, similar_id = register_model_rows(catalog, model)
+    states = catalog.file_states(model_id)
+
+    # 1. Walk and decide what needs work (shared with engine.cluster's Ray scan).
+    todo = yield from find_work(catalog, roots, states, summary, include_hidden=include_hidden,
+                                videos=videos, retry_errors=retry_errors, cancel=cancel)
+    last_emit = 0.0
 
     # 2. Decode in the pool, encode in batches, commit each batch.
     total = len(todo)

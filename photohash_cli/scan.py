@@ -18,6 +18,11 @@ def register(sub, common) -> None:
     p.add_argument("--no-videos", dest="videos", action="store_false",
                    help="leave videos out (they are found by name and their frames sampled: slower than photos)")
     p.add_argument("--retry-errors", action="store_true", help="read again files that failed before")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="hash on a Ray cluster (pip install 'photohash[cluster]'): its address (auto, HOST:PORT), or "
+                        "none for the default (RAY_ADDRESS, a cluster started here, or a local one); put it after "
+                        "the folders. The folders must be at the same path on every node; --workers counts "
+                        "hashing actors")
     p.set_defaults(run=run)
 
 
@@ -28,13 +33,21 @@ def run(args) -> int:
 
     from engine.scan import ScanFailure, ScanProgress, ScanSummary, scan
 
+    scanner = scan
+    if args.ray is not None:  # the cluster extra is checked before anything else is done
+        from functools import partial
+
+        from engine.cluster import import_ray, scan_ray
+
+        import_ray()
+        scanner = partial(scan_ray, address=args.ray or None)
     roots = {os.path.abspath(p) for p in args.paths}
     with open_catalog(args) as catalog:
         model = load_model(catalog, args.model)
         bar = tqdm(total=0, unit="photo", desc="Scanning", file=sys.stderr, disable=None, dynamic_ncols=True)
         summary = None
         try:
-            for event in scan(
+            for event in scanner(
                 catalog, args.paths, model,
                 workers=args.workers, batch_size=args.batch_size, include_hidden=args.include_hidden, retry_errors=args.retry_errors,
                 videos=args.videos,
@@ -42,6 +55,8 @@ def run(args) -> int:
                 if isinstance(event, ScanProgress):
                     if event.phase == "walking":
                         bar.set_description(f"Finding photos ({event.found})")
+                    elif event.phase == "starting":
+                        bar.set_description("Starting Ray")
                     else:
                         bar.set_description("Hashing")
                         bar.total = event.total
