@@ -525,6 +525,8 @@ class HashModel:
         options.log_severity_level = 3
         if threads:
             options.intra_op_num_threads = threads
+        # idle ORT threads sleep instead of spinning: in a scan the decode workers share the cores (docs/benchmark.md)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             # with external data ONNX Runtime needs the model's path to find it (checked above); without, it gets
             # the very bytes that were checked and hashed
