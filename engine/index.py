@@ -28,17 +28,21 @@ Choices the paper leaves open, and why:
   i.e. when the combination equals the t lowest substrings on which the pair agrees. Agreement is
   read off the pair's XOR with a bit mask per substring, so no set / unique over all candidates
   is needed and every pair is reported once.
-- Bucket keys are the codes ANDed with the combination's bit mask (one word) or a 64-bit mix of
-  the masked words (longer codes). Mixing can only merge buckets, never split them, so the
-  result stays exact.
+- Each combination is one plain sort of one uint64 per code: a hash of the code's bits in the combination
+  in the high bits, its position in the low bits (no argsort). A hash collision can only merge two
+  buckets, and every pair is checked to agree on the combination's bits, so the result stays exact.
+  The codes are then gathered in bucket order and each code is compared with the one 1, 2, ... places
+  later in its bucket: whole-array vectorised passes (contiguous memory, no index gathers) while most
+  positions still have a partner at that offset, then only the positions that do.
 - Gated pairs (a model whose code is several codes side by side, e.g. a perceptual hash and a learned
   hash): a pair counts only when one of the given bit ranges is itself within its own small radius, and the
   whole code within ``radius``. Each gate is an ordinary join on its bytes, so the large whole-code radius
-  (37 of 192 bits) never reaches the brute force; the union of the gates' pairs is then verified.
+  (37 of 192 bits) never reaches the brute force; each gate's pairs are verified on the whole code, and a
+  pair that also passes an earlier gate is left to that gate, so the union needs no sort of its own.
 - Identical codes (exact copies are common in photo libraries) are collapsed first and expanded
   at the end, so a thousand copies of one photo cost one code in the join.
 - Candidates of small buckets are made one offset at a time (memory O(N) per step); buckets with
-  more than ``BIG_BUCKET`` codes are compared block by block; if the buckets promise more
+  more than ``BIG_BUCKET`` codes are compared block by block; once the buckets have made more
   candidates than all N²/2 pairs (radius large for the bit count, or degenerate data) the join
   falls back to a blocked brute force. Memory stays bounded in every case except the output.
 """
@@ -57,6 +61,7 @@ from .errors import UsageError
 MAX_KEY_COMBINATIONS = 512  # more bucket keys than this: brute force is cheaper
 BRUTE_FORCE_BELOW = 2048  # distinct codes; below this a blocked all-against-all is fastest
 BIG_BUCKET = 256  # buckets larger than this are compared block by block
+DENSE_PASS = 16  # offsets pass over the whole array while at least 1 in DENSE_PASS positions has a partner
 BLOCK_ELEMENTS = 1 << 22  # XOR words held at once by a blocked comparison (32 MiB)
 SORT_COST = 3.0  # cost of sorting one code for one key, relative to verifying one candidate pair
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -191,34 +196,34 @@ class HammingIndex:
             empty = np.empty(0, np.int64)
             return empty, empty, np.empty(0, np.int32)
         if gates:
-            return self._gated_pairs(radius, gates)
-        unique, inverse, grouped = _unique_rows(self.words)
-        if radius == 0 or len(unique) < 2:
-            ua = ub = np.empty(0, np.int64)
-            ud = np.empty(0, np.int32)
-        elif len(unique) < BRUTE_FORCE_BELOW:
-            ua, ub, ud = _pairs_brute_force(unique, radius)
+            a, b, d = self._gated_pairs(radius, gates)
         else:
-            ua, ub, ud = _pairs_multi_index(unique, self.bits, radius)
-        pa, pb, pd = _expand(ua, ub, ud, inverse, grouped)
-        order = np.argsort(pa * np.int64(n) + pb)
-        return self.ids[pa[order]], self.ids[pb[order]], pd[order]
+            a, b, d = _position_pairs(self.words, self.bits, radius)
+        order = np.argsort(a * np.int64(n) + b)
+        return self.ids[a[order]], self.ids[b[order]], d[order]
 
     def _gated_pairs(self, radius: int, gates: Sequence[Gate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The union of each gate's own join, kept where the whole code is within ``radius`` (checked in blocks, so
-        a large gate cluster, e.g. many dark photos with one pHash, does not hold every candidate's XOR at once)."""
-        n = len(self)
-        keys = [HammingIndex(self.packed[:, first // 8:end // 8]).pairs(gate_radius)
-                for first, end, gate_radius in gates]
-        key = np.unique(np.concatenate([a * np.int64(n) + b for a, b, _ in keys]))  # sorted: by (a, b)
-        parts, step = [], BLOCK_ELEMENTS // self.words.shape[1]
-        for start in range(0, len(key), step):
-            a, b = np.divmod(key[start:start + step], n)
-            d = _weight(_xor_rows(self.words, a, b))
-            keep = d <= radius
-            parts.append((a[keep], b[keep], d[keep]))
-        a, b, d = _concat(parts)
-        return self.ids[a], self.ids[b], d
+        """Each gate's own join (an ordinary join on its bits, at its small radius), kept where the whole code is within
+        ``radius``; a pair through several gates is kept from the first only, so the union needs no sort of its own.
+        Checked in blocks, so a large gate cluster (e.g. many dark photos with one pHash) never holds every candidate's
+        XOR at once. Positions, unsorted."""
+        nbytes = self.bits // 8
+        gate_words = [codes_mod.to_words(np.pad(np.full((1, (end - first) // 8), 255, np.uint8),
+                                                ((0, 0), (first // 8, nbytes - end // 8))))[0]
+                      for first, end, _ in gates]
+        parts, step = [], max(1, BLOCK_ELEMENTS // self.words.shape[1])
+        for g, (first, end, gate_radius) in enumerate(gates):
+            part = np.ascontiguousarray(self.packed[:, first // 8:end // 8])
+            ga, gb, _ = _position_pairs(codes_mod.to_words(part), end - first, gate_radius)
+            for start in range(0, len(ga), step):
+                a, b = ga[start:start + step], gb[start:start + step]
+                x = _xor_rows(self.words, a, b)
+                d = _weight(x)
+                keep = d <= radius
+                for mask, (_, _, earlier_radius) in zip(gate_words[:g], gates[:g]):  # through an earlier gate: kept there
+                    keep &= _weight(x & mask) > earlier_radius
+                parts.append((a[keep], b[keep], d[keep]))
+        return _concat(parts)
 
 
 def check_gates(gates: Sequence[Gate], bits: int) -> None:
@@ -277,14 +282,30 @@ def _xor_rows(words: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """XOR of code rows a and b: uint64 [len(a), W]."""
     if words.shape[1] == 1:
         return (words[a, 0] ^ words[b, 0])[:, None]
-    return words[a] ^ words[b]
+    return np.take(words, a, axis=0) ^ np.take(words, b, axis=0)  # np.take: about 4x faster than words[a] on rows
 
 
 def _weight(x: np.ndarray) -> np.ndarray:
-    """Popcount of XOR rows [n, W] -> int32 [n]."""
+    """Popcount of XOR rows [n, W] (or one word each, [n]) -> [n]."""
+    if x.ndim == 1:
+        return np.bitwise_count(x)
     if x.shape[1] == 1:
         return np.bitwise_count(x[:, 0]).astype(np.int32)
     return np.bitwise_count(x).sum(axis=1, dtype=np.int32)
+
+
+def _position_pairs(words: np.ndarray, bits: int, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of positions within ``radius`` (a < b, unsorted): identical codes collapsed, the distinct ones
+    joined, then expanded."""
+    unique, inverse, grouped = _unique_rows(words)
+    if radius == 0 or len(unique) < 2:
+        ua = ub = np.empty(0, np.int64)
+        ud = np.empty(0, np.int32)
+    elif len(unique) < BRUTE_FORCE_BELOW:
+        ua, ub, ud = _pairs_brute_force(unique, radius)
+    else:
+        ua, ub, ud = _pairs_multi_index(unique, bits, radius)
+    return _expand(ua, ub, ud, inverse, grouped)
 
 
 def _pairs_brute_force(words: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -338,102 +359,146 @@ def _substring_masks(bits: int, nwords: int, m: int) -> np.ndarray:
     return masks
 
 
-def _bucket_key(words: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """One uint64 key per code: equal keys for codes equal on the mask's bits (mixed if > 1 word)."""
-    used = [w for w in range(words.shape[1]) if mask[w]]
-    if len(used) == 1:
-        return words[:, used[0]] & mask[used[0]]
+def _bucket_key(words: np.ndarray, mask: np.ndarray, index_bits: int) -> np.ndarray:
+    """One uint64 per code to sort: a hash of its bits under ``mask`` in the high 64 - ``index_bits`` bits, its
+    position in the low bits. Codes equal on the mask's bits get equal high bits; a hash collision only merges two
+    buckets (the pairs are checked against the mask), so one plain sort of uint64 groups the buckets and carries
+    the positions along (no argsort, no second array to permute)."""
     key = np.zeros(len(words), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for w in used:
-            key = (key ^ (words[:, w] & mask[w])) * _MIX
+        for w in np.flatnonzero(mask).tolist():
+            key ^= words[:, w] & mask[w]
+            key *= _MIX  # multiplicative hashing: the high bits depend on every bit below them
             key ^= key >> np.uint64(29)
+        key *= _MIX
+    key >>= np.uint64(index_bits)
+    key <<= np.uint64(index_bits)
+    key |= np.arange(len(words), dtype=np.uint64)
     return key
 
 
-class _Verifier:
-    """Keeps candidate pairs within the radius that are first found in the current combination."""
+def _first_in(x: np.ndarray, mask: np.ndarray, earlier: list[np.ndarray]) -> np.ndarray:
+    """Which XORs (uint64 [h, W]) agree on the combination's bits and differ on every earlier substring outside it:
+    the combination is then the first, in lexicographic order, on which the pair agrees."""
+    if x.ndim == 1:
+        keep = (x & mask[0]) == 0
+        for substring in earlier:
+            keep &= (x & substring[0]) != 0
+        return keep
+    keep = ~(x & mask).any(axis=1)
+    for substring in earlier:
+        keep &= (x & substring).any(axis=1)
+    return keep
 
-    def __init__(self, words: np.ndarray, radius: int, masks: np.ndarray, combo: tuple[int, ...]):
-        self.words, self.radius = words, radius
-        # The combination must be the t lowest substrings the pair agrees on: so the pair must
-        # differ on every lower substring outside the combination.
-        self.earlier = [masks[j] for j in range(combo[-1]) if j not in combo]
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def add(self, a: np.ndarray, b: np.ndarray) -> None:
-        x = _xor_rows(self.words, a, b)
+def _pairs_in_buckets(sw: np.ndarray, same: np.ndarray, radius: int, add) -> int:
+    """Every pair of codes in one run of ``sw`` (codes sorted by bucket; ``same[i]``: i and i + 1 share a bucket),
+    given to ``add(i, offset, xor, distance)`` when within ``radius``. Pairs are taken by offset: each code with
+    the code 1, 2, ... places later in its run. While most positions still have a partner at the offset, a whole
+    vectorised pass over the array is cheapest (no index gathers); then only the positions that do. Returns the
+    number of candidate pairs."""
+    n = len(sw)
+    run, active, offset, candidates = same, None, 1, 0
+    while True:
+        if active is None:
+            count = int(np.count_nonzero(run))
+            if not count:
+                return candidates
+            if count * DENSE_PASS >= len(run):
+                x = sw[offset:] ^ sw[:-offset]
+                d = _weight(x)
+                hits = np.flatnonzero(run & (d <= radius))
+                if len(hits):
+                    add(hits, offset, x[hits], d[hits])
+                candidates += count
+                run = run[:-1] & same[offset:]  # i .. i + offset + 1 all in one bucket
+                offset += 1
+                continue
+            active = np.flatnonzero(run)
+        if not len(active):
+            return candidates
+        candidates += len(active)
+        x = sw[active + offset] ^ sw[active]
         d = _weight(x)
-        keep = d <= self.radius
-        if self.earlier and keep.any():
-            x = x[keep]
-            first = np.ones(len(x), dtype=bool)
-            for mask in self.earlier:
-                first &= (x & mask).any(axis=1)
-            keep[keep] = first
-        if keep.any():
-            a, b = a[keep], b[keep]
-            self.parts.append((np.minimum(a, b), np.maximum(a, b), d[keep]))
-
-
-def _candidates(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, verifier: _Verifier, n_words: int) -> None:
-    """Feed every pair of codes sharing a key to the verifier, in memory-bounded batches (``order`` sorts the codes
-    by key; each bucket of equal keys starts at ``starts`` and has ``sizes`` codes)."""
-    # Small buckets: pair each code with the one `offset` places later in its bucket, offset 1, 2...
-    small = (sizes > 1) & (sizes <= BIG_BUCKET)
-    active = np.repeat(starts[small], sizes[small]) + _ranks(sizes[small])
-    run_end = np.repeat(starts[small] + sizes[small], sizes[small])
-    offset = 1
-    while len(active):
-        live = active + offset < run_end
-        active, run_end = active[live], run_end[live]
-        if len(active):
-            verifier.add(order[active], order[active + offset])
+        near = d <= radius
+        if near.any():
+            add(active[near], offset, x[near], d[near])
+        active = active[active + offset < n - 1]
+        active = active[same[active + offset]]
         offset += 1
-    # Big buckets (clustered data): blocks of rows against the rest of the bucket.
-    for start, size in zip(starts[sizes > BIG_BUCKET].tolist(), sizes[sizes > BIG_BUCKET].tolist()):
-        members = order[start : start + size]
-        block = max(1, BLOCK_ELEMENTS // (size * n_words))
-        for row in range(0, size - 1, block):
-            rows = np.arange(row, min(size - 1, row + block))
-            # Row i pairs with i+1 .. size-1: a flattened ragged triangle.
-            counts = size - 1 - rows
-            local = _ranks(counts)
-            verifier.add(members[np.repeat(rows, counts)], members[np.repeat(rows + 1, counts) + local])
+
+
+def _pairs_multi_index(words: np.ndarray, bits: int, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of distinct codes within radius by multi-index hashing (see the module docstring)."""
+    n, nwords = words.shape
+    split = _choose_split(n, bits, radius)
+    if split is None:
+        return _pairs_brute_force(words, radius)
+    m, t = split
+    masks = _substring_masks(bits, nwords, m)
+    index_bits = max(1, (n - 1).bit_length())
+    low = np.uint64((1 << index_bits) - 1)
+    # Guard against degenerate data (e.g. many codes equal on most bits): once the buckets have promised more
+    # candidate pairs than brute force compares, brute force it (counted as the pairs are made, no extra pass).
+    budget, parts = n * (n - 1) // 2, []
+    for combo in combinations(range(m), t):
+        mask = np.bitwise_or.reduce(masks[list(combo)], axis=0)
+        earlier = [masks[j] for j in range(combo[-1]) if j not in combo]
+        key = _bucket_key(words, mask, index_bits)
+        key.sort()
+        order = (key & low).astype(np.intp)
+        key >>= np.uint64(index_bits)  # the buckets, in order
+        same = key[1:] == key[:-1]
+        big = key[BIG_BUCKET:] == key[:-BIG_BUCKET] if n > BIG_BUCKET else np.zeros(0, bool)
+        # The codes in bucket order (a 1-D gather, or np.take: 2-D fancy indexing is several times slower).
+        sw = words[:, 0][order][:, None] if nwords == 1 else np.take(words, order, axis=0)
+        starts = sizes = np.empty(0, np.int64)
+        if big.any():  # buckets of more than BIG_BUCKET codes: blocks of rows, below; the rest by offsets
+            starts = np.flatnonzero(np.r_[True, ~same])
+            sizes = np.diff(np.r_[starts, n])
+            starts, sizes = starts[sizes > BIG_BUCKET], sizes[sizes > BIG_BUCKET]
+            budget -= int((sizes * (sizes - 1) // 2).sum())
+            for start, size in zip(starts.tolist(), sizes.tolist()):
+                same[start:start + size - 1] = False
+        del key, big
+
+        def add(i, offset, x, d, order=order, mask=mask, earlier=earlier):
+            keep = _first_in(x, mask, earlier)
+            if keep.any():
+                i, j = i[keep], i[keep] + (offset[keep] if np.ndim(offset) else offset)
+                parts.append((order[i], order[j], d[keep].astype(np.int32)))
+
+        if budget >= 0:
+            budget -= _pairs_in_buckets(sw if nwords > 1 else sw[:, 0], same, radius, add)
+        if budget < 0:
+            parts.clear()  # not held while brute force runs
+            return _pairs_brute_force(words, radius)
+        for start, size in zip(starts.tolist(), sizes.tolist()):
+            _pairs_in_big_bucket(sw[start:start + size], start, radius, add)
+    a, b, d = _concat(parts)
+    return np.minimum(a, b), np.maximum(a, b), d
+
+
+def _pairs_in_big_bucket(sw: np.ndarray, start: int, radius: int, add) -> None:
+    """All pairs of one large bucket (clustered data), a block of rows against the rest at a time."""
+    size, nwords = sw.shape
+    block = max(1, BLOCK_ELEMENTS // (size * nwords))
+    for row in range(0, size - 1, block):
+        rows = np.arange(row, min(size - 1, row + block))
+        counts = size - 1 - rows  # row i pairs with i + 1 .. size - 1: a flattened ragged triangle
+        first = np.repeat(rows, counts)
+        offset = np.repeat(rows + 1, counts) + _ranks(counts) - first
+        x = sw[first + offset] ^ sw[first]
+        d = _weight(x)
+        near = d <= radius
+        if near.any():
+            add(first[near] + start, offset[near], x[near], d[near])
 
 
 def _ranks(sizes: np.ndarray) -> np.ndarray:
     """0, 1, .., s-1 for each s in sizes, concatenated."""
     total = int(sizes.sum())
     return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-
-
-def _pairs_multi_index(words: np.ndarray, bits: int, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of distinct codes within radius by multi-index hashing (see the module docstring)."""
-    n = len(words)
-    split = _choose_split(n, bits, radius)
-    if split is None:
-        return _pairs_brute_force(words, radius)
-    m, t = split
-    masks = _substring_masks(bits, words.shape[1], m)
-    # Guard against degenerate data (e.g. many codes equal on most bits): once the buckets have promised more
-    # candidate pairs than brute force compares, brute force it. Counted as each combination's sort is made, so the
-    # guard costs no sort of its own (docs/benchmark.md, "Index").
-    candidates, parts = 0, []
-    for combo in combinations(range(m), t):
-        key = _bucket_key(words, np.bitwise_or.reduce(masks[list(combo)], axis=0))
-        order = np.argsort(key)
-        sorted_key = key[order]
-        starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-        sizes = np.diff(np.r_[starts, n])
-        candidates += int((sizes * (sizes - 1) // 2).sum())
-        if candidates > n * (n - 1) // 2:
-            parts.clear()  # not held while brute force runs
-            return _pairs_brute_force(words, radius)
-        verifier = _Verifier(words, radius, masks, combo)
-        _candidates(order, starts, sizes, verifier, words.shape[1])
-        parts.extend(verifier.parts)
-    return _concat(parts)
 
 
 def _expand(ua: np.ndarray, ub: np.ndarray, ud: np.ndarray, inverse: np.ndarray, order: np.ndarray):
@@ -449,14 +514,16 @@ def _expand(ua: np.ndarray, ub: np.ndarray, ud: np.ndarray, inverse: np.ndarray,
     same_a, same_b = order[first], order[first + 1 + _ranks(later)]
     if len(ua) == 0:
         return np.minimum(same_a, same_b), np.maximum(same_a, same_b), np.zeros(len(same_a), np.int32)
-    # Distinct codes: the cross product of their two groups (usually 1 x 1), without a Python loop.
+    # Distinct codes: the cross product of their two groups, without a Python loop; 1 x 1 (most pairs) directly.
     ca, cb = counts[ua], counts[ub]
     sizes = ca * cb
-    pair_of = np.repeat(np.arange(len(ua)), sizes)
-    local = _ranks(sizes)
+    one = sizes == 1
+    many = np.flatnonzero(~one)
+    pair_of = np.repeat(many, sizes[many])
+    local = _ranks(sizes[many])
     left = order[starts[ua][pair_of] + local // cb[pair_of]]
     right = order[starts[ub][pair_of] + local % cb[pair_of]]
-    a = np.concatenate([same_a, left])
-    b = np.concatenate([same_b, right])
-    d = np.concatenate([np.zeros(len(same_a), np.int32), ud[pair_of].astype(np.int32)])
+    a = np.concatenate([same_a, order[starts[ua[one]]], left])
+    b = np.concatenate([same_b, order[starts[ub[one]]], right])
+    d = np.concatenate([np.zeros(len(same_a), np.int32), ud[one].astype(np.int32), ud[pair_of].astype(np.int32)])
     return np.minimum(a, b), np.maximum(a, b), d

@@ -1,6 +1,8 @@
 """Index benchmarks: k-NN latency, the exact all-pairs join and memory, beside FAISS and brute force.
 
 Run: .venv/bin/python tests/bench/bench_index.py [--sizes 100000 1000000] [--repeats 5] [--faiss-full]
+     .venv/bin/python tests/bench/bench_index.py --scale 10000000   (the default model's join alone, at one size:
+     time and the process's peak RSS; codes made a million at a time so making them does not set the peak)
 
 Data (fixed seeds): 64-bit codes; and 192-bit codes shaped as the shipped model's (``shipped_like_codes``).
 - random: uniform codes (at radius 4 almost no true pairs: the cost is all candidate generation).
@@ -189,6 +191,41 @@ def bench_gated(sizes, repeats):
         row("k-NN k=100, 192 bits, ours", n, med, best, "ms")
 
 
+def shipped_like_codes_chunked(n, seed=4, chunk=1_000_000):
+    """As :func:`shipped_like_codes` (N/10 photos, 0-6 flips a part, 1 % exact copies), made a chunk at a time."""
+    rng = np.random.default_rng(seed)
+    centres = rng.integers(0, 256, (max(1, n // 10), 16), dtype=np.uint8)
+    codes = np.empty((n, 24), np.uint8)
+    for start in range(0, n, chunk):
+        size = min(chunk, n - start)
+        bits = np.unpackbits(centres[rng.integers(0, len(centres), size)], axis=1)
+        for part in (0, 64):
+            flips = rng.integers(0, 7, size)
+            for k in range(1, 7):
+                rows = np.flatnonzero(flips >= k)
+                bits[rows, part + rng.integers(0, 64, len(rows))] ^= 1
+        codes[start:start + size] = np.packbits(np.concatenate([bits, bits[:, 64:]], axis=1), axis=1)
+    dup = rng.choice(n, n // 100, replace=False)
+    codes[dup] = codes[rng.integers(0, n, len(dup))]
+    return codes
+
+
+def bench_scale(n):
+    """One run of the default model's duplicate join at n codes: seconds, pairs, and peak RSS."""
+    gates = ((0, 64, 8), (64, 128, 8))
+    codes = shipped_like_codes_chunked(n)
+    index = HammingIndex(codes)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    a, b, d = index.pairs(37, gates)
+    seconds = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = a.nbytes + b.nbytes + d.nbytes
+    print(f"  pairs r=37 gated (8, 8) N={n:,}: {seconds:.1f} s (1 run), {len(a):,} pairs; process peak RSS "
+          f"{rss / 2**20:.2f} GiB ({rss_before / 2**20:.2f} GiB before the join: the codes, {codes.nbytes / 2**30:.2f} GiB, "
+          f"and making them); the result alone {result / 2**30:.2f} GiB")
+
+
 def bench_memory():
     codes = clustered_codes(1_000_000)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -214,7 +251,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--faiss-full", action="store_true", help="run FAISS MultiHash at every size (slow)")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--scale", type=int, help="only the default model's join at this many codes (e.g. 10000000)")
     args = parser.parse_args()
+    if args.scale:
+        print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}")
+        bench_scale(args.scale)
+        return
     import faiss
 
     faiss.omp_set_num_threads(2)

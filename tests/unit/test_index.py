@@ -46,11 +46,16 @@ def assert_pairs(got, expected, label):
     assert got[2].dtype == np.int32 and got[0].dtype == np.int64
 
 
-@pytest.fixture(params=["default", "multi-index", "big-buckets"])
+@pytest.fixture(params=["default", "multi-index", "big-buckets", "whole-array-passes", "position-lists"])
 def pairs_path(request, monkeypatch):
-    """Run a test on each path of the join: small sets would otherwise always be brute-forced."""
+    """Run a test on each path of the join: small sets would otherwise always be brute-forced; the offsets inside
+    buckets are taken either by whole-array passes or by lists of positions, each forced here for every offset."""
     if request.param != "default":
         monkeypatch.setattr(index_mod, "BRUTE_FORCE_BELOW", 0)
+    if request.param == "whole-array-passes":
+        monkeypatch.setattr(index_mod, "DENSE_PASS", 1 << 62)
+    if request.param == "position-lists":
+        monkeypatch.setattr(index_mod, "DENSE_PASS", 0)
     if request.param == "big-buckets":
         monkeypatch.setattr(index_mod, "BIG_BUCKET", 3)
         monkeypatch.setattr(index_mod, "BLOCK_ELEMENTS", 64)
@@ -239,3 +244,45 @@ def test_within_with_gates_keeps_what_pairs_keeps():
     ids, dist = index.within(c[0], 16, gates)
     assert {(int(i), int(x)) for i, x in zip(ids, dist) if i != 0} == expected
     assert len(expected) and len(index.within(c[0], 16)[0]) > len(ids)  # the gates did reject some
+
+
+def shipped_like(rng, n, photos):
+    """Codes shaped as the default model's (64 pHash bits, 64 learned, the learned again): copies of a few photos,
+    0-6 bit flips in each part, some exact copies; so many pairs pass both gates and must be reported once."""
+    bits = np.unpackbits(rng.integers(0, 256, (photos, 16), dtype=np.uint8), axis=1)[rng.integers(0, photos, n)]
+    for part in (0, 64):
+        for k in range(1, 7):
+            rows = np.flatnonzero(rng.integers(0, 7, n) >= k)
+            bits[rows, part + rng.integers(0, 64, len(rows))] ^= 1
+    c = np.packbits(np.concatenate([bits, bits[:, 64:]], axis=1), axis=1)
+    c[::40] = c[1]
+    return c
+
+
+@pytest.mark.parametrize("photos", [300, 3000])
+def test_gated_join_of_default_model_codes_equals_brute_force(photos, pairs_path):
+    """The default model's duplicate join (radius 37, gates of 8 on pHash and the learned bits) on each path equals
+    the brute-force filter: every pair, once, in order, with its distance."""
+    rng = np.random.default_rng(photos)
+    c = shipped_like(rng, 3000, photos)
+    gates = ((0, 64, 8), (64, 128, 8))
+    whole = codes.hamming(c, c)
+    passes = (codes.hamming(c[:, :8], c[:, :8]) <= 8) | (codes.hamming(c[:, 8:16], c[:, 8:16]) <= 8)
+    for radius in (20, 37):
+        rows, cols = np.nonzero(np.triu((whole <= radius) & passes, k=1))
+        got = HammingIndex(c).pairs(radius, gates)
+        assert_pairs(got, (rows, cols, whole[rows, cols]), (pairs_path, photos, radius))
+        assert len(rows) > 1000
+
+
+def test_join_of_one_word_codes_on_hash_collisions_stays_exact(monkeypatch):
+    """Bucket keys are hashed into the bits left over by the positions; with only 8 left (buckets merged
+    with others) the pairs must still be exact: each pair checked to agree on its combination, reported once."""
+    monkeypatch.setattr(index_mod, "BRUTE_FORCE_BELOW", 0)
+    real = index_mod._bucket_key
+    monkeypatch.setattr(index_mod, "_bucket_key", lambda words, mask, index_bits: real(words, mask, 56))
+    rng = np.random.default_rng(9)
+    c = clustered(rng, 2500, 8)
+    d = codes.hamming(c, c)
+    for radius in (2, 4, 6):
+        assert_pairs(HammingIndex(c).pairs(radius), reference_pairs(d, radius), radius)
