@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from engine.errors import UsageError, printable
+
 from .common import load_model, open_catalog, print_json
 
 
@@ -36,6 +38,10 @@ def run(args) -> int:
     scanner = scan
     if args.ray is not None:  # the cluster extra is checked before anything else is done
         from functools import partial
+
+        if os.path.isdir(args.ray):  # `scan --ray /photos`: argparse took the folder as the address
+            raise UsageError(f"--ray took {printable(args.ray)} as the cluster's address: put the folders first, "
+                             "or give the address (--ray auto)")
 
         from engine.cluster import import_ray, scan_ray
 

@@ -191,3 +191,20 @@ def test_without_the_cluster_extra_ray_is_one_line_naming_it(tmp_path):
     assert result.stderr == ("photohash-cli: error: the Ray scan needs the cluster extra: "
                              "pip install 'photohash[cluster]'\n")
     assert not (tmp_path / "c.sqlite").exists()
+
+
+def test_a_folder_taken_as_the_ray_address_is_one_line(tmp_path):
+    """``scan --ray /photos /more``: argparse gives the first folder to --ray and would scan only the second; that is
+    said, before Ray or the catalog is touched."""
+    photos, more = tmp_path / "photos", tmp_path / "more"
+    photos.mkdir()
+    more.mkdir()
+    code = ("import sys; from photohash_cli import main; "
+            f"sys.exit(main(['scan', '--catalog', {str(tmp_path / 'c.sqlite')!r}, '--ray', {str(photos)!r}, "
+            f"{str(more)!r}]))")
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(REPO)},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (f"photohash-cli: error: --ray took {photos} as the cluster's address: put the folders "
+                             "first, or give the address (--ray auto)\n")
+    assert not (tmp_path / "c.sqlite").exists()
