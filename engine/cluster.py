@@ -33,20 +33,19 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from .catalog import Catalog, ScanRecord, VideoCodes
+from .catalog import Catalog, ScanRecord
 from .catalog_models import register_model_rows
 from .errors import PhotoHashError
 from .file_pool import FilePool
 from .images import FileEntry
 from .model import HashModel
 from .scan import BATCH_SIZE, PROGRESS_INTERVAL_S, ScanEvent, ScanFailure, ScanProgress, ScanSummary, \
-    decode_for_model, find_work
+    decode_for_model, find_work, records_for
 
 INSTALL_HINT = "the Ray scan needs the cluster extra: pip install 'photohash[cluster]'"
 MAP_BATCH = 16  # files per Ray task: the work redone when a worker dies
@@ -109,29 +108,9 @@ class _Hasher:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if self.decoder is not None:
             batch = self.decoder(batch)
-        model = self.model
-        records: list[ScanRecord] = []
-        photos: list[tuple[int, np.ndarray]] = []
-        for i, (path, size, mtime_ns, blob) in enumerate(zip(batch["path"], batch["size"], batch["mtime_ns"],
-                                                             batch["decoded"])):
-            result = pickle.loads(blob)
-            path, size, mtime_ns = str(path), int(size), int(mtime_ns)
-            if isinstance(result, str):
-                records.append(ScanRecord(path, size, mtime_ns, error=result))
-                continue
-            pixels, meta = result
-            if "video" in meta:  # its frames are encoded together, as in engine.scan
-                duration, step, times = meta.pop("video")
-                records.append(ScanRecord(path, size, mtime_ns, **meta,
-                                          video=VideoCodes(duration, step, times, model.encode(pixels))))
-                continue
-            records.append(ScanRecord(path, size, mtime_ns, **meta))
-            photos.append((i, pixels))
-        if photos:
-            packed, similar = model.encode_both(np.stack([p for _, p in photos]))
-            for j, (i, _) in enumerate(photos):
-                records[i] = replace(records[i], code=packed[j].tobytes(),
-                                     similar_code=None if similar is None else similar[j].tobytes())
+        records = records_for(self.model, [(str(path), int(size), int(mtime_ns), pickle.loads(blob)) for
+                                           path, size, mtime_ns, blob in zip(batch["path"], batch["size"],
+                                                                            batch["mtime_ns"], batch["decoded"])])
         return {"path": np.array([r.path for r in records], dtype=object),
                 "record": np.array([pickle.dumps(r, protocol=5) for r in records], dtype=object)}
 

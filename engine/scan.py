@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -113,6 +113,32 @@ def _frames_for_model(path: str, info: ModelInfo) -> tuple[np.ndarray, dict]:
     return pixels, meta
 
 
+def records_for(model: HashModel, decoded: Sequence[tuple[str, int, int, object]]) -> list[ScanRecord]:
+    """The catalog's records for a batch of (path, size, mtime_ns, :func:`decode_for_model`'s result): the photos
+    encoded together, each video's frames together, an error as its reason. Shared with the Ray scan
+    (engine.cluster), so both write the same rows."""
+    records: list[ScanRecord] = []
+    photos: list[tuple[int, np.ndarray]] = []
+    for path, size, mtime_ns, result in decoded:
+        if isinstance(result, str):
+            records.append(ScanRecord(path, size, mtime_ns, error=result))
+            continue
+        pixels, meta = result
+        if "video" in meta:
+            duration, step, times = meta.pop("video")
+            records.append(ScanRecord(path, size, mtime_ns, **meta,
+                                      video=VideoCodes(duration, step, times, model.encode(pixels))))
+            continue
+        photos.append((len(records), pixels))
+        records.append(ScanRecord(path, size, mtime_ns, **meta))
+    if photos:
+        packed, similar = model.encode_both(np.stack([pixels for _, pixels in photos]))
+        for j, (i, _) in enumerate(photos):
+            records[i] = replace(records[i], code=packed[j].tobytes(),
+                                 similar_code=None if similar is None else similar[j].tobytes())
+    return records
+
+
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
@@ -203,25 +229,17 @@ def scan(
     # 2. Decode in the pool, encode in batches, commit each batch.
     total = len(todo)
     hash_start = time.monotonic()
-    batch_pixels: list[np.ndarray] = []
-    batch_records: list[ScanRecord] = []
-    pending: list[ScanRecord] = []  # records with no photo in the batch to encode: errors, and videos
+    decoded: list[tuple[str, int, int, object]] = []  # this batch's decode results, in arrival order
 
     def commit() -> None:
-        records = list(pending)
-        if batch_pixels:
-            packed, similar = model.encode_both(np.stack(batch_pixels))
-            records += [replace(rec, code=packed[i].tobytes(), similar_code=None if similar is None else
-                                similar[i].tobytes()) for i, rec in enumerate(batch_records)]
+        records = records_for(model, decoded)
         if records:
             catalog.save_scanned(model_id, records, similar_id)
-        summary.hashed += len(batch_records)
-        batch_pixels.clear()
-        batch_records.clear()
-        pending.clear()
+        summary.hashed += sum(1 for r in records if r.error is None)
+        decoded.clear()
 
     def progress(current: str | None) -> ScanProgress:
-        done = summary.hashed + len(batch_records) + (summary.failed - walk_failures)
+        done = summary.hashed + sum(not isinstance(d[3], str) for d in decoded) + (summary.failed - walk_failures)
         elapsed = max(time.monotonic() - hash_start, 1e-9)
         rate = done / elapsed
         eta = (total - done) / rate if rate > 0 else None
@@ -237,20 +255,9 @@ def scan(
                 failure = ScanFailure(entry.path, result)
                 summary.failures.append(failure)
                 summary.failed += 1
-                pending.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, error=result))
                 yield failure
-            elif "video" in result[1]:  # its frames are a batch of their own; its record waits for the next commit
-                frames, meta = result
-                duration, step, times = meta.pop("video")
-                codes = model.encode(frames)
-                pending.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, **meta,
-                                          video=VideoCodes(duration, step, times, codes)))
-                summary.hashed += 1
-            else:
-                pixels, meta = result
-                batch_pixels.append(pixels)
-                batch_records.append(ScanRecord(entry.path, entry.size, entry.mtime_ns, **meta))
-            if len(batch_pixels) + len(pending) >= batch_size:
+            decoded.append((entry.path, entry.size, entry.mtime_ns, result))
+            if len(decoded) >= batch_size:
                 commit()
                 last_emit = time.monotonic()
                 yield progress(entry.path)
