@@ -9,7 +9,7 @@ PHOTOS ?= $(SAMPLE)
 CATALOG ?= $(if $(filter $(SAMPLE),$(PHOTOS)),build/sample-catalog.sqlite,)
 CATALOG_ARG := $(if $(CATALOG),--catalog $(CATALOG),)
 
-.PHONY: run test app qt-x11 screenshots translations bench bench-ui bench-train bench-quality bench-selection bench-similar bench-verified package clean
+.PHONY: run test app qt-x11 screenshots translations bench bench-ui bench-scale bench-train bench-quality bench-selection bench-similar bench-verified package clean
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -86,6 +86,13 @@ bench: $(VENV)/.installed
 # How long the UI thread is ever blocked: during a 1,000-photo scan and scrolling a 50,000-photo grid.
 bench-ui: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(PY) tests/bench/bench_ui.py --repeats 3
+
+# Speed and scale (docs/benchmark.md, issue 26): command start-up, the default model's 1M join, and a 2-actor local
+# Ray scan beside the local pool (needs the [cluster] extra, which [dev] includes).
+bench-scale: $(VENV)/.installed
+	$(PY) tests/bench/bench_startup.py --runs 5
+	$(PY) tests/bench/bench_index.py --scale 1000000
+	$(PY) tests/bench/bench_ray_scan.py --photos 80 --copies 3 --repeats 3
 
 # The Linux app bundle (PyInstaller, without the trainer): dist/photohash/.
 package: $(VENV)/.installed
