@@ -44,8 +44,9 @@ def pixels(pixmap: QPixmap) -> np.ndarray:
     """A pixmap's RGB pixels, as an array [height, width, 3]."""
     image = pixmap.toImage().convertToFormat(QImage.Format.Format_RGB888)
     data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    # a copy: the bits are the QImage's memory, freed with it when this function returns
     return data.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 3].reshape(
-        image.height(), image.width(), 3)
+        image.height(), image.width(), 3).copy()
 
 
 def test_the_videos_section_shows_a_strip_of_frames_marks_the_copy_and_trash_undo_restores_it(
