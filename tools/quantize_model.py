@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import tempfile
 import zipfile
@@ -43,13 +42,10 @@ QUANTIZED_KEY = "photohash.quantized"
 
 
 def benchmark_halves(seed: int = 0) -> dict[str, list[str]]:
-    """The shared originals split as tests/bench/bench_quality.py splits them (kept in step by hand: a tool must not
-    import a bench)."""
-    with zipfile.ZipFile(PHOTOS_ZIP) as zf:
-        names = sorted(n for n in zf.namelist() if n.lower().endswith(".jpg"))
-    random.Random(seed).shuffle(names)
-    half = (len(names) + 1) // 2
-    return {"calibration": sorted(names[:half]), "test": sorted(names[half:])}
+    """The shared originals split as the benchmarks split them (trainer.data.originals_halves)."""
+    from trainer.data import originals_halves  # torch: loaded only when the photos are split
+
+    return originals_halves(PHOTOS_ZIP, seed)
 
 
 def prepared(members: list[str], info: ModelInfo) -> np.ndarray:

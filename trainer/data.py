@@ -317,6 +317,16 @@ def cifar10_split(zip_path: str | os.PathLike[str], seed: int = 0) -> RetrievalS
     return RetrievalSplit(members, labels, classes, sorted(query), sorted(database), sorted(train))
 
 
+def originals_halves(zip_path: str | os.PathLike[str], seed: int = 0) -> dict[str, list[str]]:
+    """The shared free photos' JPEG members, shuffled (fixed seed) and halved: "calibration" (radii, int8 calibration,
+    choices of recipe) and "test" (every figure reported), so nothing is tuned on the photos it is measured on."""
+    with zipfile.ZipFile(zip_path) as zf:
+        names = sorted(n for n in zf.namelist() if n.lower().endswith(".jpg"))
+    random.Random(seed).shuffle(names)
+    half = (len(names) + 1) // 2
+    return {"calibration": sorted(names[:half]), "test": sorted(names[half:])}
+
+
 def imagenette_split(zip_path: str | os.PathLike[str], seed: int = 0) -> RetrievalSplit:
     """Queries: 100 per class from val (fixed seed); database: the rest of val plus train; train: the
     5,000 train images."""

@@ -56,7 +56,7 @@ from engine.retrain import GATE, LEARNED_WEIGHT, RECIPE_SETTINGS  # noqa: E402
 from trainer.backbones import Backbone, frozen_runner  # noqa: E402
 from trainer.checkpoints import CHECKPOINT  # noqa: E402
 from trainer.config import FitConfig  # noqa: E402
-from trainer.data import RESIZE_RULES, UnlabeledPhotos, eval_transform, imagenette_split  # noqa: E402
+from trainer.data import RESIZE_RULES, UnlabeledPhotos, eval_transform, imagenette_split, originals_halves  # noqa: E402
 from trainer.edits import EDITS, write_edits  # noqa: E402
 from trainer.evaluate import (DUPLICATE_PRECISION, NearDupItems, calibrate_radius, code_counts,  # noqa: E402
                               evaluate_model, mean_average_precision, near_duplicate_counts, near_duplicate_curve,
@@ -88,11 +88,7 @@ COMBINED_ROW = f"pHash + shipped head x{LEARNED_WEIGHT}, gated"
 
 
 def split_originals(seed: int = 0) -> dict[str, list[str]]:
-    with zipfile.ZipFile(PHOTOS_ZIP) as zf:
-        names = sorted(n for n in zf.namelist() if n.lower().endswith(".jpg"))
-    random.Random(seed).shuffle(names)
-    half = (len(names) + 1) // 2
-    return {"calibration": sorted(names[:half]), "test": sorted(names[half:])}
+    return originals_halves(PHOTOS_ZIP, seed)
 
 
 def split_distractors(seed: int = 0) -> dict[str, list[tuple[str, int]]]:
